@@ -52,6 +52,11 @@ export interface SagaInstanceRecord {
   readonly correlationId: string;
   readonly state: string;
   readonly data: unknown;
+  /**
+   * The saga's data version when `data` was written (column `data_version`, default 1). The orchestrator
+   * runs the saga's `upgrade` functions on load when it is older than the saga's current version.
+   */
+  readonly dataVersion: number;
   readonly version: number;
   readonly status: SagaStatus;
   /** Bottom first: the last element is the top of the LIFO stack. */
