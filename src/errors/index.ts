@@ -10,3 +10,5 @@ export * from './retries-exhausted-error.ts';
 export * from './instance-data-error.ts';
 export * from './action-error.ts';
 export * from './compensation-error.ts';
+export * from './missing-tables-error.ts';
+export * from './migration-error.ts';

@@ -1,0 +1,97 @@
+/**
+ * @module prisma/create-repository
+ *
+ * Builds a ready repository on this package's own generated Prisma client: on a PostgreSQL server when
+ * there is a URL, otherwise on an embedded PGlite database in a local folder that migrates itself.
+ */
+import { mkdir } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { PGlite } from '@electric-sql/pglite';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { PrismaClient } from './generated/client.ts';
+import { migrate } from './migrate.ts';
+import { PrismaSagaRepository } from './prisma-saga-repository.ts';
+
+/** Where the embedded database lives when neither `databaseUrl` nor `DATABASE_URL` is set. */
+export const DEFAULT_DIRECTORY = '.sagaflow/db';
+
+export interface PrismaRepositoryOptions {
+  /** PostgreSQL server URL. Default: `process.env.DATABASE_URL`, unless `directory` is given. */
+  readonly databaseUrl?: string;
+  /**
+   * Embedded PGlite data folder, used when there is no URL. Default `.sagaflow/db`; `memory://` keeps
+   * the database in memory. One process at a time may open a folder.
+   */
+  readonly directory?: string;
+  /**
+   * Apply pending migrations before returning. Default: `true` for the embedded database, `false` for a
+   * server, whose schema belongs to your deploy step (`sagaflow migrate` / `prisma migrate deploy`).
+   */
+  readonly migrate?: boolean;
+  /** Connections in the server pool (default 10). Give it at least your handler concurrency. */
+  readonly poolSize?: number;
+}
+
+/**
+ * Opens a repository and checks the tables exist (`MissingTablesError` otherwise).
+ *
+ * @example
+ * const repository = await createPrismaRepository();                         // DATABASE_URL, else .sagaflow/db
+ * const onServer = await createPrismaRepository({ databaseUrl: process.env.DATABASE_URL, poolSize: 20 });
+ * const inMemory = await createPrismaRepository({ directory: 'memory://' });
+ * await repository.close();
+ */
+export async function createPrismaRepository(options: PrismaRepositoryOptions = {}): Promise<PrismaSagaRepository> {
+  const url = options.databaseUrl ?? (options.directory === undefined ? process.env.DATABASE_URL : undefined);
+  return url ? onServer(url, options) : embedded(options.directory ?? DEFAULT_DIRECTORY, options);
+}
+
+async function onServer(connectionString: string, options: PrismaRepositoryOptions): Promise<PrismaSagaRepository> {
+  if (options.migrate === true) await migrate({ connectionString });
+  const adapter = new PrismaPg(
+    { connectionString, max: options.poolSize ?? 10 },
+    // Named statements are parsed and planned once per connection instead of on every call.
+    { statementNameGenerator: (query) => statementName(query.sql) },
+  );
+  const client = new PrismaClient({ adapter });
+  return opened(new PrismaSagaRepository(client, { onClose: () => client.$disconnect() }));
+}
+
+async function embedded(directory: string, options: PrismaRepositoryOptions): Promise<PrismaSagaRepository> {
+  if (!directory.includes('://')) await mkdir(directory, { recursive: true });
+  const db = await PGlite.create(directory);
+  try {
+    if (options.migrate !== false) await migrate({ pglite: db });
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+  const client = new PrismaClient({ adapter: new PrismaPGlite(db) });
+  const close = async () => {
+    await client.$disconnect();
+    if (!db.closed) await db.close();
+  };
+  return opened(new PrismaSagaRepository(client, { onClose: close }));
+}
+
+/** Runs the schema check now, and releases the connections if it fails. */
+async function opened(repository: PrismaSagaRepository): Promise<PrismaSagaRepository> {
+  try {
+    await repository.ready();
+    return repository;
+  } catch (error) {
+    await repository.close();
+    throw error;
+  }
+}
+
+const names = new Map<string, string>();
+function statementName(sql: string): string {
+  let name = names.get(sql);
+  if (name === undefined) {
+    name = `sagaflow_${createHash('sha1').update(sql).digest('hex').slice(0, 16)}`;
+    if (names.size < 10_000) names.set(sql, name);
+  }
+  return name;
+}

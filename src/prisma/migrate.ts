@@ -1,0 +1,103 @@
+/**
+ * @module prisma/migrate
+ *
+ * Applies the migrations in this package's `prisma/migrations` exactly as `prisma migrate deploy` does
+ * (Prisma's schema engine, `_prisma_migrations` bookkeeping), through the engine's WebAssembly build so it
+ * runs without the native engine binary and without internet.
+ */
+import type { PGlite } from '@electric-sql/pglite';
+import { PrismaPg } from '@prisma/adapter-pg';
+import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import pg from 'pg';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { MigrationError } from '../errors/migration-error.ts';
+import { readMigrations, readSchema } from './package-files.ts';
+import { startSchemaEngine } from './schema-engine.ts';
+
+/** Where to migrate: a PostgreSQL server, or an embedded PGlite database. */
+export type MigrateTarget = { readonly connectionString: string } | { readonly pglite: PGlite };
+
+export interface MigrateResult {
+  /** The migrations this call applied, oldest first; empty when the database was up to date. */
+  readonly applied: readonly string[];
+}
+
+/**
+ * Session-level advisory lock key that serialises `migrate()` calls across processes (ASCII "sagaflow"
+ * folded to 32 bits). Deliberately not Prisma's own key (72707369), which the engine may take itself.
+ */
+export const MIGRATION_LOCK_KEY = 0x5a6f_6d17;
+
+/**
+ * Brings the database up to date. Safe to call from several processes at once: they queue on an
+ * advisory lock, the first applies, the others find nothing left to apply.
+ *
+ * @example
+ * const { applied } = await migrate({ connectionString: process.env.DATABASE_URL! });
+ * console.log(applied.length ? `applied ${applied.join(', ')}` : 'up to date');
+ */
+export async function migrate(target: MigrateTarget): Promise<MigrateResult> {
+  if ('pglite' in target) return serialised(target.pglite, () => apply(new PrismaPGlite(target.pglite)));
+  const lock = new pg.Client({ connectionString: target.connectionString });
+  const pool = new pg.Pool({ connectionString: target.connectionString, max: 2 });
+  await lock.connect();
+  try {
+    await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    try {
+      return await applyTolerant(new PrismaPg(pool));
+    } finally {
+      await lock.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => {});
+    }
+  } finally {
+    await lock.end().catch(() => {});
+    await pool.end().catch(() => {});
+  }
+}
+
+/**
+ * Retries once: a process outside our lock (someone's `prisma migrate deploy`) may have applied the same
+ * migration in between; the second pass then sees it recorded and applies nothing.
+ */
+async function applyTolerant(adapter: SqlMigrationAwareDriverAdapterFactory): Promise<MigrateResult> {
+  try {
+    return await apply(adapter);
+  } catch (first) {
+    try {
+      return await apply(adapter);
+    } catch {
+      throw first;
+    }
+  }
+}
+
+async function apply(adapter: SqlMigrationAwareDriverAdapterFactory): Promise<MigrateResult> {
+  const [schema, migrationsList] = await Promise.all([readSchema(), readMigrations()]);
+  const logs: string[] = [];
+  let engine;
+  try {
+    engine = await startSchemaEngine(adapter, schema, (line) => logs.push(line));
+    const out = await engine.applyMigrations({
+      migrationsList,
+      filters: { externalTables: [], externalEnums: [] },
+    });
+    return { applied: out.appliedMigrationNames };
+  } catch (error) {
+    throw new MigrationError(describe(error) + (logs.length ? `\n${logs.slice(-5).join('\n')}` : ''), { cause: error });
+  } finally {
+    engine?.free();
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  if (typeof error === 'object' && error !== null && 'message' in error) return String(error.message);
+  return String(error);
+}
+
+/** PGlite is in-process: one migration at a time per database object is enough. */
+const queues = new WeakMap<PGlite, Promise<unknown>>();
+function serialised<T>(db: PGlite, run: () => Promise<T>): Promise<T> {
+  const next = (queues.get(db) ?? Promise.resolve()).catch(() => {}).then(run);
+  queues.set(db, next);
+  return next;
+}
