@@ -1,0 +1,185 @@
+/**
+ * @module core/compile
+ * Turns a saga definition into its compiled form and rejects inconsistent definitions with a
+ * `DefinitionError` naming saga, state and event.
+ */
+import { DefinitionError } from '../errors/definition-error.ts';
+import { FINAL_STATE, INITIAL_STATE, type HandlerSpec } from '../dsl/activities.ts';
+import type { SagaDefinition } from '../dsl/saga.ts';
+import type { Envelope } from '../messages/envelope.ts';
+import type { CompiledEvent, CompiledHandler, CompiledSaga } from './compiled-saga.ts';
+import { edgesOf, type Edge } from './edges.ts';
+import { outcomesOf } from './outcomes.ts';
+
+type Table = Map<string, Map<string, CompiledHandler[]>>;
+
+export function compileSaga(def: SagaDefinition): CompiledSaga {
+  const saga = def.name;
+  const finalStates = collectFinalStates(def);
+  const usesFinal = finalStates.has(FINAL_STATE);
+  const states = [INITIAL_STATE, ...def.states, ...(usesFinal ? [FINAL_STATE] : [])];
+
+  const own: Table = new Map(states.map((s) => [s, new Map()]));
+  const any = new Map<string, HandlerSpec[]>();
+  let initiallyDeclared = false;
+
+  for (const block of def.blocks) {
+    const targets =
+      block.scope.kind === 'initially' ? [INITIAL_STATE] : block.scope.kind === 'during' ? block.scope.states : null;
+    if (block.scope.kind === 'initially') initiallyDeclared = true;
+    for (const handler of block.handlers) {
+      if (targets === null) {
+        push(any, handler.message.name, handler);
+        continue;
+      }
+      for (const state of targets) {
+        if (finalStates.has(state) && !handler.ignore) {
+          throw new DefinitionError(
+            { saga, state, event: handler.message.name },
+            'a final state cannot handle events (it is entered by finalize()); use ignore() or remove the handler',
+          );
+        }
+        push(own.get(state)!, handler.message.name, handler as CompiledHandler);
+      }
+    }
+  }
+  if (!initiallyDeclared || own.get(INITIAL_STATE)!.size === 0) {
+    throw new DefinitionError({ saga, state: INITIAL_STATE }, 'no initially() handlers: nothing can create an instance');
+  }
+
+  const table = mergeAndCheck(saga, states, finalStates, own, any);
+  const edges: Edge[] = [];
+  for (const [state, byEvent] of table) {
+    for (const [event, handlers] of byEvent) for (const h of handlers) edges.push(...edgesOf(state, event, h));
+  }
+  checkReachable(saga, states, edges);
+
+  return {
+    name: saga,
+    definition: def,
+    states,
+    finalStates,
+    table,
+    events: compileEvents(def, table),
+    compensations: def.compensations,
+    edges,
+  };
+}
+
+function push<T>(map: Map<string, T[]>, key: string, value: T): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+/** States entered by a chain that finalizes. Entering one of them always completes the instance. */
+function collectFinalStates(def: SagaDefinition): Set<string> {
+  const finals = new Set<string>();
+  for (const block of def.blocks) {
+    for (const handler of block.handlers) {
+      for (const o of outcomesOf(handler.activities)) if (o.finalize && o.target) finals.add(o.target);
+    }
+  }
+  return finals;
+}
+
+/**
+ * Builds each state's handler list (its own handlers, then `duringAny`'s) and rejects handlers that can
+ * never run because an unguarded handler for the same event comes before them. A state's own unguarded
+ * handler may deliberately override a `duringAny` one.
+ */
+function mergeAndCheck(
+  saga: string,
+  states: readonly string[],
+  finals: ReadonlySet<string>,
+  own: Table,
+  any: ReadonlyMap<string, readonly HandlerSpec[]>,
+): Table {
+  const table: Table = new Map();
+  for (const state of states) {
+    const merged = new Map<string, CompiledHandler[]>();
+    const mine = own.get(state)!;
+    const anyApplies = state !== INITIAL_STATE && !finals.has(state);
+    const events = new Set([...mine.keys(), ...(anyApplies ? any.keys() : [])]);
+    for (const event of events) {
+      const list: CompiledHandler[] = [];
+      for (const [source, handlers] of [
+        ['state', mine.get(event) ?? []],
+        ['any', anyApplies ? (any.get(event) ?? []) : []],
+      ] as const) {
+        for (const h of handlers) {
+          const blocker = list.find((prev) => prev.guard === undefined);
+          if (blocker) {
+            if (source === 'any' && !blocker.id.includes('(any)')) break; // overridden by the state's own handler
+            throw new DefinitionError(
+              { saga, state, event },
+              'two unguarded handlers for one state and event: the second can never run (add a guard to the first, or remove one)',
+            );
+          }
+          const where = source === 'any' ? '(any)' : state;
+          list.push({ ...h, id: `${where}/${event}#${list.length}` });
+        }
+      }
+      if (list.length) merged.set(event, list);
+    }
+    table.set(state, merged);
+  }
+  return table;
+}
+
+function checkReachable(saga: string, states: readonly string[], edges: readonly Edge[]): void {
+  const next = new Map<string, string[]>();
+  for (const e of edges) if (e.target !== null) push(next, e.from, e.target);
+  const seen = new Set([INITIAL_STATE]);
+  const queue = [INITIAL_STATE];
+  while (queue.length) {
+    for (const to of next.get(queue.shift()!) ?? []) {
+      if (!seen.has(to)) {
+        seen.add(to);
+        queue.push(to);
+      }
+    }
+  }
+  for (const state of states) {
+    if (!seen.has(state)) {
+      throw new DefinitionError({ saga, state }, 'no transition leads to this state from Initial: it can never be reached');
+    }
+  }
+}
+
+function compileEvents(def: SagaDefinition, table: Table): Map<string, CompiledEvent> {
+  const handled = new Map<string, { message: CompiledHandler['message']; state: string }>();
+  for (const [state, byEvent] of table) {
+    for (const [event, handlers] of byEvent) if (!handled.has(event)) handled.set(event, { message: handlers[0]!.message, state });
+  }
+  for (const name of def.events.keys()) {
+    if (!handled.has(name)) {
+      throw new DefinitionError({ saga: def.name, event: name }, 'event() configures an event that no state handles');
+    }
+  }
+  const initial = table.get(INITIAL_STATE)!;
+  const events = new Map<string, CompiledEvent>();
+  for (const [name, { message, state }] of handled) {
+    const options = def.events.get(name)?.options ?? {};
+    const by = options.correlateBy;
+    if (by === undefined && def.correlation === 'explicit') {
+      throw new DefinitionError(
+        { saga: def.name, state, event: name },
+        "no way to correlate: this saga uses correlation 'explicit', so declare .event(" + name + ', { correlateBy })',
+      );
+    }
+    if (by !== undefined && typeof by !== 'function') {
+      throw new DefinitionError({ saga: def.name, event: name }, 'correlateBy must be a function of the payload');
+    }
+    events.set(name, {
+      message,
+      correlate: by
+        ? (payload: unknown, envelope: Envelope) => by(payload, envelope)
+        : (_payload: unknown, envelope: Envelope) => envelope.correlationId,
+      missingInstance: options.missingInstance ?? def.missingInstance,
+      unhandled: options.unhandled ?? def.unhandledEvent,
+      startsInstance: initial.has(name),
+    });
+  }
+  return events;
+}

@@ -1,0 +1,49 @@
+/**
+ * @module core/to-mermaid
+ * Renders a saga as a Mermaid `stateDiagram-v2`.
+ */
+import type { CompiledSaga } from './compiled-saga.ts';
+import { INITIAL_STATE } from '../dsl/activities.ts';
+
+function idOf(state: string): string {
+  return state.replace(/[^A-Za-z0-9_]/g, '_');
+}
+
+function labelEscape(text: string): string {
+  return text.replace(/[:;#\n]/g, ' ');
+}
+
+/**
+ * @example
+ * console.log(OrderSaga.toMermaid());
+ * // stateDiagram-v2
+ * //   [*] --> Initial
+ * //   Initial --> AwaitingPayment: OrderCreated
+ */
+export function toMermaid(compiled: CompiledSaga, options: { highlight?: string } = {}): string {
+  const lines = ['stateDiagram-v2'];
+  for (const state of compiled.states) {
+    if (idOf(state) !== state) lines.push(`  state "${state}" as ${idOf(state)}`);
+  }
+  lines.push(`  [*] --> ${idOf(INITIAL_STATE)}`);
+  const seen = new Set<string>();
+  for (const edge of compiled.edges) {
+    if (edge.ignore) continue;
+    const parts = [edge.event];
+    const conditions = [edge.guardLabel, ...edge.conditions.map((c) => (c.expect ? c.label : `not ${c.label}`))].filter(Boolean);
+    if (conditions.length) parts.push(`[${conditions.join(' and ')}]`);
+    if (edge.fault) parts.push(`catch ${edge.fault.name}`);
+    if (edge.compensate) parts.push('/ compensate');
+    const line = `  ${idOf(edge.from)} --> ${idOf(edge.target ?? edge.from)}: ${labelEscape(parts.join(' '))}`;
+    if (!seen.has(line)) {
+      seen.add(line);
+      lines.push(line);
+    }
+  }
+  for (const state of compiled.finalStates) lines.push(`  ${idOf(state)} --> [*]`);
+  if (options.highlight !== undefined) {
+    lines.push('  classDef current fill:#f9d71c,stroke:#333,stroke-width:2px');
+    lines.push(`  class ${idOf(options.highlight)} current`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,81 @@
+/**
+ * @module sagaflow
+ * Typed saga state machines: define sagas with a MassTransit-style DSL over zod schemas, compile them to
+ * XState v5, and run them with the SagaOrchestrator over a repository with optimistic versioning and a
+ * durable LIFO compensation stack.
+ *
+ * Optional parts live behind subpath exports so that the core imports none of them:
+ * `sagaflow/prisma` (PostgreSQL and embedded PGlite persistence).
+ */
+export { defineEvent, defineCommand } from './messages/message-definition.ts';
+export type {
+  MessageDefinition,
+  EventDefinition,
+  CommandDefinition,
+  MessageKind,
+  PayloadOf,
+  InputOf,
+} from './messages/message-definition.ts';
+export { createEnvelope, assertEnvelope } from './messages/envelope.ts';
+export type { Envelope, EnvelopeHeaders, EnvelopeOptions } from './messages/envelope.ts';
+export { uuidv7 } from './messages/uuid-v7.ts';
+
+export { defineSaga, Saga } from './dsl/saga.ts';
+export type { SagaOptions, EventOptions, Policy, SagaDefinition, CompensationHandler, AnySaga } from './dsl/saga.ts';
+export { defineCompensation } from './dsl/compensation-definition.ts';
+export type { CompensationDefinition } from './dsl/compensation-definition.ts';
+export type {
+  ActionContext,
+  GuardContext,
+  CatchContext,
+  CompensationContext,
+  CompensationApi,
+  InstanceInfo,
+  OutgoingOptions,
+  Guard,
+  Action,
+  ErrorClass,
+} from './dsl/context.ts';
+export type { StateBinder, EventBinder, BranchBinder } from './dsl/binder.ts';
+export type { Activity, HandlerSpec } from './dsl/activities.ts';
+export { INITIAL_STATE, FINAL_STATE } from './dsl/activities.ts';
+
+export type { CompiledSaga, CompiledHandler, CompiledEvent } from './core/compiled-saga.ts';
+export type { Edge } from './core/edges.ts';
+export { toMermaid } from './core/to-mermaid.ts';
+export { FAULT_EVENT } from './core/to-machine.ts';
+export type { SagaMachine, SagaMachineEvent } from './core/to-machine.ts';
+
+export { SagaOrchestrator, NOT_COMPENSATING } from './runtime/orchestrator.ts';
+export type { SagaOrchestratorOptions, SagaInstance } from './runtime/orchestrator.ts';
+export type { SagaObserver, TransitionInfo } from './runtime/observers.ts';
+export type { DispatchResult, SagaOutcome, IgnoreReason, CompensationReport } from './runtime/outcome.ts';
+export type { CompensationRun } from './runtime/compensation-runner.ts';
+export { COMPENSATION_STEP, COMPENSATION_FAILED_EVENT, COMPENSATION_RETRY } from './runtime/compensation-runner.ts';
+export type { ConflictRetryPolicy } from './runtime/retry-policy.ts';
+export { DEFAULT_CONFLICT_RETRY } from './runtime/retry-policy.ts';
+
+export { InMemorySagaRepository } from './repository/in-memory-saga-repository.ts';
+export { SagaStatus } from './repository/types.ts';
+export type {
+  SagaRepository,
+  SagaInstanceRecord,
+  HistoryRecord,
+  CompensationEntry,
+  InstanceError,
+  SagaCommit,
+  InstanceQuery,
+  Page,
+  StateCount,
+  SortOrder,
+} from './repository/types.ts';
+export { encodeCursor, decodeCursor } from './repository/cursor.ts';
+
+export { InProcessBus } from './bus/in-process-bus.ts';
+export type { MessageBus, MessageHandler } from './bus/message-bus.ts';
+
+export { systemClock } from './clock/clock.ts';
+export type { Clock } from './clock/clock.ts';
+export { FakeClock } from './clock/fake-clock.ts';
+
+export * from './errors/index.ts';

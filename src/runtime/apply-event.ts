@@ -1,0 +1,174 @@
+/**
+ * @module runtime/apply-event
+ * One attempt at applying an event to one saga: load (or create) the instance, pick the handler, run its
+ * chain, and commit state, data, version, compensation stack and history in one conditional write. A
+ * `ConcurrencyError` escapes to the caller, which reloads and tries again; anything else that fails
+ * before the commit leaves the store untouched.
+ */
+import { ActionError } from '../errors/action-error.ts';
+import { InstanceNotFoundError } from '../errors/instance-not-found-error.ts';
+import { UnhandledEventError } from '../errors/unhandled-event-error.ts';
+import { INITIAL_STATE } from '../dsl/activities.ts';
+import type { InstanceInfo } from '../dsl/context.ts';
+import type { CompiledEvent, CompiledHandler, CompiledSaga } from '../core/compiled-saga.ts';
+import type { Envelope } from '../messages/envelope.ts';
+import { uuidv7 } from '../messages/uuid-v7.ts';
+import { SagaStatus, type SagaCommit, type SagaInstanceRecord } from '../repository/types.ts';
+import { runCompensation } from './compensation-runner.ts';
+import { EventContext } from './event-context.ts';
+import { checkDataForWrite, hydrateData } from './hydrate.ts';
+import type { SagaOutcome } from './outcome.ts';
+import { runActivities } from './run-activities.ts';
+import type { RuntimeDeps } from './runtime-deps.ts';
+
+const NO_STACK: SagaInstanceRecord['compensation'] = Object.freeze([]);
+
+export async function applyEvent(
+  deps: RuntimeDeps,
+  saga: CompiledSaga,
+  event: CompiledEvent,
+  envelope: Envelope,
+  payload: unknown,
+  correlationId: string,
+): Promise<SagaOutcome> {
+  const record = await deps.repository.findByCorrelation(saga.name, correlationId);
+  const now = deps.clock.now();
+
+  if (record === null && !event.startsInstance) {
+    if (event.missingInstance === 'ignore') return { saga: saga.name, correlationId, result: 'ignored', reason: 'missing-instance' };
+    throw new InstanceNotFoundError(saga.name, correlationId, envelope.type);
+  }
+
+  const state = record?.state ?? INITIAL_STATE;
+  const version = record?.version ?? 0;
+  const data = record ? hydrateData(saga, record) : saga.definition.initialData();
+  const instance: InstanceInfo = {
+    id: record?.id ?? uuidv7(now),
+    sagaName: saga.name,
+    correlationId,
+    state,
+    version,
+    isNew: record === null,
+  };
+  const stack = record?.compensation ?? NO_STACK;
+  const ctx = new EventContext(saga, envelope, payload, data, instance, stack.length, () => deps.clock.now());
+
+  let handler: CompiledHandler | undefined;
+  try {
+    handler = selectHandler(saga.table.get(state)?.get(envelope.type), ctx);
+  } catch (error) {
+    throw new ActionError(saga.name, correlationId, state, envelope.type, error);
+  }
+  if (handler === undefined) {
+    if (event.unhandled === 'ignore') return { saga: saga.name, correlationId, result: 'ignored', reason: 'unhandled', state };
+    throw new UnhandledEventError(saga.name, correlationId, state, envelope.type);
+  }
+  if (handler.ignore) return { saga: saga.name, correlationId, result: 'ignored', reason: 'ignored', state };
+
+  try {
+    const pending = runActivities(handler.activities, ctx);
+    if (pending !== undefined) await pending;
+  } catch (error) {
+    throw new ActionError(saga.name, correlationId, state, envelope.type, error);
+  }
+
+  const nextData = checkDataForWrite(saga, instance.id, correlationId, ctx.data);
+  const nextState = ctx.target ?? state;
+  const final = saga.finalStates.has(nextState);
+  let nextStack = ctx.added.length ? [...stack, ...ctx.added] : stack;
+  const compensating = ctx.compensateRequested && nextStack.length > 0;
+  if (compensating) {
+    // Claim the first step in this same write, so a crash right after it is resumed, not forgotten.
+    const top = nextStack[nextStack.length - 1]!;
+    nextStack = [...nextStack.slice(0, -1), { ...top, attempts: top.attempts + 1 }];
+  }
+  const status = nextStatus(record?.status, compensating, ctx.compensateRequested, final);
+  const at = new Date(now);
+  const next: SagaInstanceRecord = {
+    id: instance.id,
+    sagaName: saga.name,
+    correlationId,
+    state: nextState,
+    data: nextData,
+    dataVersion: saga.definition.dataVersion,
+    version: version + 1,
+    status,
+    compensation: nextStack,
+    error: compensating ? null : (record?.error ?? null),
+    createdAt: record?.createdAt ?? at,
+    updatedAt: at,
+    completedAt: status === SagaStatus.Completed || status === SagaStatus.Faulted ? at : null,
+  };
+  const history = {
+    instanceId: instance.id,
+    sequence: next.version,
+    messageId: envelope.messageId,
+    eventType: envelope.type,
+    stateBefore: record ? state : null,
+    stateAfter: nextState,
+    payload,
+    at,
+  };
+  const removed = status === SagaStatus.Completed && saga.definition.removeOnCompletion;
+  const commit: SagaCommit =
+    record === null
+      ? { kind: 'insert', instance: next, history }
+      : removed
+        ? { kind: 'delete', instance: next, expectedVersion: version }
+        : { kind: 'update', instance: next, expectedVersion: version, history };
+  if (removed && record === null) {
+    // Created and completed by one event: nothing to keep.
+  } else {
+    await deps.repository.commit(commit);
+  }
+
+  deps.deliver(ctx.outbox.messages);
+  if (!deps.observers.empty) {
+    const info = { saga: saga.name, instance: next, from: record ? state : null, to: nextState, envelope };
+    if (record === null) deps.observers.notify('created', info);
+    deps.observers.notify('transitioned', info);
+    if (status === SagaStatus.Completed || status === SagaStatus.Faulted) {
+      deps.observers.notify('completed', { saga: saga.name, instance: next });
+    }
+    if (ctx.compensateRequested && !compensating) deps.observers.notify('compensated', { saga: saga.name, instance: next, steps: 0 });
+  }
+
+  const outcome = {
+    saga: saga.name,
+    correlationId,
+    result: 'applied' as const,
+    instanceId: instance.id,
+    created: record === null,
+    stateBefore: state,
+    state: nextState,
+    status,
+    version: removed ? 0 : next.version,
+  };
+  if (!compensating) return outcome;
+  const { last, ...report } = await runCompensation(deps, saga, next, nextData, envelope.messageId);
+  return {
+    ...outcome,
+    status: last?.status ?? SagaStatus.Compensating,
+    version: last?.version ?? next.version,
+    compensation: report,
+  };
+}
+
+function selectHandler(handlers: readonly CompiledHandler[] | undefined, ctx: EventContext): CompiledHandler | undefined {
+  if (handlers === undefined) return undefined;
+  for (const h of handlers) if (h.guard === undefined || h.guard(ctx)) return h;
+  return undefined;
+}
+
+function nextStatus(
+  previous: SagaStatus | undefined,
+  compensating: boolean,
+  compensateRequested: boolean,
+  final: boolean,
+): SagaStatus {
+  if (compensating) return SagaStatus.Compensating;
+  // A pending compensation (running elsewhere, or failed and waiting for a retry) is not forgotten.
+  if (previous === SagaStatus.Compensating || previous === SagaStatus.CompensationFailed) return previous;
+  if (final) return compensateRequested ? SagaStatus.Faulted : SagaStatus.Completed;
+  return SagaStatus.Active;
+}

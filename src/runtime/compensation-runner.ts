@@ -1,0 +1,193 @@
+/**
+ * @module runtime/compensation-runner
+ * Unwinds an instance's compensation stack, last registered first. Each finished step is popped in its
+ * own conditional write, which also claims the next step (its `attempts` grows), so a crash resumes at the
+ * step that was running and never repeats a finished one. A step that throws stops the run and leaves the
+ * instance in `compensation_failed`, with the step still on top, until `retryCompensation`.
+ *
+ * Precondition: the stored record is `compensating` and its top entry is claimed by this runner.
+ */
+import { CompensationError, UnknownCompensationError } from '../errors/compensation-error.ts';
+import { ConcurrencyError } from '../errors/concurrency-error.ts';
+import { isSagaflowError } from '../errors/sagaflow-error.ts';
+import { SagaStatus, type CompensationEntry, type SagaInstanceRecord } from '../repository/types.ts';
+import type { CompiledSaga } from '../core/compiled-saga.ts';
+import type { CompensationContext, InstanceInfo } from '../dsl/context.ts';
+import { Outbox } from './event-context.ts';
+import type { CompensationReport } from './outcome.ts';
+import type { RuntimeDeps } from './runtime-deps.ts';
+import { uuidv7 } from '../messages/uuid-v7.ts';
+
+export interface CompensationRun extends CompensationReport {
+  /** The instance as this run last wrote it; `null` when another runner took over. */
+  readonly last: SagaInstanceRecord | null;
+}
+
+export const COMPENSATION_STEP = 'sagaflow.compensation.step';
+export const COMPENSATION_FAILED_EVENT = 'sagaflow.compensation.failed';
+export const COMPENSATION_RETRY = 'sagaflow.compensation.retry';
+
+export async function runCompensation(
+  deps: RuntimeDeps,
+  saga: CompiledSaga,
+  start: SagaInstanceRecord,
+  data: unknown,
+  causationId: string,
+): Promise<CompensationRun> {
+  let current = start;
+  let steps = 0;
+  for (;;) {
+    const top = current.compensation[current.compensation.length - 1];
+    if (!top) return { steps, last: current };
+    const outbox = new Outbox(current.correlationId, causationId, () => deps.clock.now());
+    let failure: unknown;
+    try {
+      await runStep(deps, saga, current, top, data, outbox);
+    } catch (error) {
+      failure = error;
+    }
+    if (failure !== undefined) {
+      const error = new CompensationError(saga.name, current.correlationId, top.name, failure);
+      const failed = await popOrFail(deps, saga, current, top, error);
+      if (failed) {
+        deps.observers.notify('compensationFailed', { saga: saga.name, instance: failed, step: top.name, error: failure });
+      }
+      return { steps, error, last: failed };
+    }
+    const next = await popOrFail(deps, saga, current, top, null);
+    if (next === null) return { steps, last: null }; // another runner owns this instance now
+    steps++;
+    deps.deliver(outbox.messages);
+    current = next;
+    if (current.compensation.length === 0) {
+      deps.observers.notify('compensated', { saga: saga.name, instance: current, steps });
+      if (saga.finalStates.has(current.state)) deps.observers.notify('completed', { saga: saga.name, instance: current });
+      return { steps, last: current };
+    }
+  }
+}
+
+async function runStep(
+  deps: RuntimeDeps,
+  saga: CompiledSaga,
+  record: SagaInstanceRecord,
+  entry: CompensationEntry,
+  data: unknown,
+  outbox: Outbox,
+): Promise<void> {
+  const spec = saga.compensations.get(entry.name);
+  if (!spec) throw new UnknownCompensationError(saga.name, entry.name, [...saga.compensations.keys()]);
+  const args = spec.schema.parse(entry.args);
+  const instance: InstanceInfo = {
+    id: record.id,
+    sagaName: record.sagaName,
+    correlationId: record.correlationId,
+    state: record.state,
+    version: record.version,
+    isNew: false,
+  };
+  const ctx: CompensationContext<unknown> = {
+    instance,
+    data: data as Readonly<unknown>,
+    attempt: entry.attempts,
+    publish: (m, p, o) => outbox.add(m, p, o),
+    send: (m, p, o) => outbox.add(m, p, o),
+    now: () => new Date(deps.clock.now()),
+  };
+  await spec.handler(args, ctx);
+}
+
+/**
+ * Writes the result of one step: popped (and the next claimed), or failed. On a version conflict it
+ * reloads and re-applies the write only if the same step is still on top; otherwise somebody else is
+ * compensating this instance and this runner stops (returns null).
+ */
+async function popOrFail(
+  deps: RuntimeDeps,
+  saga: CompiledSaga,
+  record: SagaInstanceRecord,
+  step: CompensationEntry,
+  error: CompensationError | null,
+): Promise<SagaInstanceRecord | null> {
+  let current = record;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const next = error ? failedRecord(deps, current, error) : poppedRecord(deps, saga, current);
+    try {
+      if (!error && next.status === SagaStatus.Faulted && saga.definition.removeOnCompletion) {
+        await deps.repository.commit({ kind: 'delete', instance: next, expectedVersion: current.version });
+      } else {
+        await deps.repository.commit({
+          kind: 'update',
+          instance: next,
+          expectedVersion: current.version,
+          history: {
+            instanceId: current.id,
+            sequence: next.version,
+            messageId: uuidv7(deps.clock.now()),
+            eventType: error ? COMPENSATION_FAILED_EVENT : COMPENSATION_STEP,
+            stateBefore: current.state,
+            stateAfter: current.state,
+            payload: error ? { step: step.name, args: step.args, error: error.message } : { step: step.name, args: step.args },
+            at: next.updatedAt,
+          },
+        });
+      }
+      return next;
+    } catch (e) {
+      if (!isSagaflowError(e) || !(e instanceof ConcurrencyError)) throw e;
+      const reloaded = await deps.repository.findById(current.id);
+      const top = reloaded?.compensation[reloaded.compensation.length - 1];
+      if (!reloaded || reloaded.status !== SagaStatus.Compensating || !top || top.name !== step.name || top.attempts !== step.attempts) {
+        return null;
+      }
+      current = reloaded;
+    }
+  }
+  return null;
+}
+
+function poppedRecord(deps: RuntimeDeps, saga: CompiledSaga, r: SagaInstanceRecord): SagaInstanceRecord {
+  const rest = r.compensation.slice(0, -1);
+  const done = rest.length === 0;
+  if (!done) {
+    const last = rest[rest.length - 1]!;
+    rest[rest.length - 1] = { ...last, attempts: last.attempts + 1 };
+  }
+  const final = saga.finalStates.has(r.state);
+  const now = new Date(deps.clock.now());
+  return {
+    ...r,
+    compensation: rest,
+    status: done ? (final ? SagaStatus.Faulted : SagaStatus.Active) : SagaStatus.Compensating,
+    error: null,
+    version: r.version + 1,
+    updatedAt: now,
+    completedAt: done && final ? now : null,
+  };
+}
+
+function failedRecord(deps: RuntimeDeps, r: SagaInstanceRecord, error: CompensationError): SagaInstanceRecord {
+  const now = new Date(deps.clock.now());
+  return {
+    ...r,
+    status: SagaStatus.CompensationFailed,
+    error: { code: error.code, message: error.message, step: error.step, at: now },
+    version: r.version + 1,
+    updatedAt: now,
+  };
+}
+
+/** The record with its top step claimed for a new run (after a crash or a failure). */
+export function claimedRecord(deps: RuntimeDeps, r: SagaInstanceRecord): SagaInstanceRecord {
+  const stack = r.compensation.slice();
+  const top = stack[stack.length - 1];
+  if (top) stack[stack.length - 1] = { ...top, attempts: top.attempts + 1 };
+  return {
+    ...r,
+    compensation: stack,
+    status: SagaStatus.Compensating,
+    error: null,
+    version: r.version + 1,
+    updatedAt: new Date(deps.clock.now()),
+  };
+}

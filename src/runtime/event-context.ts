@@ -1,0 +1,116 @@
+/**
+ * @module runtime/event-context
+ * The `ctx` an event's guards and actions receive. It also records what the chain decided (target
+ * state, finalize, compensate) and what it produced (outgoing messages, compensations), which the
+ * orchestrator applies only when the write commits.
+ */
+import type { z } from 'zod';
+import { UnknownCompensationError } from '../errors/compensation-error.ts';
+import { ValidationError } from '../errors/validation-error.ts';
+import { createEnvelope, type Envelope } from '../messages/envelope.ts';
+import type { MessageDefinition } from '../messages/message-definition.ts';
+import type { CompensationEntry } from '../repository/types.ts';
+import type { CompensationDefinition } from '../dsl/compensation-definition.ts';
+import type { ActionContext, CompensationApi, InstanceInfo, OutgoingOptions } from '../dsl/context.ts';
+import type { CompiledSaga } from '../core/compiled-saga.ts';
+
+/** Builds outgoing envelopes caused by one message; shared by event and compensation contexts. */
+export class Outbox {
+  readonly messages: Envelope[] = [];
+
+  constructor(
+    private readonly correlationId: string,
+    private readonly causationId: string,
+    private readonly now: () => number,
+  ) {}
+
+  add(message: MessageDefinition, payload: unknown, options: OutgoingOptions | undefined): void {
+    const parsed = message.parse(payload);
+    this.messages.push(
+      createEnvelope(
+        message.kind,
+        message.name,
+        parsed,
+        {
+          correlationId: options?.correlationId ?? this.correlationId,
+          causationId: this.causationId,
+          ...(options?.messageId !== undefined && { messageId: options.messageId }),
+          ...(options?.headers !== undefined && { headers: options.headers }),
+        },
+        new Date(this.now()),
+      ),
+    );
+  }
+}
+
+export class EventContext implements ActionContext<unknown, unknown> {
+  readonly event: unknown;
+  readonly envelope: Envelope;
+  data: unknown;
+  readonly instance: InstanceInfo;
+  readonly compensation: CompensationApi;
+  /** Set while a `catch` branch runs. */
+  error: unknown = undefined;
+
+  target: string | undefined = undefined;
+  finalize = false;
+  compensateRequested = false;
+  readonly added: CompensationEntry[] = [];
+  readonly outbox: Outbox;
+  readonly #saga: CompiledSaga;
+  readonly #now: () => number;
+  readonly #baseStackSize: number;
+
+  constructor(
+    saga: CompiledSaga,
+    envelope: Envelope,
+    payload: unknown,
+    data: unknown,
+    instance: InstanceInfo,
+    baseStackSize: number,
+    now: () => number,
+  ) {
+    this.#saga = saga;
+    this.envelope = envelope;
+    this.event = payload;
+    this.data = data;
+    this.instance = instance;
+    this.#now = now;
+    this.#baseStackSize = baseStackSize;
+    this.outbox = new Outbox(instance.correlationId, envelope.messageId, now);
+    const self = this;
+    this.compensation = {
+      add(compensation: CompensationDefinition | string, args: unknown) {
+        self.#addCompensation(compensation, args);
+      },
+      compensate() {
+        self.compensateRequested = true;
+      },
+      get size() {
+        return self.#baseStackSize + self.added.length;
+      },
+    };
+  }
+
+  #addCompensation(compensation: CompensationDefinition | string, args: unknown): void {
+    const name = typeof compensation === 'string' ? compensation : compensation?.name;
+    const spec = this.#saga.compensations.get(name);
+    if (!spec) throw new UnknownCompensationError(this.#saga.name, String(name), [...this.#saga.compensations.keys()]);
+    const result = (spec.schema as z.ZodType).safeParse(args);
+    if (!result.success) throw new ValidationError(name, result.error.issues, 'compensation arguments');
+    // Stored as JSON: what cannot survive a restart must fail here, not after a crash.
+    this.added.push({ name, args: JSON.parse(JSON.stringify(result.data ?? null)), attempts: 0 });
+  }
+
+  publish(message: MessageDefinition, payload: unknown, options?: OutgoingOptions): void {
+    this.outbox.add(message, payload, options);
+  }
+
+  send(message: MessageDefinition, payload: unknown, options?: OutgoingOptions): void {
+    this.outbox.add(message, payload, options);
+  }
+
+  now(): Date {
+    return new Date(this.#now());
+  }
+}

@@ -1,0 +1,319 @@
+/**
+ * @module runtime/orchestrator
+ * The SagaOrchestrator routes correlated messages to saga instances. For each saga that handles a
+ * message type it validates the payload, finds the instance by correlation, applies the event through
+ * the saga's compiled transition table and commits the result in one conditional write, retrying on
+ * version conflicts. Messages that actions produce leave through the bus only after that write commits.
+ */
+import type { Clock } from '../clock/clock.ts';
+import { systemClock } from '../clock/clock.ts';
+import { InProcessBus } from '../bus/in-process-bus.ts';
+import type { MessageBus } from '../bus/message-bus.ts';
+import type { CompiledEvent, CompiledSaga } from '../core/compiled-saga.ts';
+import type { AnySaga, Saga } from '../dsl/saga.ts';
+import { ConcurrencyError } from '../errors/concurrency-error.ts';
+import { EnvelopeError } from '../errors/envelope-error.ts';
+import { RetriesExhaustedError } from '../errors/retries-exhausted-error.ts';
+import { SagaflowError } from '../errors/sagaflow-error.ts';
+import { UnknownEventError } from '../errors/unknown-event-error.ts';
+import { assertEnvelope, createEnvelope, type Envelope, type EnvelopeOptions } from '../messages/envelope.ts';
+import type { InputOf, MessageDefinition } from '../messages/message-definition.ts';
+import { InMemorySagaRepository } from '../repository/in-memory-saga-repository.ts';
+import { SagaStatus, type SagaInstanceRecord, type SagaRepository } from '../repository/types.ts';
+import { applyEvent } from './apply-event.ts';
+import { claimedRecord, COMPENSATION_RETRY, runCompensation, type CompensationRun } from './compensation-runner.ts';
+import { hydrateData } from './hydrate.ts';
+import { KeyedMutex } from './keyed-mutex.ts';
+import { ObserverSet, type SagaObserver } from './observers.ts';
+import type { DispatchResult, SagaOutcome } from './outcome.ts';
+import { conflictBackoff, DEFAULT_CONFLICT_RETRY, sleep, type ConflictRetryPolicy } from './retry-policy.ts';
+import type { RuntimeDeps } from './runtime-deps.ts';
+import { uuidv7 } from '../messages/uuid-v7.ts';
+
+export const NOT_COMPENSATING = 'SAGA_NOT_COMPENSATING';
+
+export interface SagaOrchestratorOptions {
+  readonly sagas: readonly AnySaga[];
+  /** Default: a new `InMemorySagaRepository`. */
+  readonly repository?: SagaRepository;
+  /**
+   * Where outgoing messages go and where the orchestrator subscribes to the types its sagas handle.
+   * Default: a new `InProcessBus`.
+   */
+  readonly bus?: MessageBus;
+  /** Subscribe to `bus` for every handled type (default true). */
+  readonly subscribe?: boolean;
+  readonly clock?: Clock;
+  readonly observers?: readonly SagaObserver[];
+  /** Retries after a version conflict. */
+  readonly conflictRetry?: Partial<ConflictRetryPolicy>;
+  /** A message type no saga handles: `'error'` (default, `UnknownEventError`) or `'ignore'`. */
+  readonly unknownEvent?: 'ignore' | 'error';
+  /** Errors nobody else can receive: failing observers, failed deliveries of outgoing messages. */
+  readonly onError?: (error: unknown) => void;
+}
+
+interface Route {
+  readonly saga: CompiledSaga;
+  readonly event: CompiledEvent;
+}
+
+/**
+ * @example
+ * const orchestrator = new SagaOrchestrator({ sagas: [OrderSaga] });
+ * await orchestrator.publish(OrderCreated, { orderId: 'o-1', total: 42 }, { correlationId: 'o-1' });
+ * const order = await orchestrator.find(OrderSaga, 'o-1');
+ */
+export class SagaOrchestrator {
+  readonly repository: SagaRepository;
+  readonly bus: MessageBus;
+  readonly clock: Clock;
+  readonly #sagas = new Map<string, CompiledSaga>();
+  readonly #routes = new Map<string, Route[]>();
+  readonly #mutex = new KeyedMutex();
+  readonly #retry: ConflictRetryPolicy;
+  readonly #unknownEvent: 'ignore' | 'error';
+  readonly #deps: RuntimeDeps;
+  readonly #unsubscribe: Array<() => void> = [];
+  readonly #onError: (error: unknown) => void;
+  #closed = false;
+
+  constructor(options: SagaOrchestratorOptions) {
+    this.repository = options.repository ?? new InMemorySagaRepository();
+    this.bus = options.bus ?? new InProcessBus();
+    this.clock = options.clock ?? systemClock;
+    this.#retry = { ...DEFAULT_CONFLICT_RETRY, ...options.conflictRetry };
+    this.#unknownEvent = options.unknownEvent ?? 'error';
+    this.#onError = options.onError ?? ((error) => console.error('[sagaflow]', error));
+
+    for (const saga of options.sagas) {
+      const compiled = saga.compiled; // throws DefinitionError for a broken definition, at start-up
+      if (this.#sagas.has(compiled.name)) throw new TypeError(`two sagas are named '${compiled.name}'`);
+      this.#sagas.set(compiled.name, compiled);
+      for (const [type, event] of compiled.events) {
+        const routes = this.#routes.get(type);
+        if (routes) routes.push({ saga: compiled, event });
+        else this.#routes.set(type, [{ saga: compiled, event }]);
+      }
+    }
+
+    const bus = this.bus;
+    const deliver =
+      bus instanceof InProcessBus
+        ? (messages: readonly Envelope[]) => {
+            for (const m of messages) bus.dispatch(m);
+          }
+        : (messages: readonly Envelope[]) => {
+            for (const m of messages) bus.publish(m).catch(this.#onError);
+          };
+    this.#deps = {
+      repository: this.repository,
+      clock: this.clock,
+      observers: new ObserverSet(options.observers ?? [], this.#onError),
+      deliver,
+    };
+    if (options.subscribe ?? true) {
+      for (const type of this.#routes.keys()) {
+        this.#unsubscribe.push(bus.subscribe(type, async (envelope) => void (await this.dispatch(envelope))));
+      }
+    }
+  }
+
+  /** The message types some saga handles. */
+  get handledTypes(): readonly string[] {
+    return [...this.#routes.keys()];
+  }
+
+  /**
+   * Validates `payload`, wraps it in an envelope and dispatches it.
+   *
+   * @example
+   * await orchestrator.publish(PaymentProcessed, { orderId: 'o-1', transactionId: 'tx-9' }, { correlationId: 'o-1' });
+   */
+  publish<M extends MessageDefinition>(message: M, payload: InputOf<M>, options: EnvelopeOptions = {}): Promise<DispatchResult> {
+    const envelope = createEnvelope(message.kind, message.name, payload, options, new Date(this.clock.now()));
+    return this.dispatch(envelope);
+  }
+
+  /**
+   * Routes one envelope to every saga that handles its type. Throws a typed error when the envelope is
+   * malformed, its payload invalid, or a saga's policy says so; in every such case nothing was written
+   * for that saga.
+   */
+  async dispatch(envelope: Envelope): Promise<DispatchResult> {
+    if (this.#closed) throw new SagaflowError('SAGA_ORCHESTRATOR_CLOSED', 'the orchestrator is closed');
+    assertEnvelope(envelope);
+    const routes = this.#routes.get(envelope.type);
+    if (routes === undefined) {
+      if (this.#unknownEvent === 'ignore') return { messageId: envelope.messageId, type: envelope.type, outcomes: [] };
+      throw new UnknownEventError(envelope.type, [...this.#routes.keys()]);
+    }
+    if (routes.length === 1) {
+      const outcome = await this.#route(routes[0]!, envelope, routes[0]!.event.message.parse(envelope.payload));
+      return { messageId: envelope.messageId, type: envelope.type, outcomes: [outcome] };
+    }
+    // Payloads are validated for every saga before any saga runs, so a bad payload changes nothing anywhere.
+    const parsed = new Map<MessageDefinition, unknown>();
+    for (const r of routes) if (!parsed.has(r.event.message)) parsed.set(r.event.message, r.event.message.parse(envelope.payload));
+    const outcomes: SagaOutcome[] = [];
+    const errors: unknown[] = [];
+    for (const r of routes) {
+      try {
+        outcomes.push(await this.#route(r, envelope, parsed.get(r.event.message)));
+      } catch (error) {
+        errors.push(error);
+      }
+    }
+    if (errors.length === 1) throw errors[0];
+    if (errors.length > 1) throw new AggregateError(errors, `${errors.length} sagas failed handling '${envelope.type}'`);
+    return { messageId: envelope.messageId, type: envelope.type, outcomes };
+  }
+
+  #route(route: Route, envelope: Envelope, payload: unknown): Promise<SagaOutcome> {
+    const { saga, event } = route;
+    let correlationId: string | undefined;
+    try {
+      correlationId = event.correlate(payload, envelope);
+    } catch (error) {
+      return Promise.reject(
+        new EnvelopeError(`'${envelope.type}': saga '${saga.name}' could not correlate it: ${String(error)}`),
+      );
+    }
+    if (typeof correlationId !== 'string' || correlationId.length === 0) {
+      return Promise.reject(
+        new EnvelopeError(
+          `'${envelope.type}' has no correlation id for saga '${saga.name}' ` +
+            `(set envelope.correlationId, or declare .event(${envelope.type}, { correlateBy }))`,
+        ),
+      );
+    }
+    const id = correlationId;
+    return this.#mutex.run(`${saga.name}\u0000${id}`, () => this.#withRetry(saga, envelope, id, payload, event));
+  }
+
+  async #withRetry(
+    saga: CompiledSaga,
+    envelope: Envelope,
+    correlationId: string,
+    payload: unknown,
+    event: CompiledEvent,
+  ): Promise<SagaOutcome> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await applyEvent(this.#deps, saga, event, envelope, payload, correlationId);
+      } catch (error) {
+        if (!(error instanceof ConcurrencyError)) {
+          this.#deps.observers.notify('faulted', { saga: saga.name, correlationId, envelope, error });
+          throw error;
+        }
+        if (attempt >= this.#retry.maxAttempts) {
+          const exhausted = new RetriesExhaustedError(`'${envelope.type}' for saga '${saga.name}' instance '${correlationId}'`, attempt, error);
+          this.#deps.observers.notify('faulted', { saga: saga.name, correlationId, envelope, error: exhausted });
+          throw exhausted;
+        }
+        await sleep(conflictBackoff(this.#retry, attempt));
+      }
+    }
+  }
+
+  /** The instance of `saga` for a correlation id, with its data validated, or `null`. */
+  async find<D>(saga: Saga<string, D, string> | string, correlationId: string): Promise<SagaInstance<D> | null> {
+    const compiled = this.#saga(saga);
+    const record = await this.repository.findByCorrelation(compiled.name, correlationId);
+    return record ? { ...record, data: hydrateData(compiled, record) as D } : null;
+  }
+
+  /**
+   * Resumes a compensation that stopped on a failing step (status `compensation_failed`), or one left
+   * `compensating` by a crash. The step that failed runs again first.
+   */
+  async retryCompensation(saga: AnySaga | string, correlationId: string): Promise<CompensationRun> {
+    const compiled = this.#saga(saga);
+    return this.#mutex.run(`${compiled.name}\u0000${correlationId}`, async () => {
+      const record = await this.repository.findByCorrelation(compiled.name, correlationId);
+      if (!record || (record.status !== SagaStatus.CompensationFailed && record.status !== SagaStatus.Compensating)) {
+        throw new SagaflowError(
+          NOT_COMPENSATING,
+          `saga '${compiled.name}' instance '${correlationId}' ${record ? `is ${record.status}` : 'does not exist'}: nothing to compensate`,
+        );
+      }
+      return this.#resume(compiled, record);
+    });
+  }
+
+  /**
+   * Finds instances left `compensating` (a process died mid-run) and finishes their compensation.
+   * Call it at start-up. Returns how many instances it resumed.
+   */
+  async recover(): Promise<number> {
+    let resumed = 0;
+    for (const compiled of this.#sagas.values()) {
+      let cursor: string | undefined;
+      do {
+        const page = await this.repository.list({
+          sagaName: compiled.name,
+          status: SagaStatus.Compensating,
+          order: 'asc',
+          limit: 100,
+          ...(cursor !== undefined && { cursor }),
+        });
+        for (const record of page.items) {
+          const run = await this.#mutex.run(`${compiled.name}\u0000${record.correlationId}`, async () => {
+            const fresh = await this.repository.findById(record.id);
+            return fresh?.status === SagaStatus.Compensating ? this.#resume(compiled, fresh) : null;
+          });
+          if (run) resumed++;
+        }
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor !== undefined);
+    }
+    return resumed;
+  }
+
+  async #resume(compiled: CompiledSaga, record: SagaInstanceRecord): Promise<CompensationRun> {
+    const data = hydrateData(compiled, record);
+    const claimed = claimedRecord(this.#deps, record);
+    // The claim is a conditional write: of several processes resuming the same instance, one proceeds.
+    await this.repository.commit({
+      kind: 'update',
+      instance: claimed,
+      expectedVersion: record.version,
+      history: {
+        instanceId: record.id,
+        sequence: claimed.version,
+        messageId: uuidv7(this.clock.now()),
+        eventType: COMPENSATION_RETRY,
+        stateBefore: record.state,
+        stateAfter: record.state,
+        payload: { step: claimed.compensation[claimed.compensation.length - 1]?.name ?? null },
+        at: claimed.updatedAt,
+      },
+    });
+    return runCompensation(this.#deps, compiled, claimed, data, uuidv7(this.clock.now()));
+  }
+
+  /** The compiled saga registered under a name (for tools: diagrams, descriptions). */
+  saga(name: string): CompiledSaga | undefined {
+    return this.#sagas.get(name);
+  }
+
+  #saga(saga: AnySaga | string): CompiledSaga {
+    const name = typeof saga === 'string' ? saga : saga.name;
+    const compiled = this.#sagas.get(name);
+    if (!compiled) {
+      throw new SagaflowError('SAGA_UNKNOWN', `no saga '${name}' is registered; registered: ${[...this.#sagas.keys()].join(', ')}`);
+    }
+    return compiled;
+  }
+
+  /** Unsubscribes from the bus; events already in progress finish. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const off of this.#unsubscribe.splice(0)) off();
+  }
+}
+
+/** An instance with its data typed by the saga's schema. */
+export interface SagaInstance<D> extends Omit<SagaInstanceRecord, 'data'> {
+  readonly data: D;
+}
