@@ -1,0 +1,231 @@
+/**
+ * The repository contract: what every `SagaRepository` guarantees, whatever stores it. Each
+ * implementation runs it in a few lines:
+ *
+ *   runRepositoryContract('in-memory', async () => ({ repository: new InMemorySagaRepository() }));
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ConcurrencyError } from '../../src/errors/concurrency-error.ts';
+import type { SagaInstanceRecord, SagaRepository } from '../../src/repository/types.ts';
+import { insertOf, makeHistory, makeInstance, updateOf } from '../helpers/records.ts';
+
+export type MakeRepository = () => Promise<{ repository: SagaRepository; cleanup?: () => Promise<void> }>;
+
+export function runRepositoryContract(name: string, make: MakeRepository): void {
+  describe(`SagaRepository contract: ${name}`, () => {
+    let repo: SagaRepository;
+    let cleanup: (() => Promise<void>) | undefined;
+    // Each test uses its own saga name, so suites that share a store between tests stay independent.
+    let saga: string;
+    let n = 0;
+
+    beforeEach(async () => {
+      ({ repository: repo, cleanup } = await make());
+      saga = `contract-${Date.now().toString(36)}-${n++}`;
+    });
+    afterEach(async () => {
+      await cleanup?.();
+    });
+
+    const insert = async (overrides: Partial<SagaInstanceRecord> = {}) => {
+      const instance = makeInstance({ sagaName: saga, ...overrides });
+      await repo.commit(insertOf(instance));
+      return instance;
+    };
+
+    it('round-trips an instance exactly, JSON data and compensation stack included', async () => {
+      const data = { s: 'ünïcødé ✓', n: 1.5, neg: -7, big: 2 ** 40, t: true, f: false, z: null, list: [1, 'two', { three: [3] }], nested: { a: { b: { c: 'deep' } } } };
+      const instance = await insert({
+        data,
+        dataVersion: 2,
+        compensation: [
+          { name: 'refund', args: { transactionId: 'tx-1', amount: 10 }, attempts: 0 },
+          { name: 'release', args: { reservationId: 'r-1' }, attempts: 1 },
+        ],
+        error: { code: 'X', message: 'boom', step: 'release', at: new Date('2025-01-01T00:00:00.000Z') },
+      });
+      const byCorrelation = await repo.findByCorrelation(saga, instance.correlationId);
+      const byId = await repo.findById(instance.id);
+      expect(byCorrelation).toEqual(instance);
+      expect(byId).toEqual(instance);
+      expect(byCorrelation!.createdAt).toBeInstanceOf(Date);
+      expect(byCorrelation!.compensation.map((e) => e.name)).toEqual(['refund', 'release']);
+    });
+
+    it('hands out copies: changing a loaded record changes nothing stored', async () => {
+      const instance = await insert({ data: { items: [1] } });
+      const loaded = await repo.findById(instance.id);
+      (loaded!.data as { items: number[] }).items.push(2);
+      expect((await repo.findById(instance.id))!.data).toEqual({ items: [1] });
+    });
+
+    it('finds nothing for an unknown correlation id or instance id', async () => {
+      await insert({ correlationId: 'known' });
+      expect(await repo.findByCorrelation(saga, 'unknown')).toBeNull();
+      expect(await repo.findByCorrelation(`${saga}-other`, 'known')).toBeNull();
+      expect(await repo.findById(makeInstance().id)).toBeNull();
+      expect(await repo.history(makeInstance().id)).toEqual([]);
+    });
+
+    it('rejects a second insert of the same saga and correlation id with ConcurrencyError', async () => {
+      const first = await insert({ correlationId: 'c-1' });
+      const second = makeInstance({ sagaName: saga, correlationId: 'c-1', state: 'Other' });
+      await expect(repo.commit(insertOf(second))).rejects.toBeInstanceOf(ConcurrencyError);
+      expect(await repo.findByCorrelation(saga, 'c-1')).toEqual(first);
+      // Another saga may use the same correlation id.
+      await repo.commit(insertOf(makeInstance({ sagaName: `${saga}-b`, correlationId: 'c-1' })));
+      expect((await repo.findByCorrelation(`${saga}-b`, 'c-1'))!.sagaName).toBe(`${saga}-b`);
+    });
+
+    it('applies an update only at the expected version and appends its history row', async () => {
+      const v1 = await insert({ state: 'A' });
+      const { commit, next } = updateOf(v1, { state: 'B', data: { total: 43 } });
+      await repo.commit(commit);
+      expect(await repo.findById(v1.id)).toEqual(next);
+      const history = await repo.history(v1.id);
+      expect(history.map((h) => [h.sequence, h.stateBefore, h.stateAfter])).toEqual([
+        [1, null, 'A'],
+        [2, 'A', 'B'],
+      ]);
+    });
+
+    it('rejects a stale update with ConcurrencyError and changes nothing', async () => {
+      const v1 = await insert({ state: 'A' });
+      const { commit: winner, next: v2 } = updateOf(v1, { state: 'B' });
+      await repo.commit(winner);
+      const { commit: stale } = updateOf(v1, { state: 'C' });
+      await expect(repo.commit(stale)).rejects.toBeInstanceOf(ConcurrencyError);
+      expect(await repo.findById(v1.id)).toEqual(v2);
+      expect((await repo.history(v1.id)).length).toBe(2);
+    });
+
+    it('rejects an update of an instance that does not exist', async () => {
+      const ghost = makeInstance({ sagaName: saga });
+      const { commit } = updateOf(ghost);
+      await expect(repo.commit(commit)).rejects.toBeInstanceOf(ConcurrencyError);
+      expect(await repo.findById(ghost.id)).toBeNull();
+    });
+
+    it('deletes at the expected version, history included, and rejects a stale delete', async () => {
+      const v1 = await insert();
+      const { commit, next: v2 } = updateOf(v1, { state: 'Done', status: 'completed' });
+      await repo.commit(commit);
+      await expect(repo.commit({ kind: 'delete', instance: v2, expectedVersion: 1 })).rejects.toBeInstanceOf(ConcurrencyError);
+      expect(await repo.findById(v1.id)).not.toBeNull();
+      await repo.commit({ kind: 'delete', instance: v2, expectedVersion: 2 });
+      expect(await repo.findById(v1.id)).toBeNull();
+      expect(await repo.findByCorrelation(saga, v1.correlationId)).toBeNull();
+      expect(await repo.history(v1.id)).toEqual([]);
+    });
+
+    it('lets exactly one of many concurrent updates from the same version win', async () => {
+      const v1 = await insert();
+      const results = await Promise.allSettled(
+        Array.from({ length: 16 }, (_, i) => repo.commit(updateOf(v1, { state: `S${i}` }).commit)),
+      );
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(ConcurrencyError);
+      expect((await repo.findById(v1.id))!.version).toBe(2);
+      expect(await repo.history(v1.id)).toHaveLength(2);
+    });
+
+    it('creates exactly one instance when concurrent inserts race for one correlation id', async () => {
+      const results = await Promise.allSettled(
+        Array.from({ length: 8 }, () => repo.commit(insertOf(makeInstance({ sagaName: saga, correlationId: 'race' })))),
+      );
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      const page = await repo.list({ sagaName: saga });
+      expect(page.items).toHaveLength(1);
+    });
+
+    it('returns history in sequence order with every field', async () => {
+      let current = await insert({ state: 'A' });
+      for (const state of ['B', 'C', 'D']) {
+        const { commit, next } = updateOf(current, { state });
+        await repo.commit(commit);
+        current = next;
+      }
+      const history = await repo.history(current.id);
+      expect(history.map((h) => h.sequence)).toEqual([1, 2, 3, 4]);
+      expect(history.map((h) => h.stateAfter)).toEqual(['A', 'B', 'C', 'D']);
+      expect(history[3]).toEqual(makeHistory(current, { messageId: history[3]!.messageId, stateBefore: 'C' }));
+      expect(history[0]!.at).toBeInstanceOf(Date);
+    });
+
+    describe('monitoring queries', () => {
+      const t0 = Date.UTC(2025, 0, 1);
+      const seed = async () => {
+        const rows: SagaInstanceRecord[] = [];
+        for (let i = 0; i < 7; i++) {
+          const at = new Date(t0 + i * 1000);
+          rows.push(
+            await insert({
+              correlationId: `c-${i}`,
+              state: i % 2 ? 'Odd' : 'Even',
+              status: i === 6 ? 'completed' : i === 5 ? 'compensation_failed' : 'active',
+              createdAt: at,
+              updatedAt: at,
+            }),
+          );
+        }
+        return rows;
+      };
+
+      it('lists by saga, state, status and correlation id', async () => {
+        await seed();
+        const ids = async (q: Parameters<SagaRepository['list']>[0]) =>
+          (await repo.list({ sagaName: saga, ...q })).items.map((r) => r.correlationId).sort();
+        expect(await ids({ state: 'Odd' })).toEqual(['c-1', 'c-3', 'c-5']);
+        expect(await ids({ status: 'completed' })).toEqual(['c-6']);
+        expect(await ids({ status: ['completed', 'compensation_failed'] })).toEqual(['c-5', 'c-6']);
+        expect(await ids({ correlationId: 'c-2' })).toEqual(['c-2']);
+        expect(await ids({ state: 'Odd', status: 'active' })).toEqual(['c-1', 'c-3']);
+      });
+
+      it('finds stale instances: not updated since a time', async () => {
+        await seed();
+        const stale = await repo.list({ sagaName: saga, updatedBefore: new Date(t0 + 3000), order: 'asc' });
+        expect(stale.items.map((r) => r.correlationId)).toEqual(['c-0', 'c-1', 'c-2']);
+      });
+
+      it('orders by update time (newest first by default) and pages with cursors without gaps or repeats', async () => {
+        await seed();
+        const all = await repo.list({ sagaName: saga });
+        expect(all.items.map((r) => r.correlationId)).toEqual(['c-6', 'c-5', 'c-4', 'c-3', 'c-2', 'c-1', 'c-0']);
+        expect(all.nextCursor).toBeNull();
+        for (const order of ['asc', 'desc'] as const) {
+          const seen: string[] = [];
+          let cursor: string | undefined;
+          let pages = 0;
+          do {
+            const page = await repo.list({ sagaName: saga, order, limit: 3, ...(cursor && { cursor }) });
+            seen.push(...page.items.map((r) => r.correlationId));
+            cursor = page.nextCursor ?? undefined;
+            pages++;
+          } while (cursor);
+          expect(pages).toBe(3);
+          const expected = ['c-0', 'c-1', 'c-2', 'c-3', 'c-4', 'c-5', 'c-6'];
+          expect(seen).toEqual(order === 'asc' ? expected : expected.reverse());
+        }
+      });
+
+      it('rejects an invalid page size', async () => {
+        await expect(repo.list({ sagaName: saga, limit: 0 })).rejects.toBeInstanceOf(RangeError);
+      });
+
+      it('counts instances per saga, state and status', async () => {
+        await seed();
+        await repo.commit(insertOf(makeInstance({ sagaName: `${saga}-z`, state: 'Even' })));
+        const counts = await repo.countByState(saga);
+        expect(counts).toEqual([
+          { sagaName: saga, state: 'Even', status: 'active', count: 3 },
+          { sagaName: saga, state: 'Even', status: 'completed', count: 1 },
+          { sagaName: saga, state: 'Odd', status: 'active', count: 2 },
+          { sagaName: saga, state: 'Odd', status: 'compensation_failed', count: 1 },
+        ]);
+        const everything = await repo.countByState();
+        expect(everything.some((c) => c.sagaName === `${saga}-z`)).toBe(true);
+      });
+    });
+  });
+}
