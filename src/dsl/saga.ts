@@ -258,9 +258,11 @@ export function defineSaga<const Name extends string, Schema extends z.ZodType, 
     }
   }
   const initial = options.initialData;
-  const initialData =
+  const rawInitial =
     typeof initial === 'function' ? (initial as () => unknown) : initial === undefined ? () => ({}) : () => structuredClone(initial);
-  const probe = options.data.safeParse(initialData());
+  const probe = options.data.safeParse(rawInitial());
+  // A new instance starts from the parsed value, so schema defaults are filled in (and every instance gets its own copy).
+  const initialData = () => options.data.parse(rawInitial());
   if (!probe.success) {
     throw new DefinitionError(
       where,

@@ -260,7 +260,13 @@ export class SagaOrchestrator {
         for (const record of page.items) {
           const run = await this.#mutex.run(`${compiled.name}\u0000${record.correlationId}`, async () => {
             const fresh = await this.repository.findById(record.id);
-            return fresh?.status === SagaStatus.Compensating ? this.#resume(compiled, fresh) : null;
+            if (fresh?.status !== SagaStatus.Compensating) return null;
+            try {
+              return await this.#resume(compiled, fresh);
+            } catch (error) {
+              if (error instanceof ConcurrencyError) return null; // another process claimed it first
+              throw error;
+            }
           });
           if (run) resumed++;
         }

@@ -1,0 +1,70 @@
+/**
+ * Repository wrappers that inject the failures a real deployment sees: a process dying between two
+ * writes, and writers interleaving between read and write.
+ */
+import type { SagaCommit, SagaRepository } from '../../src/repository/types.ts';
+
+export class SimulatedCrash extends Error {}
+
+/**
+ * Delegates to `inner` until `crashAt(commit, index)` says so; from then on every call throws, as a
+ * dead process would. The underlying store keeps what was committed before the crash.
+ */
+export function crashingRepository(
+  inner: SagaRepository,
+  crashAt: (commit: SagaCommit, index: number) => boolean,
+): SagaRepository & { readonly crashed: boolean } {
+  let crashed = false;
+  let commits = 0;
+  const guard = <T>(fn: () => Promise<T>): Promise<T> => (crashed ? Promise.reject(new SimulatedCrash('process is dead')) : fn());
+  return {
+    get crashed() {
+      return crashed;
+    },
+    findByCorrelation: (s, c) => guard(() => inner.findByCorrelation(s, c)),
+    findById: (id) => guard(() => inner.findById(id)),
+    commit: (commit) =>
+      guard(async () => {
+        if (crashAt(commit, commits++)) {
+          crashed = true;
+          throw new SimulatedCrash(`crashed before commit #${commits - 1}`);
+        }
+        return inner.commit(commit);
+      }),
+    list: (q) => guard(() => inner.list(q)),
+    countByState: (s) => guard(() => inner.countByState(s)),
+    history: (id) => guard(() => inner.history(id)),
+  };
+}
+
+/**
+ * Yields to the event loop between every read and write, so that concurrent writers really interleave
+ * (the in-memory store otherwise answers within one turn), and counts conflicts.
+ */
+export function interleavingRepository(inner: SagaRepository): SagaRepository & { conflicts: number; commits: number } {
+  const pause = () => new Promise<void>((resolve) => setImmediate(resolve));
+  const wrapper = {
+    conflicts: 0,
+    commits: 0,
+    findByCorrelation: async (s: string, c: string) => {
+      const r = await inner.findByCorrelation(s, c);
+      await pause();
+      return r;
+    },
+    findById: (id: string) => inner.findById(id),
+    commit: async (commit: SagaCommit) => {
+      await pause();
+      try {
+        await inner.commit(commit);
+        wrapper.commits++;
+      } catch (error) {
+        wrapper.conflicts++;
+        throw error;
+      }
+    },
+    list: inner.list.bind(inner),
+    countByState: inner.countByState.bind(inner),
+    history: inner.history.bind(inner),
+  };
+  return wrapper;
+}

@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import {
+  ConcurrencyError,
+  InMemorySagaRepository,
+  RetriesExhaustedError,
+  SagaOrchestrator,
+  type SagaCommit,
+  type SagaRepository,
+} from '../../src/index.ts';
+import { CounterSaga, Incremented, Started } from '../helpers/counter-saga.ts';
+import { interleavingRepository } from '../helpers/faulty-repository.ts';
+
+async function expectEveryEventAppliedOnce(repository: SagaRepository, correlationId: string, increments: number[]) {
+  const record = (await repository.findByCorrelation('counter', correlationId))!;
+  const data = record.data as { count: number; seen: number[] };
+  expect(record.version).toBe(1 + increments.length);
+  expect(data.count).toBe(increments.reduce((a, b) => a + b, 0));
+  expect([...data.seen].sort((a, b) => a - b)).toEqual([...increments].sort((a, b) => a - b));
+  const history = await repository.history(record.id);
+  expect(history.map((h) => h.sequence)).toEqual(Array.from({ length: 1 + increments.length }, (_, i) => i + 1));
+  expect(new Set(history.map((h) => h.messageId)).size).toBe(history.length);
+}
+
+describe('optimistic concurrency', () => {
+  it('applies 64 concurrent events for one instance exactly once each, in some serial order', async () => {
+    const repository = new InMemorySagaRepository();
+    const orchestrator = new SagaOrchestrator({ sagas: [CounterSaga], repository });
+    await orchestrator.publish(Started, {}, { correlationId: 'hot' });
+    const increments = Array.from({ length: 64 }, (_, i) => i + 1);
+    await Promise.all(increments.map((by) => orchestrator.publish(Incremented, { by }, { correlationId: 'hot' })));
+    await expectEveryEventAppliedOnce(repository, 'hot', increments);
+  });
+
+  it('retries version conflicts between two orchestrators sharing a store until 60 concurrent events are all applied', async () => {
+    const shared = interleavingRepository(new InMemorySagaRepository());
+    const a = new SagaOrchestrator({ sagas: [CounterSaga], repository: shared, conflictRetry: { maxAttempts: 100 } });
+    const b = new SagaOrchestrator({ sagas: [CounterSaga], repository: shared, conflictRetry: { maxAttempts: 100 } });
+    await a.publish(Started, {}, { correlationId: 'contended' });
+    const increments = Array.from({ length: 60 }, (_, i) => i + 1);
+    await Promise.all(
+      increments.map((by, i) => (i % 2 ? a : b).publish(Incremented, { by }, { correlationId: 'contended' })),
+    );
+    expect(shared.conflicts).toBeGreaterThan(0); // the test really raced
+    await expectEveryEventAppliedOnce(shared, 'contended', increments);
+  });
+
+  it('creates one instance when two orchestrators start the same correlation id at once, and applies the other event to it', async () => {
+    const shared = interleavingRepository(new InMemorySagaRepository());
+    const a = new SagaOrchestrator({ sagas: [CounterSaga], repository: shared });
+    const b = new SagaOrchestrator({ sagas: [CounterSaga], repository: shared });
+    const [ra, rb] = await Promise.all([
+      a.publish(Started, { by: 5 }, { correlationId: 'twin' }),
+      b.publish(Started, { by: 7 }, { correlationId: 'twin' }),
+    ]);
+    const created = [ra, rb].map((r) => r.outcomes[0]!).filter((o) => o.result === 'applied' && o.created);
+    expect(created).toHaveLength(1);
+    // The loser reloaded, found the instance, and its Started was applied to it (here: ignored by duringAny).
+    const loser = [ra, rb].map((r) => r.outcomes[0]!).find((o) => !(o.result === 'applied' && o.created))!;
+    expect(loser).toMatchObject({ result: 'ignored', reason: 'ignored', state: 'Counting' });
+    expect(shared.conflicts).toBe(1);
+    expect((await shared.list({ sagaName: 'counter' })).items).toHaveLength(1);
+  });
+
+  it('gives up with RetriesExhaustedError after the configured attempts and writes nothing', async () => {
+    const inner = new InMemorySagaRepository();
+    let attempts = 0;
+    const alwaysConflicting: SagaRepository = {
+      ...inner,
+      findByCorrelation: inner.findByCorrelation.bind(inner),
+      findById: inner.findById.bind(inner),
+      list: inner.list.bind(inner),
+      countByState: inner.countByState.bind(inner),
+      history: inner.history.bind(inner),
+      commit: async (commit: SagaCommit) => {
+        if (commit.kind === 'insert') return inner.commit(commit);
+        attempts++;
+        throw new ConcurrencyError('counter', commit.instance.correlationId, 1, 'test');
+      },
+    };
+    const orchestrator = new SagaOrchestrator({
+      sagas: [CounterSaga],
+      repository: alwaysConflicting,
+      conflictRetry: { maxAttempts: 4, baseDelayMs: 1, maxDelayMs: 2 },
+    });
+    await orchestrator.publish(Started, {}, { correlationId: 'stuck' });
+    const error = await orchestrator.publish(Incremented, { by: 1 }, { correlationId: 'stuck' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RetriesExhaustedError);
+    expect((error as RetriesExhaustedError).attempts).toBe(4);
+    expect((error as RetriesExhaustedError).cause).toBeInstanceOf(ConcurrencyError);
+    expect(attempts).toBe(4);
+    expect((await inner.findByCorrelation('counter', 'stuck'))!.version).toBe(1);
+  });
+
+  it('keeps events for different instances independent', async () => {
+    const repository = new InMemorySagaRepository();
+    const orchestrator = new SagaOrchestrator({ sagas: [CounterSaga], repository });
+    const ids = Array.from({ length: 20 }, (_, i) => `i-${i}`);
+    await Promise.all(ids.map((id) => orchestrator.publish(Started, {}, { correlationId: id })));
+    await Promise.all(ids.flatMap((id) => [1, 2, 3].map((by) => orchestrator.publish(Incremented, { by }, { correlationId: id }))));
+    for (const id of ids) await expectEveryEventAppliedOnce(repository, id, [1, 2, 3]);
+  });
+});
