@@ -26,7 +26,16 @@ if (!check && (!name || !/^[a-z0-9_]+$/.test(name))) {
 const schema = await readSchema();
 const migrations = await readMigrations();
 const db = new PGlite();
-const engine = await startSchemaEngine(new PrismaPGlite(db), schema);
+/** The adapter's own shadow database is never closed, and its idle timer keeps the process alive 10 s. */
+const shadows: PGlite[] = [];
+class ClosableShadow extends PrismaPGlite {
+  override async connectToShadowDb() {
+    const shadow = new PGlite();
+    shadows.push(shadow);
+    return new PrismaPGlite(shadow).connect();
+  }
+}
+const engine = await startSchemaEngine(new ClosableShadow(db), schema);
 try {
   // `from: migrations` replays the folder on the adapter's shadow database (a fresh in-memory PGlite).
   const from =
@@ -62,5 +71,5 @@ try {
   }
 } finally {
   engine.free();
-  await db.close();
+  await Promise.all([db, ...shadows].map((d) => d.close()));
 }

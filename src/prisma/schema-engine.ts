@@ -38,13 +38,28 @@ function loadGlue(): Promise<typeof EngineGlue> {
     const gluePath = require.resolve('@prisma/schema-engine-wasm/schema_engine_bg');
     const mod = (await import('@prisma/schema-engine-wasm/schema_engine_bg')) as typeof EngineGlue;
     const bytes = await readFile(join(dirname(gluePath), 'schema_engine_bg.wasm'));
-    const { instance } = await wasm.instantiate(bytes, { './schema_engine_bg.js': mod });
+    const { instance } = await wasm.instantiate(bytes, { './schema_engine_bg.js': withUnrefTimers(mod) });
     const exports = instance.exports as { __wbindgen_start(): void };
     mod.__wbg_set_wasm(exports);
     exports.__wbindgen_start();
     return mod;
   })();
   return glue;
+}
+
+/**
+ * The engine races its advisory-lock query (`pg_advisory_lock(72707369)`, as the native engine does)
+ * against a 10 s `setTimeout` that it never clears, which kept every process that migrated alive for 10 s
+ * after it finished. Unref'd timers still fire while the process has other work (the lock query's socket
+ * keeps it running) but no longer hold an idle process open.
+ */
+function withUnrefTimers(glueModule: typeof EngineGlue): object {
+  const imports: Record<string, unknown> = { ...glueModule };
+  for (const name of Object.keys(imports)) {
+    if (!name.startsWith('__wbg_setTimeout_')) continue;
+    imports[name] = (callback: () => void, ms: number) => setTimeout(callback, ms >>> 0).unref();
+  }
+  return imports;
 }
 
 /** Log lines the engine emits; kept only for error messages. */

@@ -1,0 +1,157 @@
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { isSagaflowError } from '../../src/errors/sagaflow-error.ts';
+import { PrismaClient } from '../../src/prisma/generated/client.ts';
+import {
+  createPrismaRepository,
+  migrate,
+  MissingTablesError,
+  PrismaSagaRepository,
+  SCHEMA_MISSING,
+} from '../../src/prisma/index.ts';
+import { migrationsDir, readMigrations } from '../../src/prisma/package-files.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/postgres.ts';
+import { insertOf, makeInstance } from '../helpers/records.ts';
+
+const root = new URL('../../', import.meta.url).pathname;
+
+/** Runs a TypeScript entry point in a child Node process, as a user's shell would. */
+function run(file: string, args: string[], env: NodeJS.ProcessEnv = {}) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(root, file), ...args], {
+      cwd: root,
+      env: { ...process.env, ...env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+async function appliedRows(url: string) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ migration_name: string; checksum: string; finished_at: Date | null }>(
+      'SELECT migration_name, checksum, finished_at FROM _prisma_migrations ORDER BY migration_name',
+    );
+    return rows;
+  } finally {
+    await client.end();
+  }
+}
+
+describe('migrate', () => {
+  const dbs: TestDatabase[] = [];
+  const fresh = async () => {
+    const db = await createTestDatabase({ migrated: false });
+    dbs.push(db);
+    return db;
+  };
+  afterAll(async () => {
+    await Promise.all(dbs.map((db) => db.drop()));
+  });
+
+  it("applies every migration once, recorded in _prisma_migrations as prisma migrate deploy records it", async () => {
+    const db = await fresh();
+    const { migrationDirectories } = await readMigrations();
+    const names = migrationDirectories.map((m) => m.path);
+    expect(names.length).toBeGreaterThan(0);
+
+    expect((await migrate({ connectionString: db.url })).applied).toEqual(names);
+    expect((await migrate({ connectionString: db.url })).applied).toEqual([]);
+
+    const rows = await appliedRows(db.url);
+    expect(rows.map((r) => r.migration_name)).toEqual(names);
+    for (const row of rows) {
+      // Prisma's checksum is the SHA-256 of the file: `prisma migrate deploy` will see these as applied.
+      const sql = await readFile(join(migrationsDir, row.migration_name, 'migration.sql'));
+      expect(row.checksum).toBe(createHash('sha256').update(sql).digest('hex'));
+      expect(row.finished_at).toBeInstanceOf(Date);
+    }
+  });
+
+  it('succeeds in two processes started at the same moment; the migration is applied once', async () => {
+    const db = await fresh();
+    const [a, b] = await Promise.all([
+      run('src/cli/index.ts', ['migrate', '--url', db.url]),
+      run('src/cli/index.ts', ['migrate', '--url', db.url]),
+    ]);
+    expect([a.code, b.code, a.stderr, b.stderr]).toEqual([0, 0, '', '']);
+    expect([a.stdout, b.stdout].sort()).toEqual([
+      expect.stringMatching(/^applied \d{14}_init\n$/),
+      'database is up to date\n',
+    ]);
+    expect(await appliedRows(db.url)).toHaveLength((await readMigrations()).migrationDirectories.length);
+  });
+
+  it('migrates an embedded PGlite folder from the command line', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sagaflow-cli-'));
+    try {
+      const first = await run('src/cli/index.ts', ['migrate', '--pglite', dir]);
+      expect(first).toMatchObject({ code: 0, stdout: expect.stringMatching(/^applied /) });
+      const second = await run('src/cli/index.ts', ['migrate', '--pglite', dir]);
+      expect(second).toMatchObject({ code: 0, stdout: 'database is up to date\n' });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('prints usage and exits 2 when there is nowhere to migrate', async () => {
+    const result = await run('src/cli/index.ts', ['migrate'], { DATABASE_URL: '' });
+    expect(result.code).toBe(2);
+    expect(result.stdout).toContain('sagaflow migrate [--url');
+  });
+
+  it('finds the checked-in migrations in step with prisma/schema.prisma', async () => {
+    const result = await run('scripts/prisma-diff.ts', ['--check']);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+  });
+});
+
+describe('schema check', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase({ migrated: false });
+  });
+  afterAll(() => db?.drop());
+
+  let client: PrismaClient | undefined;
+  afterEach(async () => {
+    await client?.$disconnect();
+  });
+
+  it('refuses to open a repository on an unmigrated database with a typed error that says what to run', async () => {
+    const error = await createPrismaRepository({ databaseUrl: db.url }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MissingTablesError);
+    expect(isSagaflowError(error, SCHEMA_MISSING)).toBe(true);
+    expect((error as MissingTablesError).missing).toEqual(['sagaflow_instances', 'sagaflow_history']);
+    expect((error as Error).message).toContain('sagaflow migrate');
+  });
+
+  it("checks a user's own client on first use, and works once migrations are applied", async () => {
+    client = new PrismaClient({ adapter: new PrismaPg({ connectionString: db.url }) });
+    const repository = new PrismaSagaRepository(client);
+    await expect(repository.findByCorrelation('order', 'x')).rejects.toBeInstanceOf(MissingTablesError);
+    await migrate({ connectionString: db.url });
+    expect(await repository.findByCorrelation('order', 'x')).toBeNull();
+  });
+
+  it('reports tables dropped after start-up with the same typed error', async () => {
+    client = new PrismaClient({ adapter: new PrismaPg({ connectionString: db.url }) });
+    await migrate({ connectionString: db.url });
+    const repository = new PrismaSagaRepository(client);
+    await repository.ready();
+    await client.$executeRawUnsafe('DROP TABLE sagaflow_history, sagaflow_instances, _prisma_migrations');
+    await expect(repository.commit(insertOf(makeInstance()))).rejects.toBeInstanceOf(MissingTablesError);
+  });
+});
