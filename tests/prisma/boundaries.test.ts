@@ -1,0 +1,23 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const src = new URL('../../src/', import.meta.url).pathname;
+const files = (dir: string): string[] =>
+  readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? (e.name === 'generated' ? [] : files(join(dir, e.name))) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  );
+
+describe('package boundaries', () => {
+  it('keeps Prisma, pg and PGlite out of everything but sagaflow/prisma and the CLI', () => {
+    const offenders = files(src)
+      .map((f) => relative(src, f))
+      .filter((f) => !f.startsWith('prisma/') && !f.startsWith('cli/'))
+      .filter((f) =>
+        /from ['"](@prisma\/|prisma\/|pg['"]|@electric-sql\/|pglite-prisma-adapter|(\.\.\/)+prisma\/|\.\/prisma\/)/.test(
+          readFileSync(join(src, f), 'utf8'),
+        ),
+      );
+    expect(offenders).toEqual([]);
+  });
+});
