@@ -11,6 +11,7 @@ import {
   defineCompensation,
   defineEvent,
   defineSaga,
+  type InputOf,
   type SagaRepository,
 } from '../src/index.ts';
 
@@ -197,12 +198,12 @@ export function startOrderServices(bus: InProcessBus): { ledger: Ledger; stop: (
   return { ledger, stop: () => subs.forEach((off) => off()) };
 }
 
-export const DEMO_ORDERS = [
+export const DEMO_ORDERS: ReadonlyArray<InputOf<typeof OrderCreated>> = [
   { orderId: 'order-1', customerId: 'alice', total: 99.99, items: [{ sku: 'BOOK', quantity: 1 }] },
   { orderId: 'order-2', customerId: 'bob', total: 5000, items: [{ sku: 'TV', quantity: 1 }] },
   { orderId: 'order-3', customerId: 'carol', total: 42, items: [{ sku: 'OUT-OF-STOCK', quantity: 2 }] },
   { orderId: 'order-4', customerId: 'far-away', total: 10, items: [{ sku: 'PEN', quantity: 3 }] },
-] as const;
+];
 
 /** Runs the demo orders through the saga and returns what happened. */
 export async function runOrderDemo(options: { repository?: SagaRepository; log?: (line: string) => void; runId?: string } = {}) {

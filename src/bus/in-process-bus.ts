@@ -62,6 +62,7 @@ export class InProcessBus implements MessageBus {
    * orchestrator's outgoing messages). Subscriber errors go to `onError` handlers.
    */
   dispatch(envelope: Envelope): void {
+    if (this.#emitter.listenerCount(envelope.type) === 0 && this.#emitter.listenerCount(ALL) === 0) return;
     this.publish(envelope).catch((error: unknown) => {
       if (this.#errorHandlers.size === 0) return; // the publisher chose not to listen
       for (const h of this.#errorHandlers) h(error, envelope);

@@ -7,6 +7,7 @@
 import { ConcurrencyError } from '../errors/concurrency-error.ts';
 import { decodeCursor, encodeCursor, pageSize } from './cursor.ts';
 import type {
+  CompensationEntry,
   HistoryRecord,
   InstanceQuery,
   Page,
@@ -17,8 +18,12 @@ import type {
 } from './types.ts';
 
 interface Stored {
+  /** Records are immutable values: the orchestrator builds a new one for every write. */
   readonly record: SagaInstanceRecord;
-  /** Data is kept serialised: every load gets its own copy, exactly as a database would give. */
+  /**
+   * `data` is the one part user code mutates, so it is kept serialised: every load gets its own copy,
+   * exactly as from a database, and only JSON survives, as in PostgreSQL.
+   */
   readonly dataJson: string;
 }
 
@@ -31,7 +36,7 @@ const keyOf = (sagaName: string, correlationId: string) => `${sagaName}\u0000${c
 export class InMemorySagaRepository implements SagaRepository {
   readonly #byKey = new Map<string, Stored>();
   readonly #byId = new Map<string, Stored>();
-  readonly #history = new Map<string, HistoryRecord[]>();
+  readonly #history = new Map<string, StoredHistory[]>();
 
   async findByCorrelation(sagaName: string, correlationId: string): Promise<SagaInstanceRecord | null> {
     return thaw(this.#byKey.get(keyOf(sagaName, correlationId)));
@@ -64,9 +69,10 @@ export class InMemorySagaRepository implements SagaRepository {
     const stored = freeze(instance);
     this.#byKey.set(key, stored);
     this.#byId.set(instance.id, stored);
+    const row = freezeHistory(commit.history);
     const history = this.#history.get(instance.id);
-    if (history) history.push(commit.history);
-    else this.#history.set(instance.id, [commit.history]);
+    if (history) history.push(row);
+    else this.#history.set(instance.id, [row]);
   }
 
   async list(query: InstanceQuery = {}): Promise<Page<SagaInstanceRecord>> {
@@ -115,22 +121,83 @@ export class InMemorySagaRepository implements SagaRepository {
   }
 
   async history(instanceId: string): Promise<readonly HistoryRecord[]> {
-    return [...(this.#history.get(instanceId) ?? [])];
+    return (this.#history.get(instanceId) ?? []).map(thawHistory);
   }
 
   async close(): Promise<void> {}
 }
 
 function freeze(instance: SagaInstanceRecord): Stored {
-  const dataJson = JSON.stringify(instance.data);
   const record: SagaInstanceRecord = {
     ...instance,
     data: undefined,
-    compensation: Object.freeze(instance.compensation.map((e) => Object.freeze({ ...e, args: structuredClone(e.args) }))),
+    // Entries are small immutable values; freezing them is what keeps a caller from changing the store.
+    compensation: Object.freeze(instance.compensation.map(freezeEntry)),
+    error: instance.error ? Object.freeze({ ...instance.error, at: new Date(instance.error.at) }) : null,
+    createdAt: new Date(instance.createdAt),
+    updatedAt: new Date(instance.updatedAt),
+    completedAt: instance.completedAt ? new Date(instance.completedAt) : null,
   };
-  return { record, dataJson };
+  return { record, dataJson: JSON.stringify(instance.data) };
 }
 
+function freezeEntry(entry: CompensationEntry): CompensationEntry {
+  return Object.isFrozen(entry) ? entry : Object.freeze({ ...entry, args: deepFreeze(structuredClone(entry.args)) });
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+/**
+ * History rows are kept flat (payload as JSON, time as a number): a store that keeps every row of a
+ * long run alive should hand the garbage collector as few objects to trace as it can.
+ */
+interface StoredHistory extends Omit<HistoryRecord, 'payload' | 'at'> {
+  readonly payloadJson: string;
+  readonly at: number;
+}
+
+function freezeHistory(h: HistoryRecord): StoredHistory {
+  return {
+    instanceId: h.instanceId,
+    sequence: h.sequence,
+    messageId: h.messageId,
+    eventType: h.eventType,
+    stateBefore: h.stateBefore,
+    stateAfter: h.stateAfter,
+    payloadJson: JSON.stringify(h.payload) ?? 'null',
+    at: h.at.getTime(),
+  };
+}
+
+function thawHistory(h: StoredHistory): HistoryRecord {
+  return {
+    instanceId: h.instanceId,
+    sequence: h.sequence,
+    messageId: h.messageId,
+    eventType: h.eventType,
+    stateBefore: h.stateBefore,
+    stateAfter: h.stateAfter,
+    payload: JSON.parse(h.payloadJson),
+    at: new Date(h.at),
+  };
+}
+
+/** Dates are handed out as fresh objects: a Date is mutable, and a caller's setTime must not reach the store. */
 function thaw(stored: Stored | undefined): SagaInstanceRecord | null {
-  return stored ? { ...stored.record, data: JSON.parse(stored.dataJson) } : null;
+  if (stored === undefined) return null;
+  const r = stored.record;
+  return {
+    ...r,
+    data: JSON.parse(stored.dataJson),
+    error: r.error ? { ...r.error, at: new Date(r.error.at) } : null,
+    createdAt: new Date(r.createdAt),
+    updatedAt: new Date(r.updatedAt),
+    completedAt: r.completedAt ? new Date(r.completedAt) : null,
+  };
 }

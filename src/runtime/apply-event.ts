@@ -75,7 +75,7 @@ export async function applyEvent(
   const nextData = checkDataForWrite(saga, instance.id, correlationId, ctx.data);
   const nextState = ctx.target ?? state;
   const final = saga.finalStates.has(nextState);
-  let nextStack = ctx.added.length ? [...stack, ...ctx.added] : stack;
+  let nextStack = ctx.added ? [...stack, ...ctx.added] : stack;
   const compensating = ctx.compensateRequested && nextStack.length > 0;
   if (compensating) {
     // Claim the first step in this same write, so a crash right after it is resumed, not forgotten.
@@ -122,7 +122,8 @@ export async function applyEvent(
     await deps.repository.commit(commit);
   }
 
-  deps.deliver(ctx.outbox.messages);
+  const outgoing = ctx.outgoing;
+  if (outgoing.length) deps.deliver(outgoing);
   if (!deps.observers.empty) {
     const info = { saga: saga.name, instance: next, from: record ? state : null, to: nextState, envelope };
     if (record === null) deps.observers.notify('created', info);

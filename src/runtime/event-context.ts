@@ -14,9 +14,11 @@ import type { CompensationDefinition } from '../dsl/compensation-definition.ts';
 import type { ActionContext, CompensationApi, InstanceInfo, OutgoingOptions } from '../dsl/context.ts';
 import type { CompiledSaga } from '../core/compiled-saga.ts';
 
+const NONE: readonly Envelope[] = Object.freeze([]);
+
 /** Builds outgoing envelopes caused by one message; shared by event and compensation contexts. */
 export class Outbox {
-  readonly messages: Envelope[] = [];
+  #messages: Envelope[] | undefined;
 
   constructor(
     private readonly correlationId: string,
@@ -24,9 +26,13 @@ export class Outbox {
     private readonly now: () => number,
   ) {}
 
+  get messages(): readonly Envelope[] {
+    return this.#messages ?? NONE;
+  }
+
   add(message: MessageDefinition, payload: unknown, options: OutgoingOptions | undefined): void {
     const parsed = message.parse(payload);
-    this.messages.push(
+    (this.#messages ??= []).push(
       createEnvelope(
         message.kind,
         message.name,
@@ -43,20 +49,41 @@ export class Outbox {
   }
 }
 
+/** `ctx.compensation`: pushes onto the event's additions, which commit with the event. */
+class EventCompensation implements CompensationApi {
+  readonly #ctx: EventContext;
+
+  constructor(ctx: EventContext) {
+    this.#ctx = ctx;
+  }
+
+  add(compensation: CompensationDefinition | string, args: unknown): void {
+    this.#ctx.addCompensation(compensation, args);
+  }
+
+  compensate(): void {
+    this.#ctx.compensateRequested = true;
+  }
+
+  get size(): number {
+    return this.#ctx.stackSize;
+  }
+}
+
 export class EventContext implements ActionContext<unknown, unknown> {
   readonly event: unknown;
   readonly envelope: Envelope;
   data: unknown;
   readonly instance: InstanceInfo;
-  readonly compensation: CompensationApi;
   /** Set while a `catch` branch runs. */
   error: unknown = undefined;
 
   target: string | undefined = undefined;
   finalize = false;
   compensateRequested = false;
-  readonly added: CompensationEntry[] = [];
-  readonly outbox: Outbox;
+  added: CompensationEntry[] | undefined = undefined;
+  #outbox: Outbox | undefined;
+  #compensation: EventCompensation | undefined;
   readonly #saga: CompiledSaga;
   readonly #now: () => number;
   readonly #baseStackSize: number;
@@ -77,29 +104,34 @@ export class EventContext implements ActionContext<unknown, unknown> {
     this.instance = instance;
     this.#now = now;
     this.#baseStackSize = baseStackSize;
-    this.outbox = new Outbox(instance.correlationId, envelope.messageId, now);
-    const self = this;
-    this.compensation = {
-      add(compensation: CompensationDefinition | string, args: unknown) {
-        self.#addCompensation(compensation, args);
-      },
-      compensate() {
-        self.compensateRequested = true;
-      },
-      get size() {
-        return self.#baseStackSize + self.added.length;
-      },
-    };
   }
 
-  #addCompensation(compensation: CompensationDefinition | string, args: unknown): void {
+  get compensation(): CompensationApi {
+    return (this.#compensation ??= new EventCompensation(this));
+  }
+
+  get stackSize(): number {
+    return this.#baseStackSize + (this.added?.length ?? 0);
+  }
+
+  /** Messages produced so far; they leave only after the event commits. */
+  get outgoing(): readonly Envelope[] {
+    return this.#outbox?.messages ?? NONE;
+  }
+
+  get outbox(): Outbox {
+    return (this.#outbox ??= new Outbox(this.instance.correlationId, this.envelope.messageId, this.#now));
+  }
+
+  addCompensation(compensation: CompensationDefinition | string, args: unknown): void {
     const name = typeof compensation === 'string' ? compensation : compensation?.name;
     const spec = this.#saga.compensations.get(name);
     if (!spec) throw new UnknownCompensationError(this.#saga.name, String(name), [...this.#saga.compensations.keys()]);
     const result = (spec.schema as z.ZodType).safeParse(args);
     if (!result.success) throw new ValidationError(name, result.error.issues, 'compensation arguments');
     // Stored as JSON: what cannot survive a restart must fail here, not after a crash.
-    this.added.push({ name, args: JSON.parse(JSON.stringify(result.data ?? null)), attempts: 0 });
+    const stored = JSON.parse(JSON.stringify(result.data ?? null)) as unknown;
+    (this.added ??= []).push(Object.freeze({ name, args: stored, attempts: 0 }));
   }
 
   publish(message: MessageDefinition, payload: unknown, options?: OutgoingOptions): void {

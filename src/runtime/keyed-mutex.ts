@@ -4,19 +4,18 @@
  * orchestrator keys by saga instance so that events for one instance in one process never race each
  * other for a version (the version check still protects against other processes).
  */
-const noop = () => {};
-
 export class KeyedMutex {
-  readonly #tails = new Map<string, Promise<void>>();
+  readonly #tails = new Map<string, Promise<unknown>>();
 
   run<T>(key: string, task: () => Promise<T>): Promise<T> {
     const previous = this.#tails.get(key);
-    const result = previous ? previous.then(task) : task();
-    const tail = result.then(noop, noop);
-    this.#tails.set(key, tail);
-    void tail.then(() => {
-      if (this.#tails.get(key) === tail) this.#tails.delete(key);
-    });
+    // The next task starts once this one settles, whether it succeeded or not.
+    const result = previous ? previous.then(task, task) : task();
+    this.#tails.set(key, result);
+    const release = () => {
+      if (this.#tails.get(key) === result) this.#tails.delete(key);
+    };
+    result.then(release, release);
     return result;
   }
 

@@ -132,7 +132,7 @@ export class SagaOrchestrator {
    */
   publish<M extends MessageDefinition>(message: M, payload: InputOf<M>, options: EnvelopeOptions = {}): Promise<DispatchResult> {
     const envelope = createEnvelope(message.kind, message.name, payload, options, new Date(this.clock.now()));
-    return this.dispatch(envelope);
+    return this.#dispatch(envelope);
   }
 
   /**
@@ -141,8 +141,12 @@ export class SagaOrchestrator {
    * for that saga.
    */
   async dispatch(envelope: Envelope): Promise<DispatchResult> {
-    if (this.#closed) throw new SagaflowError('SAGA_ORCHESTRATOR_CLOSED', 'the orchestrator is closed');
     assertEnvelope(envelope);
+    return this.#dispatch(envelope);
+  }
+
+  async #dispatch(envelope: Envelope): Promise<DispatchResult> {
+    if (this.#closed) throw new SagaflowError('SAGA_ORCHESTRATOR_CLOSED', 'the orchestrator is closed');
     const routes = this.#routes.get(envelope.type);
     if (routes === undefined) {
       if (this.#unknownEvent === 'ignore') return { messageId: envelope.messageId, type: envelope.type, outcomes: [] };

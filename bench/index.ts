@@ -1,0 +1,36 @@
+/**
+ * `npm run bench` — fixed workloads, printed as a table, or with `--json` as one JSON object per line.
+ *
+ *   npm run bench                 # everything available
+ *   npm run bench -- --only memory
+ *   npm run bench -- --json
+ */
+import { benchInMemoryOrchestrator, benchXStateTransition } from './in-memory.ts';
+import type { BenchResult } from './report.ts';
+
+const args = process.argv.slice(2);
+const json = args.includes('--json');
+const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
+
+function report(r: BenchResult): void {
+  if (json) {
+    console.log(JSON.stringify(r));
+    return;
+  }
+  const latency = r.p50_ms !== undefined ? `  p50 ${r.p50_ms} ms  p99 ${r.p99_ms} ms` : '';
+  console.log(`${r.name.padEnd(64)} ${String(r.ops_per_sec).padStart(9)} ops/s  (${r.ops} ops in ${r.seconds}s)${latency}`);
+}
+
+async function main(): Promise<void> {
+  if (!only || only === 'memory') {
+    if (!json) console.log('# In memory (one Node.js process, one core)');
+    report(benchXStateTransition(25_000));
+    report(await benchInMemoryOrchestrator(25_000, 1));
+    report(await benchInMemoryOrchestrator(25_000, 64));
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});
