@@ -26,6 +26,8 @@ export interface Envelope<Payload = unknown> {
   readonly headers: EnvelopeHeaders;
 }
 
+const NO_HEADERS: EnvelopeHeaders = Object.freeze({});
+
 export interface EnvelopeOptions {
   readonly correlationId?: string;
   readonly messageId?: string;
@@ -47,18 +49,35 @@ export function createEnvelope<Payload>(
   options: EnvelopeOptions = {},
   now: Date = new Date(),
 ): Envelope<Payload> {
-  const headers: Record<string, string> = { ...options.headers };
-  if (options.causationId !== undefined) headers.causationId = options.causationId;
-  const envelope: { -readonly [K in keyof Envelope<Payload>]: Envelope<Payload>[K] } = {
+  let headers: EnvelopeHeaders = NO_HEADERS;
+  if (options.headers !== undefined || options.causationId !== undefined) {
+    const h: Record<string, string> = { ...options.headers };
+    if (options.causationId !== undefined) h.causationId = options.causationId;
+    headers = h;
+  }
+  const at = options.timestamp ?? now;
+  // One object shape for every envelope (correlationId present even when undefined): this runs per message.
+  return {
     kind,
     type,
-    messageId: options.messageId ?? uuidv7(now.getTime()),
+    messageId: options.messageId ?? uuidv7(at.getTime()),
+    correlationId: options.correlationId,
     payload,
-    timestamp: (options.timestamp ?? now).toISOString(),
+    timestamp: isoTime(at.getTime()),
     headers,
   };
-  if (options.correlationId !== undefined) envelope.correlationId = options.correlationId;
-  return envelope;
+}
+
+let lastMs = Number.NaN;
+let lastIso = '';
+
+/** `toISOString()`, remembered for the current millisecond: many envelopes share one. */
+function isoTime(ms: number): string {
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastIso = new Date(ms).toISOString();
+  }
+  return lastIso;
 }
 
 /**

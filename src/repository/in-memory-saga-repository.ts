@@ -1,30 +1,55 @@
 /**
  * @module repository/in-memory-saga-repository
  * A process-local repository for tests, demos and single-process tools. It keeps the same guarantees as
- * the database ones (conditional writes, one history row per write, JSON-only data), so code that works
- * against it behaves the same on PostgreSQL.
+ * the database ones (conditional writes, one history row per write, JSON-only data, loads that are
+ * copies), so code that works against it behaves the same on PostgreSQL.
+ *
+ * Rows are kept flat — data and payloads as JSON strings, times as numbers — because a store that keeps
+ * every row of a long run alive should hand the garbage collector as few objects to trace as it can
+ * (retained object graphs made young-generation collections dominate the in-memory benchmark).
  */
 import { ConcurrencyError } from '../errors/concurrency-error.ts';
 import { decodeCursor, encodeCursor, pageSize } from './cursor.ts';
 import type {
   CompensationEntry,
   HistoryRecord,
+  InstanceError,
   InstanceQuery,
   Page,
   SagaCommit,
   SagaInstanceRecord,
   SagaRepository,
+  SagaStatus,
   StateCount,
 } from './types.ts';
 
-interface Stored {
-  /** Records are immutable values: the orchestrator builds a new one for every write. */
-  readonly record: SagaInstanceRecord;
-  /**
-   * `data` is the one part user code mutates, so it is kept serialised: every load gets its own copy,
-   * exactly as from a database, and only JSON survives, as in PostgreSQL.
-   */
+interface StoredInstance {
+  readonly id: string;
+  readonly sagaName: string;
+  readonly correlationId: string;
+  readonly state: string;
+  /** The one part user code mutates: serialised, so every load gets its own copy. */
   readonly dataJson: string;
+  readonly dataVersion: number;
+  readonly version: number;
+  readonly status: SagaStatus;
+  /** Deeply frozen, so it is shared with loaded records rather than copied. */
+  readonly compensation: readonly CompensationEntry[];
+  readonly error: InstanceError | null;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+  readonly completedAt: number | null;
+}
+
+interface StoredHistory {
+  readonly instanceId: string;
+  readonly sequence: number;
+  readonly messageId: string;
+  readonly eventType: string;
+  readonly stateBefore: string | null;
+  readonly stateAfter: string;
+  readonly payloadJson: string;
+  readonly at: number;
 }
 
 const keyOf = (sagaName: string, correlationId: string) => `${sagaName}\u0000${correlationId}`;
@@ -34,16 +59,18 @@ const keyOf = (sagaName: string, correlationId: string) => `${sagaName}\u0000${c
  * const orchestrator = new SagaOrchestrator({ sagas: [OrderSaga], repository: new InMemorySagaRepository() });
  */
 export class InMemorySagaRepository implements SagaRepository {
-  readonly #byKey = new Map<string, Stored>();
-  readonly #byId = new Map<string, Stored>();
+  readonly #byKey = new Map<string, StoredInstance>();
+  readonly #byId = new Map<string, StoredInstance>();
   readonly #history = new Map<string, StoredHistory[]>();
 
   async findByCorrelation(sagaName: string, correlationId: string): Promise<SagaInstanceRecord | null> {
-    return thaw(this.#byKey.get(keyOf(sagaName, correlationId)));
+    const stored = this.#byKey.get(keyOf(sagaName, correlationId));
+    return stored ? thaw(stored) : null;
   }
 
   async findById(id: string): Promise<SagaInstanceRecord | null> {
-    return thaw(this.#byId.get(id));
+    const stored = this.#byId.get(id);
+    return stored ? thaw(stored) : null;
   }
 
   async commit(commit: SagaCommit): Promise<void> {
@@ -52,12 +79,12 @@ export class InMemorySagaRepository implements SagaRepository {
     const existing = this.#byKey.get(key);
     if (commit.kind === 'insert') {
       if (existing) throw new ConcurrencyError(instance.sagaName, instance.correlationId, 0, 'already created');
-    } else if (!existing || existing.record.id !== instance.id || existing.record.version !== commit.expectedVersion) {
+    } else if (!existing || existing.id !== instance.id || existing.version !== commit.expectedVersion) {
       throw new ConcurrencyError(
         instance.sagaName,
         instance.correlationId,
         commit.expectedVersion,
-        existing ? `stored version is ${existing.record.version}` : 'instance no longer exists',
+        existing ? `stored version is ${existing.version}` : 'instance no longer exists',
       );
     }
     if (commit.kind === 'delete') {
@@ -67,9 +94,9 @@ export class InMemorySagaRepository implements SagaRepository {
       return;
     }
     const stored = freeze(instance);
+    const row = freezeHistory(commit.history);
     this.#byKey.set(key, stored);
     this.#byId.set(instance.id, stored);
-    const row = freezeHistory(commit.history);
     const history = this.#history.get(instance.id);
     if (history) history.push(row);
     else this.#history.set(instance.id, [row]);
@@ -80,36 +107,32 @@ export class InMemorySagaRepository implements SagaRepository {
     const desc = (query.order ?? 'desc') === 'desc';
     const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
     const statuses = query.status === undefined ? undefined : new Set([query.status].flat());
+    const before = query.updatedBefore?.getTime();
+    const compare = (a: { updatedAt: number; id: string }, b: { updatedAt: number; id: string }) =>
+      a.updatedAt - b.updatedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
     const rows = [...this.#byId.values()]
-      .map((s) => s.record)
       .filter(
         (r) =>
           (query.sagaName === undefined || r.sagaName === query.sagaName) &&
           (query.state === undefined || r.state === query.state) &&
           (statuses === undefined || statuses.has(r.status)) &&
           (query.correlationId === undefined || r.correlationId === query.correlationId) &&
-          (query.updatedBefore === undefined || r.updatedAt < query.updatedBefore),
+          (before === undefined || r.updatedAt < before),
       )
-      .sort((a, b) => {
-        const c = a.updatedAt.getTime() - b.updatedAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-        return desc ? -c : c;
-      })
+      .sort((a, b) => (desc ? -compare(a, b) : compare(a, b)))
       .filter((r) => {
         if (!after) return true;
-        const c = r.updatedAt.getTime() - after.updatedAt.getTime() || (r.id < after.id ? -1 : r.id > after.id ? 1 : 0);
+        const c = compare(r, { updatedAt: after.updatedAt.getTime(), id: after.id });
         return desc ? c < 0 : c > 0;
       });
-    const page = rows.slice(0, limit);
+    const page = rows.slice(0, limit).map(thaw);
     const last = page[page.length - 1];
-    return {
-      items: page.map((r) => thaw(this.#byId.get(r.id))!),
-      nextCursor: rows.length > limit && last ? encodeCursor(last) : null,
-    };
+    return { items: page, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
   }
 
   async countByState(sagaName?: string): Promise<readonly StateCount[]> {
     const counts = new Map<string, StateCount>();
-    for (const { record: r } of this.#byId.values()) {
+    for (const r of this.#byId.values()) {
       if (sagaName !== undefined && r.sagaName !== sagaName) continue;
       const key = `${r.sagaName}\u0000${r.state}\u0000${r.status}`;
       const c = counts.get(key);
@@ -127,22 +150,52 @@ export class InMemorySagaRepository implements SagaRepository {
   async close(): Promise<void> {}
 }
 
-function freeze(instance: SagaInstanceRecord): Stored {
-  const record: SagaInstanceRecord = {
-    ...instance,
-    data: undefined,
-    // Entries are small immutable values; freezing them is what keeps a caller from changing the store.
-    compensation: Object.freeze(instance.compensation.map(freezeEntry)),
-    error: instance.error ? Object.freeze({ ...instance.error, at: new Date(instance.error.at) }) : null,
-    createdAt: new Date(instance.createdAt),
-    updatedAt: new Date(instance.updatedAt),
-    completedAt: instance.completedAt ? new Date(instance.completedAt) : null,
+function freeze(r: SagaInstanceRecord): StoredInstance {
+  return {
+    id: r.id,
+    sagaName: r.sagaName,
+    correlationId: r.correlationId,
+    state: r.state,
+    dataJson: JSON.stringify(r.data) ?? 'null',
+    dataVersion: r.dataVersion,
+    version: r.version,
+    status: r.status,
+    compensation: freezeStack(r.compensation),
+    error: r.error ? Object.freeze({ ...r.error, at: new Date(r.error.at) }) : null,
+    createdAt: r.createdAt.getTime(),
+    updatedAt: r.updatedAt.getTime(),
+    completedAt: r.completedAt ? r.completedAt.getTime() : null,
   };
-  return { record, dataJson: JSON.stringify(instance.data) };
 }
 
-function freezeEntry(entry: CompensationEntry): CompensationEntry {
-  return Object.isFrozen(entry) ? entry : Object.freeze({ ...entry, args: deepFreeze(structuredClone(entry.args)) });
+function thaw(s: StoredInstance): SagaInstanceRecord {
+  return {
+    id: s.id,
+    sagaName: s.sagaName,
+    correlationId: s.correlationId,
+    state: s.state,
+    data: JSON.parse(s.dataJson),
+    dataVersion: s.dataVersion,
+    version: s.version,
+    status: s.status,
+    compensation: s.compensation,
+    // A Date is mutable: hand out a fresh one.
+    error: s.error ? { ...s.error, at: new Date(s.error.at) } : null,
+    createdAt: new Date(s.createdAt),
+    updatedAt: new Date(s.updatedAt),
+    completedAt: s.completedAt === null ? null : new Date(s.completedAt),
+  };
+}
+
+/** The orchestrator passes stacks on unchanged from one write to the next: those are frozen already. */
+function freezeStack(stack: readonly CompensationEntry[]): readonly CompensationEntry[] {
+  if (Object.isFrozen(stack) && stack.every((e) => Object.isFrozen(e) && isDeepFrozen(e.args))) return stack;
+  return Object.freeze(stack.map((e) => Object.freeze({ name: e.name, args: deepFreeze(structuredClone(e.args)), attempts: e.attempts })));
+}
+
+function isDeepFrozen(value: unknown): boolean {
+  if (value === null || typeof value !== 'object') return true;
+  return Object.isFrozen(value) && Object.values(value).every(isDeepFrozen);
 }
 
 function deepFreeze<T>(value: T): T {
@@ -151,15 +204,6 @@ function deepFreeze<T>(value: T): T {
     for (const v of Object.values(value)) deepFreeze(v);
   }
   return value;
-}
-
-/**
- * History rows are kept flat (payload as JSON, time as a number): a store that keeps every row of a
- * long run alive should hand the garbage collector as few objects to trace as it can.
- */
-interface StoredHistory extends Omit<HistoryRecord, 'payload' | 'at'> {
-  readonly payloadJson: string;
-  readonly at: number;
 }
 
 function freezeHistory(h: HistoryRecord): StoredHistory {
@@ -185,19 +229,5 @@ function thawHistory(h: StoredHistory): HistoryRecord {
     stateAfter: h.stateAfter,
     payload: JSON.parse(h.payloadJson),
     at: new Date(h.at),
-  };
-}
-
-/** Dates are handed out as fresh objects: a Date is mutable, and a caller's setTime must not reach the store. */
-function thaw(stored: Stored | undefined): SagaInstanceRecord | null {
-  if (stored === undefined) return null;
-  const r = stored.record;
-  return {
-    ...r,
-    data: JSON.parse(stored.dataJson),
-    error: r.error ? { ...r.error, at: new Date(r.error.at) } : null,
-    createdAt: new Date(r.createdAt),
-    updatedAt: new Date(r.updatedAt),
-    completedAt: r.completedAt ? new Date(r.completedAt) : null,
   };
 }

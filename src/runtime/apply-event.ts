@@ -75,12 +75,12 @@ export async function applyEvent(
   const nextData = checkDataForWrite(saga, instance.id, correlationId, ctx.data);
   const nextState = ctx.target ?? state;
   const final = saga.finalStates.has(nextState);
-  let nextStack = ctx.added ? [...stack, ...ctx.added] : stack;
+  let nextStack = ctx.added ? Object.freeze([...stack, ...ctx.added]) : stack;
   const compensating = ctx.compensateRequested && nextStack.length > 0;
   if (compensating) {
     // Claim the first step in this same write, so a crash right after it is resumed, not forgotten.
     const top = nextStack[nextStack.length - 1]!;
-    nextStack = [...nextStack.slice(0, -1), { ...top, attempts: top.attempts + 1 }];
+    nextStack = Object.freeze([...nextStack.slice(0, -1), Object.freeze({ ...top, attempts: top.attempts + 1 })]);
   }
   const status = nextStatus(record?.status, compensating, ctx.compensateRequested, final);
   const at = new Date(now);

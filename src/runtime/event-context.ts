@@ -7,7 +7,7 @@
 import type { z } from 'zod';
 import { UnknownCompensationError } from '../errors/compensation-error.ts';
 import { ValidationError } from '../errors/validation-error.ts';
-import { createEnvelope, type Envelope } from '../messages/envelope.ts';
+import { createEnvelope, type Envelope, type EnvelopeOptions } from '../messages/envelope.ts';
 import type { MessageDefinition } from '../messages/message-definition.ts';
 import type { CompensationEntry } from '../repository/types.ts';
 import type { CompensationDefinition } from '../dsl/compensation-definition.ts';
@@ -15,6 +15,15 @@ import type { ActionContext, CompensationApi, InstanceInfo, OutgoingOptions } fr
 import type { CompiledSaga } from '../core/compiled-saga.ts';
 
 const NONE: readonly Envelope[] = Object.freeze([]);
+
+/** Entries are shared, immutable values from here on (the stack is stored and handed out as is). */
+export function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
 
 /** Builds outgoing envelopes caused by one message; shared by event and compensation contexts. */
 export class Outbox {
@@ -32,20 +41,13 @@ export class Outbox {
 
   add(message: MessageDefinition, payload: unknown, options: OutgoingOptions | undefined): void {
     const parsed = message.parse(payload);
-    (this.#messages ??= []).push(
-      createEnvelope(
-        message.kind,
-        message.name,
-        parsed,
-        {
-          correlationId: options?.correlationId ?? this.correlationId,
-          causationId: this.causationId,
-          ...(options?.messageId !== undefined && { messageId: options.messageId }),
-          ...(options?.headers !== undefined && { headers: options.headers }),
-        },
-        new Date(this.now()),
-      ),
-    );
+    const envelopeOptions: { -readonly [K in keyof EnvelopeOptions]: EnvelopeOptions[K] } = {
+      correlationId: options?.correlationId ?? this.correlationId,
+      causationId: this.causationId,
+    };
+    if (options?.messageId !== undefined) envelopeOptions.messageId = options.messageId;
+    if (options?.headers !== undefined) envelopeOptions.headers = options.headers;
+    (this.#messages ??= []).push(createEnvelope(message.kind, message.name, parsed, envelopeOptions, new Date(this.now())));
   }
 }
 
@@ -130,7 +132,7 @@ export class EventContext implements ActionContext<unknown, unknown> {
     const result = (spec.schema as z.ZodType).safeParse(args);
     if (!result.success) throw new ValidationError(name, result.error.issues, 'compensation arguments');
     // Stored as JSON: what cannot survive a restart must fail here, not after a crash.
-    const stored = JSON.parse(JSON.stringify(result.data ?? null)) as unknown;
+    const stored = deepFreeze(JSON.parse(JSON.stringify(result.data ?? null)) as unknown);
     (this.added ??= []).push(Object.freeze({ name, args: stored, attempts: 0 }));
   }
 
