@@ -5,8 +5,18 @@
 import type { CompiledSaga } from './compiled-saga.ts';
 import { INITIAL_STATE } from '../dsl/activities.ts';
 
-function idOf(state: string): string {
-  return state.replace(/[^A-Za-z0-9_]/g, '_');
+/** Mermaid ids allow only word characters; names that clash once sanitised get a numeric suffix. */
+function mermaidIds(states: readonly string[]): Map<string, string> {
+  const ids = new Map<string, string>();
+  const taken = new Set<string>();
+  for (const state of states) {
+    const base = state.replace(/[^A-Za-z0-9_]/g, '_');
+    let id = base;
+    for (let n = 2; taken.has(id); n++) id = `${base}_${n}`;
+    taken.add(id);
+    ids.set(state, id);
+  }
+  return ids;
 }
 
 function labelEscape(text: string): string {
@@ -21,6 +31,8 @@ function labelEscape(text: string): string {
  * //   Initial --> AwaitingPayment: OrderCreated
  */
 export function toMermaid(compiled: CompiledSaga, options: { highlight?: string } = {}): string {
+  const ids = mermaidIds(compiled.states);
+  const idOf = (state: string) => ids.get(state) ?? state;
   const lines = ['stateDiagram-v2'];
   for (const state of compiled.states) {
     if (idOf(state) !== state) lines.push(`  state "${state}" as ${idOf(state)}`);

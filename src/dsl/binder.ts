@@ -100,6 +100,17 @@ interface BinderState {
   readonly finalized: boolean;
 }
 
+/**
+ * An async builder returns a promise that will reject (the promise machinery calls the binder's `then`,
+ * which refuses). The definition error is thrown synchronously instead; this keeps the abandoned promise
+ * from surfacing later as an unhandled rejection. Returns whether `value` was such a promise.
+ */
+export function settleAbandoned(value: unknown): boolean {
+  if (value === null || typeof value !== 'object' || typeof (value as PromiseLike<unknown>).then !== 'function') return false;
+  Promise.resolve(value as PromiseLike<unknown>).catch(() => {});
+  return true;
+}
+
 function labelOf(fn: unknown, fallback: string): string {
   return typeof fn === 'function' && fn.name ? fn.name : fallback;
 }
@@ -148,16 +159,16 @@ export class Binder {
     });
   }
 
-  #buildBranch(build: unknown, verb: string): readonly Activity[] {
+  #buildBranch(build: unknown, verb: string): { activities: readonly Activity[]; finalized: boolean } {
     if (typeof build !== 'function') this.#fail(`${verb}() needs a function that builds the branch`);
     const result: unknown = build(this.#branch());
     if (!(result instanceof Binder)) {
       this.#fail(
         `the ${verb}() branch must return the chain it built (e.g. b => b.then(...).transitionTo(...))` +
-          (result instanceof Promise ? '; do not make it async' : ''),
+          (settleAbandoned(result) ? '; do not make it async' : ''),
       );
     }
-    return result.#s.current?.activities ?? [];
+    return { activities: result.#s.current?.activities ?? [], finalized: result.#s.finalized };
   }
 
   /** The handlers this block defines; called by the saga builder when the block callback returns. */
@@ -239,9 +250,15 @@ export class Binder {
     if (typeof condition !== 'function') this.#fail('if() needs a condition function');
     const then = this.#buildBranch(build, 'if');
     return this.#append(
-      { type: 'saga.if', condition: condition as (ctx: unknown) => boolean, label: labelOf(condition, 'condition'), then, else: [] },
+      {
+        type: 'saga.if',
+        condition: condition as (ctx: unknown) => boolean,
+        label: labelOf(condition, 'condition'),
+        then: then.activities,
+        else: [],
+      },
       'if',
-    );
+    ).#with({ finalized: then.finalized });
   }
 
   ifElse(condition: unknown, whenTrue: unknown, whenFalse: unknown): Binder {
@@ -254,11 +271,12 @@ export class Binder {
         type: 'saga.if',
         condition: condition as (ctx: unknown) => boolean,
         label: labelOf(condition, 'condition'),
-        then,
-        else: otherwise,
+        then: then.activities,
+        else: otherwise.activities,
       },
       'ifElse',
-    );
+      // finalize() must end every path it is on: a branch that finalizes ends the chain.
+    ).#with({ finalized: then.finalized || otherwise.finalized });
   }
 
   catch(errorType: unknown, build: unknown): Binder {
@@ -268,7 +286,8 @@ export class Binder {
     if (current && !current.activities.some((a) => a.type !== 'saga.catch')) {
       this.#fail('catch() must follow the activities it guards');
     }
-    const activities = this.#buildBranch(build, 'catch');
+    const { activities } = this.#buildBranch(build, 'catch');
+    // A finalizing catch ends only the error path, which never continues past the catch anyway.
     return this.#append({ type: 'saga.catch', errorType: errorType as ErrorClass, activities }, 'catch');
   }
 }

@@ -9,7 +9,7 @@ import { DefinitionError } from '../errors/definition-error.ts';
 import type { Envelope } from '../messages/envelope.ts';
 import type { MessageDefinition, PayloadOf } from '../messages/message-definition.ts';
 import { FINAL_STATE, INITIAL_STATE, type BlockScope, type StateBlock } from './activities.ts';
-import { Binder, type StateBinder } from './binder.ts';
+import { Binder, settleAbandoned, type StateBinder } from './binder.ts';
 import type { CompensationContext } from './context.ts';
 import type { CompensationDefinition } from './compensation-definition.ts';
 import type { CompiledSaga } from '../core/compiled-saga.ts';
@@ -119,7 +119,7 @@ export class Saga<Name extends string = string, Data = unknown, States extends s
       throw new DefinitionError(
         { saga: this.name, state: where },
         'the block function must return the binder it built (e.g. s => s.when(...).transitionTo(...))' +
-          (result instanceof Promise ? '; do not make it async' : ''),
+          (settleAbandoned(result) ? '; do not make it async' : ''),
       );
     }
     return this.#with({ blocks: [...this.definition.blocks, { scope, handlers: result.handlers() }] });
