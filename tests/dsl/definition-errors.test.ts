@@ -202,6 +202,19 @@ describe('states', () => {
     );
   });
 
+  it('a state the instance keeps when an error skips to a later catch() counts as reachable', () => {
+    // On Oops the runtime skips transitionTo('Open') and stays in 'Tentative' (see tests/dsl/verbs.test.ts).
+    const saga = base('reachable-by-catch', ['Tentative', 'Open']).initially((s) =>
+      s
+        .when(Opened)
+        .transitionTo('Tentative')
+        .then(() => {})
+        .transitionTo('Open')
+        .catch(Oops, (b) => b.then(() => {})),
+    );
+    expect(() => saga.validate()).not.toThrow();
+  });
+
   it('during() of an undeclared state fails, naming it', () => {
     expectDefinitionError(
       () =>

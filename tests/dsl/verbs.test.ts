@@ -745,6 +745,28 @@ describe('catch', () => {
     expect((await repository.list({ sagaName: 'catch-initial' })).items).toEqual([]);
   });
 
+  it('skips the activities between the throw and the catch, keeping a transitionTo made before the throw', async () => {
+    const Late = defineSaga('catch-late', { data: Counter, states: ['Tentative', 'Confirmed'] })
+      // Tentative is also reachable directly, so that this test does not depend on how reachability models catch paths.
+      .initially((s) => s.when(Started, (ctx) => ctx.event.n === 5).transitionTo('Tentative').when(Started).transitionTo('Confirmed'))
+      .during('Confirmed', (s) =>
+        s
+          .when(Poked)
+          .transitionTo('Tentative')
+          .then((ctx) => {
+            if (ctx.event.n > 0) throw new Declined('late');
+          })
+          .then((ctx) => void ctx.data.log.push('skipped'))
+          .transitionTo('Confirmed')
+          .catch(Declined, (b) => b.then((ctx) => void ctx.data.log.push('caught'))),
+      )
+      .during('Tentative', (s) => s.when(Finished).transitionTo('Confirmed'));
+    const { orchestrator } = start(Late);
+    await orchestrator.publish(Started, {}, { correlationId: 'x' });
+    await orchestrator.publish(Poked, { n: 1 }, { correlationId: 'x' });
+    expect(await orchestrator.find(Late, 'x')).toMatchObject({ state: 'Tentative', data: { log: ['caught'] } });
+  });
+
   it('catches an error thrown inside an if branch', async () => {
     const Nested = defineSaga('catch-nested', { data: Counter, states: ['A', 'Retry'] })
       .initially((s) => s.when(Started).transitionTo('A'))

@@ -416,4 +416,35 @@ describe('the runtime agrees with saga.machine', () => {
     expect(disagreements(cases)).toEqual([]);
     expect(untakenEdges(ClaimSaga, cases)).toEqual([]);
   });
+
+  it('when a catch stands after activities that the error skipped (the state at the throw is kept)', async () => {
+    class Refused extends Error {
+      override name = 'Refused';
+    }
+    const Tried = defineEvent('Tried', z.object({ refuse: z.boolean() }));
+    const Reset = defineEvent('Reset', z.object({}));
+    const LateCatch = defineSaga('late-catch', { data: z.object({}), states: ['Tentative', 'Confirmed'], unhandledEvent: 'ignore' })
+      .initially((s) =>
+        s
+          .when(Tried)
+          .transitionTo('Tentative')
+          .then((ctx) => {
+            if (ctx.event.refuse) throw new Refused('no');
+          })
+          // Skipped when the action above throws: the runtime keeps 'Tentative'.
+          .transitionTo('Confirmed')
+          .catch(Refused, (b) => b.then(() => {})),
+      )
+      .during('Confirmed', (s) => s.when(Reset).transitionTo('Tentative'));
+    const cases = await compare({
+      saga: LateCatch,
+      envelopeCorrelation: true,
+      data: [{}],
+      samples: {
+        [Tried.name]: () => [{ payload: { refuse: false } }, { payload: { refuse: true }, fault: new Refused('no') }],
+        [Reset.name]: () => [{ payload: {} }],
+      },
+    });
+    expect(disagreements(cases)).toEqual([]);
+  });
 });
