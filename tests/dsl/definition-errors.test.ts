@@ -328,6 +328,27 @@ describe('finalize', () => {
     );
   });
 
+  it("transitionTo('Final') without finalize() either fails at definition or completes the instance", async () => {
+    const define = () =>
+      base('to-final', ['Open'])
+        .initially((s) => s.when(Opened).transitionTo('Open'))
+        .during('Open', (s) => s.when(Closed).transitionTo('Final'))
+        .validate();
+    let saga: ReturnType<typeof define>;
+    try {
+      saga = define();
+    } catch {
+      expectDefinitionError(define, { saga: 'to-final', state: 'Open', event: 'Closed' }, /finalize\(\)/);
+      return;
+    }
+    // Accepted: then it must mean what finalize() means, for the machine and for the runtime alike.
+    expect(() => saga.machine).not.toThrow();
+    const orchestrator = new SagaOrchestrator({ sagas: [saga] });
+    await orchestrator.publish(Opened, { id: 'x' }, { correlationId: 'x' });
+    await orchestrator.publish(Closed, {}, { correlationId: 'x' });
+    expect(await orchestrator.find(saga, 'x')).toMatchObject({ state: 'Final', status: 'completed' });
+  });
+
   it('handling an event in a final state fails, naming state and event', () => {
     expectDefinitionError(
       () =>

@@ -158,7 +158,6 @@ describe('states are checked by the compiler', () => {
         (b) => b.transitionTo('Nope'),
       ),
     );
-    base.initially((s) => s.when(PaymentReceived).transitionTo('Final'));
   });
 
   it('during() of an undeclared state is a compile error, also among several', () => {
