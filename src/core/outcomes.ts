@@ -34,12 +34,21 @@ export function outcomesOf(activities: readonly Activity[], start: Outcome = STA
   return [...normal, ...faults];
 }
 
-function walk(activities: readonly Activity[], start: Outcome): { normal: Outcome[]; faults: Outcome[] } {
+interface Walk {
+  readonly normal: Outcome[];
+  readonly faults: Outcome[];
+  /** Where an error can be thrown that no `catch` of this chain has seen yet: the path as it was then. */
+  readonly throwPoints: Outcome[];
+}
+
+function walk(activities: readonly Activity[], start: Outcome): Walk {
   let paths: Outcome[] = [start];
   const faults: Outcome[] = [];
+  let throwPoints: Outcome[] = [];
   for (const a of activities) {
     switch (a.type) {
       case 'saga.then':
+        throwPoints.push(...paths);
         paths = paths.map((p) => ({ ...p, actions: [...p.actions, `then:${a.label}`] }));
         break;
       case 'saga.transition':
@@ -53,11 +62,14 @@ function walk(activities: readonly Activity[], start: Outcome): { normal: Outcom
         break;
       case 'saga.publish':
       case 'saga.send': {
+        // The payload function and the message's schema can throw.
+        throwPoints.push(...paths);
         const verb = a.type === 'saga.publish' ? 'publish' : 'send';
         paths = paths.map((p) => ({ ...p, actions: [...p.actions, `${verb}:${a.message.name}`] }));
         break;
       }
       case 'saga.if': {
+        throwPoints.push(...paths); // the condition itself
         const next: Outcome[] = [];
         for (const p of paths) {
           for (const [branch, expect] of [[a.then, true], [a.else, false]] as const) {
@@ -65,18 +77,26 @@ function walk(activities: readonly Activity[], start: Outcome): { normal: Outcom
             const inner = walk(branch, { ...p, conditions: [...p.conditions, cond] });
             next.push(...inner.normal);
             faults.push(...inner.faults);
+            throwPoints.push(...inner.throwPoints);
           }
         }
         paths = next;
         break;
       }
-      case 'saga.catch':
-        for (const p of paths) {
-          const inner = walk(a.activities, { ...p, fault: a.errorType, actions: [...p.actions, `catch:${a.errorType.name}`] });
+      case 'saga.catch': {
+        // The instance keeps what was decided before the throwing activity: the activities between it
+        // and this catch are skipped.
+        for (const origin of throwPoints) {
+          const inner = walk(a.activities, { ...origin, fault: a.errorType, actions: [...origin.actions, `catch:${a.errorType.name}`] });
           faults.push(...inner.normal, ...inner.faults);
         }
+        // Consecutive catches guard the same activities; a catch further on guards only what follows it
+        // (an error reaching it from before was offered to this one first, and may match either).
+        const next = activities[activities.indexOf(a) + 1];
+        if (next?.type !== 'saga.catch') throwPoints = [];
         break;
+      }
     }
   }
-  return { normal: paths, faults };
+  return { normal: paths, faults, throwPoints };
 }

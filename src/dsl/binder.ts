@@ -23,7 +23,7 @@ export interface ChainVerbs<Data, Payload, States extends string, Ctx, Self, Fin
   /** Runs an action (sync or async). Its changes to `ctx.data` are written when the event commits. */
   then(action: (ctx: Ctx) => void | PromiseLike<void>): Self;
   /** Moves the instance to `state` when the event commits. */
-  transitionTo(state: States | typeof FINAL_STATE): Self;
+  transitionTo(state: States): Self;
   /** Completes the instance; no activity may follow. */
   finalize(): Finalized;
   /** Unwinds the compensation stack (LIFO) after the event commits. */
@@ -212,7 +212,8 @@ export class Binder {
   }
 
   transitionTo(state: string): Binder {
-    if (typeof state !== 'string' || (state !== FINAL_STATE && !this.#s.declaredStates.has(state))) {
+    if (state === FINAL_STATE) this.#fail(`transitionTo('${FINAL_STATE}'): the '${FINAL_STATE}' state is entered with finalize()`);
+    if (typeof state !== 'string' || !this.#s.declaredStates.has(state)) {
       this.#fail(
         `transitionTo('${String(state)}'): no such state; declared states: ${[...this.#s.declaredStates].join(', ')}`,
       );

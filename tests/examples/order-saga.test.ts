@@ -43,3 +43,12 @@ describe('examples/order-saga.ts', () => {
     expect(diagram).toContain('AwaitingInventory --> Failed: InventoryReservationFailed / compensate');
   });
 });
+
+describe('examples/quick-start.ts (the README quick start)', () => {
+  it('refunds the captured payment when stock is missing', async () => {
+    const { quickStart, refunds } = await import('../../examples/quick-start.ts');
+    const order = await quickStart();
+    expect(order).toMatchObject({ state: 'Cancelled', status: 'faulted', version: 4 });
+    expect(refunds).toEqual(['tx-1']);
+  });
+});
