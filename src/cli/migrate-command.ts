@@ -8,10 +8,11 @@ import { mkdir } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
 import { migrate } from '../prisma/migrate.ts';
 
-export const MIGRATE_USAGE = `sagaflow migrate [--url <postgresql://…>] [--pglite <directory>]
+export const MIGRATE_USAGE = `sagaflow migrate [--url <postgresql://…>] [--schema <name>] [--pglite <directory>]
 
   Applies pending migrations (the same ones and the same bookkeeping as \`prisma migrate deploy\`).
   --url      PostgreSQL connection URL (default: the DATABASE_URL environment variable)
+  --schema   PostgreSQL schema for Sagaflow's tables, created if missing (default: ?schema= in the URL, else public)
   --pglite   an embedded PGlite data folder instead of a server (e.g. .sagaflow/db)`;
 
 /**
@@ -32,7 +33,8 @@ export async function runMigrate(args: readonly string[], print: (line: string) 
   }
   let result;
   if (url) {
-    result = await migrate({ connectionString: url });
+    const schema = flag('--schema');
+    result = await migrate({ connectionString: url, ...(schema ? { schema } : {}) });
   } else {
     await mkdir(directory!, { recursive: true });
     const db = await PGlite.create(directory!);

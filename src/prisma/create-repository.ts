@@ -5,13 +5,16 @@
  * there is a URL, otherwise on an embedded PGlite database in a local folder that migrates itself.
  */
 import { mkdir } from 'node:fs/promises';
-import { createHash } from 'node:crypto';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaClient } from './generated/client.ts';
+import { poolConfig, resolveConnection } from './connection.ts';
 import { migrate } from './migrate.ts';
+import { pgPoolClient } from './pg-pool-client.ts';
 import { PrismaSagaRepository } from './prisma-saga-repository.ts';
+import { statementName } from './statement-name.ts';
 
 /** Where the embedded database lives when neither `databaseUrl` nor `DATABASE_URL` is set. */
 export const DEFAULT_DIRECTORY = '.sagaflow/db';
@@ -19,6 +22,11 @@ export const DEFAULT_DIRECTORY = '.sagaflow/db';
 export interface PrismaRepositoryOptions {
   /** PostgreSQL server URL. Default: `process.env.DATABASE_URL`, unless `directory` is given. */
   readonly databaseUrl?: string;
+  /**
+   * PostgreSQL schema holding Sagaflow's tables (also read from `?schema=` in the URL). Default: the
+   * server's `search_path`, normally `public`. Use the same value for `migrate()` / `sagaflow migrate`.
+   */
+  readonly schema?: string;
   /**
    * Embedded PGlite data folder, used when there is no URL. Default `.sagaflow/db`; `memory://` keeps
    * the database in memory. One process at a time may open a folder.
@@ -31,6 +39,13 @@ export interface PrismaRepositoryOptions {
   readonly migrate?: boolean;
   /** Connections in the server pool (default 10). Give it at least your handler concurrency. */
   readonly poolSize?: number;
+  /**
+   * How statements reach a server: `'pg'` (default) sends them straight through the `pg` pool, `'prisma'`
+   * through the generated Prisma client on that same pool. Same SQL, same results; `'pg'` is faster
+   * because the repository uses raw SQL only (see `pg-pool-client.ts`). The embedded database always
+   * goes through the Prisma client.
+   */
+  readonly via?: 'pg' | 'prisma';
 }
 
 /**
@@ -48,14 +63,24 @@ export async function createPrismaRepository(options: PrismaRepositoryOptions = 
 }
 
 async function onServer(connectionString: string, options: PrismaRepositoryOptions): Promise<PrismaSagaRepository> {
-  if (options.migrate === true) await migrate({ connectionString });
-  const adapter = new PrismaPg(
-    { connectionString, max: options.poolSize ?? 10 },
-    // Named statements are parsed and planned once per connection instead of on every call.
-    { statementNameGenerator: (query) => statementName(query.sql) },
-  );
-  const client = new PrismaClient({ adapter });
-  return opened(new PrismaSagaRepository(client, { onClose: () => client.$disconnect() }));
+  const settings = resolveConnection(connectionString, options.schema);
+  if (options.migrate === true) await migrate({ connectionString, ...(settings.schema ? { schema: settings.schema } : {}) });
+  const pool = new pg.Pool(poolConfig(settings, options.poolSize ?? 10));
+  // An idle connection that breaks (server restart) is replaced on next use; unhandled, it would crash.
+  pool.on('error', () => {});
+  if (options.via === 'prisma') {
+    const adapter = new PrismaPg(pool, {
+      statementNameGenerator: (query) => statementName(query.sql),
+      ...(settings.schema ? { schema: settings.schema } : {}),
+    });
+    const client = new PrismaClient({ adapter });
+    const onClose = async () => {
+      await client.$disconnect();
+      await pool.end();
+    };
+    return opened(new PrismaSagaRepository(client, { onClose }));
+  }
+  return opened(new PrismaSagaRepository(pgPoolClient(pool), { onClose: () => pool.end() }));
 }
 
 async function embedded(directory: string, options: PrismaRepositoryOptions): Promise<PrismaSagaRepository> {
@@ -84,14 +109,4 @@ async function opened(repository: PrismaSagaRepository): Promise<PrismaSagaRepos
     await repository.close();
     throw error;
   }
-}
-
-const names = new Map<string, string>();
-function statementName(sql: string): string {
-  let name = names.get(sql);
-  if (name === undefined) {
-    name = `sagaflow_${createHash('sha1').update(sql).digest('hex').slice(0, 16)}`;
-    if (names.size < 10_000) names.set(sql, name);
-  }
-  return name;
 }

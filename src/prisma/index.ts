@@ -14,5 +14,6 @@ export { createPrismaRepository, DEFAULT_DIRECTORY, type PrismaRepositoryOptions
 export { migrate, MIGRATION_LOCK_KEY, type MigrateResult, type MigrateTarget } from './migrate.ts';
 export { verifySchema } from './schema-check.ts';
 export type { SagaflowPrismaClient } from './client-types.ts';
+export { pgPoolClient } from './pg-pool-client.ts';
 export { MissingTablesError, SCHEMA_MISSING } from '../errors/missing-tables-error.ts';
 export { MigrationError, MIGRATION_FAILED } from '../errors/migration-error.ts';

@@ -11,11 +11,19 @@ import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapt
 import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { MigrationError } from '../errors/migration-error.ts';
+import { poolConfig, resolveConnection } from './connection.ts';
 import { readMigrations, readSchema } from './package-files.ts';
 import { startSchemaEngine } from './schema-engine.ts';
 
-/** Where to migrate: a PostgreSQL server, or an embedded PGlite database. */
-export type MigrateTarget = { readonly connectionString: string } | { readonly pglite: PGlite };
+/**
+ * Where to migrate: a PostgreSQL server, or an embedded PGlite database. `schema` (or `?schema=` in the
+ * URL, as Prisma spells it) puts Sagaflow's tables and their `_prisma_migrations` in a PostgreSQL schema
+ * of their own, created if needed: the way to share a database whose `public` schema already has tables
+ * (Prisma Migrate refuses to start on a non-empty schema it does not manage, error P3005).
+ */
+export type MigrateTarget =
+  | { readonly connectionString: string; readonly schema?: string }
+  | { readonly pglite: PGlite };
 
 export interface MigrateResult {
   /** The migrations this call applied, oldest first; empty when the database was up to date. */
@@ -38,13 +46,16 @@ export const MIGRATION_LOCK_KEY = 0x5a6f_6d17;
  */
 export async function migrate(target: MigrateTarget): Promise<MigrateResult> {
   if ('pglite' in target) return serialised(target.pglite, () => apply(new PrismaPGlite(target.pglite)));
-  const lock = new pg.Client({ connectionString: target.connectionString });
-  const pool = new pg.Pool({ connectionString: target.connectionString, max: 2 });
+  const settings = resolveConnection(target.connectionString, target.schema);
+  const lock = new pg.Client({ connectionString: settings.connectionString });
+  const pool = new pg.Pool(poolConfig(settings, 2));
   await lock.connect();
   try {
     await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
     try {
-      return await applyTolerant(new PrismaPg(pool));
+      if (settings.schema) await lock.query(`CREATE SCHEMA IF NOT EXISTS "${settings.schema}"`);
+      // The engine checks emptiness and keeps `_prisma_migrations` in the adapter's schema (default public).
+      return await applyTolerant(new PrismaPg(pool, settings.schema ? { schema: settings.schema } : undefined));
     } finally {
       await lock.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => {});
     }

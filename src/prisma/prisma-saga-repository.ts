@@ -53,6 +53,7 @@ export class PrismaSagaRepository implements SagaRepository {
   readonly #client: SagaflowPrismaClient;
   readonly #onClose: (() => Promise<void>) | undefined;
   #ready: Promise<void> | undefined;
+  #closed: Promise<void> | undefined;
 
   constructor(client: SagaflowPrismaClient, options: PrismaSagaRepositoryOptions = {}) {
     this.#client = client;
@@ -155,8 +156,9 @@ export class PrismaSagaRepository implements SagaRepository {
   }
 
   /** Releases what the factory opened; a client you passed in stays connected (it is yours). */
-  async close(): Promise<void> {
-    await this.#onClose?.();
+  close(): Promise<void> {
+    this.#closed ??= this.#onClose?.() ?? Promise.resolve();
+    return this.#closed;
   }
 
   async #query<T>(sql: string, params: readonly unknown[]): Promise<T[]> {

@@ -105,6 +105,40 @@ describe('migrate', () => {
     }
   });
 
+  it("shares a database whose public schema has other tables by keeping its own in a schema of its own", async () => {
+    const db = await fresh();
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    try {
+      await client.query('CREATE TABLE app_users (id int PRIMARY KEY)');
+      // What Prisma Migrate says about a non-empty schema it does not manage (P3005).
+      await expect(migrate({ connectionString: db.url })).rejects.toThrow(/schema is not empty/);
+
+      expect((await migrate({ connectionString: db.url, schema: 'sagaflow' })).applied).toHaveLength(1);
+      expect((await migrate({ connectionString: `${db.url}?schema=sagaflow` })).applied).toEqual([]);
+      const { rows } = await client.query<{ table_schema: string; table_name: string }>(
+        `SELECT table_schema, table_name FROM information_schema.tables
+         WHERE table_schema IN ('public', 'sagaflow') ORDER BY 1, 2`,
+      );
+      expect(rows.map((r) => `${r.table_schema}.${r.table_name}`)).toEqual([
+        'public.app_users',
+        'sagaflow._prisma_migrations',
+        'sagaflow.sagaflow_history',
+        'sagaflow.sagaflow_instances',
+      ]);
+      for (const via of ['pg', 'prisma'] as const) {
+        const repository = await createPrismaRepository({ databaseUrl: `${db.url}?schema=sagaflow`, via });
+        const instance = makeInstance();
+        await repository.commit(insertOf(instance));
+        expect(await repository.findById(instance.id)).toEqual(instance);
+        await repository.close();
+      }
+      await expect(createPrismaRepository({ databaseUrl: db.url })).rejects.toBeInstanceOf(MissingTablesError);
+    } finally {
+      await client.end();
+    }
+  });
+
   it('prints usage and exits 2 when there is nowhere to migrate', async () => {
     const result = await run('src/cli/index.ts', ['migrate'], { DATABASE_URL: '' });
     expect(result.code).toBe(2);
