@@ -46,20 +46,22 @@ function raceTests(make: () => PrismaSagaRepository) {
   });
 }
 
-describe('racing writers on PostgreSQL', () => {
-  let db: TestDatabase;
-  let repo: PrismaSagaRepository;
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    // One connection per racer, so the races happen in PostgreSQL rather than in the pool queue.
-    repo = await createPrismaRepository({ databaseUrl: db.url, poolSize: RACERS });
+for (const via of ['pg', 'prisma'] as const) {
+  describe(`racing writers on PostgreSQL (via ${via})`, () => {
+    let db: TestDatabase;
+    let repo: PrismaSagaRepository;
+    beforeAll(async () => {
+      db = await createTestDatabase();
+      // One connection per racer, so the races happen in PostgreSQL rather than in the pool queue.
+      repo = await createPrismaRepository({ databaseUrl: db.url, poolSize: RACERS, via });
+    });
+    afterAll(async () => {
+      await repo?.close();
+      await db?.drop();
+    });
+    raceTests(() => repo);
   });
-  afterAll(async () => {
-    await repo?.close();
-    await db?.drop();
-  });
-  raceTests(() => repo);
-});
+}
 
 describe('racing writers on PGlite', () => {
   let repo: PrismaSagaRepository;

@@ -3,6 +3,7 @@ import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { afterAll, beforeAll } from 'vitest';
 import { PrismaClient } from '../../src/prisma/generated/client.ts';
 import { migrate, PrismaSagaRepository } from '../../src/prisma/index.ts';
+import { runRepositoryContract } from '../contract/repository-contract.ts';
 import { describePrismaRepository } from './repository-suite.ts';
 
 // One in-memory database for the file (starting PGlite and migrating takes seconds), emptied per test.
@@ -13,8 +14,10 @@ beforeAll(async () => {
 });
 afterAll(() => db.close());
 
-describePrismaRepository('PGlite', async () => {
+const make = async () => {
   await db.exec('TRUNCATE sagaflow_instances CASCADE');
   const client = new PrismaClient({ adapter: new PrismaPGlite(db) });
   return { repository: new PrismaSagaRepository(client), cleanup: () => client.$disconnect() };
-});
+};
+runRepositoryContract('PGlite', make);
+describePrismaRepository('PGlite', make);

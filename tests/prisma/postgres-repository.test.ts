@@ -1,5 +1,6 @@
 import { afterAll, beforeAll } from 'vitest';
 import { createPrismaRepository } from '../../src/prisma/index.ts';
+import { runRepositoryContract } from '../contract/repository-contract.ts';
 import { createTestDatabase, truncateSagaTables, type TestDatabase } from '../helpers/postgres.ts';
 import { describePrismaRepository } from './repository-suite.ts';
 
@@ -9,8 +10,13 @@ beforeAll(async () => {
 });
 afterAll(() => db.drop());
 
-describePrismaRepository('PostgreSQL', async () => {
-  await truncateSagaTables(db.url);
-  const repository = await createPrismaRepository({ databaseUrl: db.url, poolSize: 4 });
-  return { repository, cleanup: () => repository.close() };
-});
+for (const via of ['pg', 'prisma'] as const) {
+  const make = async () => {
+    await truncateSagaTables(db.url);
+    // Enough connections for the contract's 16 racing writers to race in PostgreSQL.
+    const repository = await createPrismaRepository({ databaseUrl: db.url, poolSize: 16, via });
+    return { repository, cleanup: () => repository.close() };
+  };
+  runRepositoryContract(`PostgreSQL (via ${via})`, make);
+  describePrismaRepository(`PostgreSQL (via ${via})`, make);
+}
