@@ -3,8 +3,8 @@
  *
  * The repository's two raw-SQL methods on a plain `pg.Pool`, with prepared statements. The factory uses it
  * for servers because the repository only sends raw SQL, and on this path Prisma's query layer costs more
- * than the database does: measured in one run on 2 cores, a commit at 16 concurrent workers was ~4,300/s
- * through `PrismaClient.$executeRawUnsafe` and ~7,700/s straight through the same kind of pool.
+ * than the database does: measured side by side on 2 cores, a commit at 16 concurrent workers ran at
+ * ~5,600/s through `PrismaClient.$executeRawUnsafe` and ~8,300/s straight through the same kind of pool.
  */
 import type pg from 'pg';
 import type { SagaflowPrismaClient } from './client-types.ts';

@@ -41,8 +41,9 @@ export interface PrismaSagaRepositoryOptions {
 }
 
 /**
- * Optimistic, versioned saga persistence over Prisma. Every commit is a single SQL statement; the first
- * call checks that the tables exist and throws `MissingTablesError` otherwise.
+ * Optimistic, versioned saga persistence over any Prisma client (or a `pg` pool, via `pgPoolClient`).
+ * Every commit is a single SQL statement; the first call checks that the tables exist and throws
+ * `MissingTablesError` otherwise.
  *
  * @example
  * import { PrismaClient } from './generated/prisma/client'; // your schema, with Sagaflow's models added
