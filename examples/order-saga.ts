@@ -1,8 +1,8 @@
 /**
  * The order saga of the HeroMessaging seed: payment, inventory, shipping, with a refund and an
- * inventory release as compensations. Run it with `npm run demo`; the tests import and execute it.
+ * inventory release as compensations. `examples/order-demo.ts` runs it persisted (`npm run demo`);
+ * the tests import and execute it.
  */
-import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import {
   InProcessBus,
@@ -233,22 +233,4 @@ export async function runOrderDemo(options: { repository?: SagaRepository; log?:
   await orchestrator.close();
   services.stop();
   return { instances, ledger: services.ledger, orchestrator };
-}
-
-async function main(): Promise<void> {
-  console.log('Sagaflow order saga demo (in memory)\n');
-  const { instances, ledger } = await runOrderDemo({ log: (line) => console.log(line) });
-  console.log('\nFinal instances:');
-  for (const i of instances) {
-    if (!i) continue;
-    console.log(`  ${i.correlationId.padEnd(8)} ${i.state.padEnd(10)} ${i.status.padEnd(10)} v${i.version}${i.data.failureReason ? `  (${i.data.failureReason})` : ''}`);
-  }
-  console.log(`\nRefunded: ${ledger.refunds.join(', ') || '-'}   Released: ${ledger.releases.join(', ') || '-'}`);
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch((error) => {
-    console.error(error);
-    process.exitCode = 1;
-  });
 }

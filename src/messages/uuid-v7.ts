@@ -60,5 +60,5 @@ export function uuidv7(now: number = Date.now()): string {
   put(7, sequence & 0xff);
   put(8, 0x80 | (pool[r + 2]! & 0x3f));
   for (let i = 9; i < 16; i++) put(i, pool[r + i - 6]!);
-  return out.latin1Slice(0, 36);
+  return out.toString('latin1', 0, 36);
 }
