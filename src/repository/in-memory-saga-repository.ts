@@ -8,6 +8,7 @@
  * every row of a long run alive should hand the garbage collector as few objects to trace as it can
  * (retained object graphs made young-generation collections dominate the in-memory benchmark).
  */
+import { deepFreeze, isDeepFrozen } from '../core/deep-freeze.ts';
 import { ConcurrencyError } from '../errors/concurrency-error.ts';
 import { decodeCursor, encodeCursor, pageSize } from './cursor.ts';
 import type {
@@ -191,19 +192,6 @@ function thaw(s: StoredInstance): SagaInstanceRecord {
 function freezeStack(stack: readonly CompensationEntry[]): readonly CompensationEntry[] {
   if (Object.isFrozen(stack) && stack.every((e) => Object.isFrozen(e) && isDeepFrozen(e.args))) return stack;
   return Object.freeze(stack.map((e) => Object.freeze({ name: e.name, args: deepFreeze(structuredClone(e.args)), attempts: e.attempts })));
-}
-
-function isDeepFrozen(value: unknown): boolean {
-  if (value === null || typeof value !== 'object') return true;
-  return Object.isFrozen(value) && Object.values(value).every(isDeepFrozen);
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
-  }
-  return value;
 }
 
 function freezeHistory(h: HistoryRecord): StoredHistory {

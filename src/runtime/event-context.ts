@@ -13,17 +13,9 @@ import type { CompensationEntry } from '../repository/types.ts';
 import type { CompensationDefinition } from '../dsl/compensation-definition.ts';
 import type { ActionContext, CompensationApi, InstanceInfo, OutgoingOptions } from '../dsl/context.ts';
 import type { CompiledSaga } from '../core/compiled-saga.ts';
+import { deepFreeze } from '../core/deep-freeze.ts';
 
 const NONE: readonly Envelope[] = Object.freeze([]);
-
-/** Entries are shared, immutable values from here on (the stack is stored and handed out as is). */
-export function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
-  }
-  return value;
-}
 
 /** Builds outgoing envelopes caused by one message; shared by event and compensation contexts. */
 export class Outbox {
