@@ -13,7 +13,7 @@ import { PrismaClient } from './generated/client.ts';
 import { poolConfig, resolveConnection } from './connection.ts';
 import { migrate } from './migrate.ts';
 import { pgPoolClient } from './pg-pool-client.ts';
-import { PrismaSagaRepository } from './prisma-saga-repository.ts';
+import { PrismaSagaRepository, type PrismaSagaRepositoryOptions } from './prisma-saga-repository.ts';
 import { statementName } from './statement-name.ts';
 
 /** Where the embedded database lives when neither `databaseUrl` nor `DATABASE_URL` is set. */
@@ -40,12 +40,16 @@ export interface PrismaRepositoryOptions {
   /** Connections in the server pool (default 10). Give it at least your handler concurrency. */
   readonly poolSize?: number;
   /**
-   * How statements reach a server: `'pg'` (default) sends them straight through the `pg` pool, `'prisma'`
-   * through the generated Prisma client on that same pool. Same SQL, same results; `'pg'` is faster
-   * because the repository uses raw SQL only (see `pg-pool-client.ts`). The embedded database always
-   * goes through the Prisma client.
+   * How statements reach a server: `'prisma'` (default) through the generated Prisma client on the `pg`
+   * pool, `'pg'` straight through that pool. Same SQL, same results; `'pg'` skips Prisma's query layer,
+   * which costs CPU per statement (group commit sends few statements, so the difference is small under
+   * load). The embedded database always goes through the Prisma client.
    */
   readonly via?: 'pg' | 'prisma';
+  /** Group commit; default on. See `PrismaSagaRepositoryOptions.groupCommit`. */
+  readonly groupCommit?: PrismaSagaRepositoryOptions['groupCommit'];
+  /** Read-your-writes instance cache; default off. See `PrismaSagaRepositoryOptions.cache`. */
+  readonly cache?: PrismaSagaRepositoryOptions['cache'];
 }
 
 /**
@@ -54,6 +58,7 @@ export interface PrismaRepositoryOptions {
  * @example
  * const repository = await createPrismaRepository();                         // DATABASE_URL, else .sagaflow/db
  * const onServer = await createPrismaRepository({ databaseUrl: process.env.DATABASE_URL, poolSize: 20 });
+ * const overPg = await createPrismaRepository({ databaseUrl: process.env.DATABASE_URL, via: 'pg' });
  * const inMemory = await createPrismaRepository({ directory: 'memory://' });
  * await repository.close();
  */
@@ -68,7 +73,8 @@ async function onServer(connectionString: string, options: PrismaRepositoryOptio
   const pool = new pg.Pool(poolConfig(settings, options.poolSize ?? 10));
   // An idle connection that breaks (server restart) is replaced on next use; unhandled, it would crash.
   pool.on('error', () => {});
-  if (options.via === 'prisma') {
+  const tuning = repositoryTuning(options);
+  if ((options.via ?? 'prisma') === 'prisma') {
     const adapter = new PrismaPg(pool, {
       statementNameGenerator: (query) => statementName(query.sql),
       ...(settings.schema ? { schema: settings.schema } : {}),
@@ -78,9 +84,9 @@ async function onServer(connectionString: string, options: PrismaRepositoryOptio
       await client.$disconnect();
       await pool.end();
     };
-    return opened(new PrismaSagaRepository(client, { onClose }));
+    return opened(new PrismaSagaRepository(client, { ...tuning, onClose }));
   }
-  return opened(new PrismaSagaRepository(pgPoolClient(pool), { onClose: () => pool.end() }));
+  return opened(new PrismaSagaRepository(pgPoolClient(pool), { ...tuning, onClose: () => pool.end() }));
 }
 
 async function embedded(directory: string, options: PrismaRepositoryOptions): Promise<PrismaSagaRepository> {
@@ -97,7 +103,14 @@ async function embedded(directory: string, options: PrismaRepositoryOptions): Pr
     await client.$disconnect();
     if (!db.closed) await db.close();
   };
-  return opened(new PrismaSagaRepository(client, { onClose: close }));
+  return opened(new PrismaSagaRepository(client, { ...repositoryTuning(options), onClose: close }));
+}
+
+function repositoryTuning(options: PrismaRepositoryOptions): PrismaSagaRepositoryOptions {
+  return {
+    ...(options.groupCommit !== undefined && { groupCommit: options.groupCommit }),
+    ...(options.cache !== undefined && { cache: options.cache }),
+  };
 }
 
 /** Runs the schema check now, and releases the connections if it fails. */

@@ -19,9 +19,12 @@ import type { SagaflowPrismaClient } from './client-types.ts';
 import { encodeCursor } from '../repository/cursor.ts';
 import { buildListQuery } from './list-query.ts';
 import { PgErrorCode, sqlState } from './pg-error.ts';
+import { InstanceCache } from './instance-cache.ts';
 import {
+  type BatchableCommit,
   type HistoryRow,
   type InstanceRow,
+  batchParams,
   historyParams,
   iso,
   mutableParams,
@@ -29,8 +32,12 @@ import {
   rowToInstance,
 } from './row-mapping.ts';
 import { verifySchema } from './schema-check.ts';
+import { SmartBatcher, type Pending } from './smart-batcher.ts';
 import * as SQL from './sql.ts';
 import { isUuid } from './uuid.ts';
+
+/** Default most commits (and lookups) in one group-commit statement. */
+export const DEFAULT_MAX_BATCH = 128;
 
 export interface PrismaSagaRepositoryOptions {
   /**
@@ -38,7 +45,24 @@ export interface PrismaSagaRepositoryOptions {
    * disconnects it, since the application owns it. The factories set it to release what they opened.
    */
   readonly onClose?: () => Promise<void>;
+  /**
+   * Group commit (default on): a commit or `findByCorrelation` requested while one is in flight waits,
+   * and all that waited go out together as ONE statement when it returns; an idle repository sends a
+   * request at once, alone. Each commit still succeeds or fails on its own. `false` sends every request
+   * as its own statement, concurrently over the pool.
+   */
+  readonly groupCommit?: false | { readonly maxBatch?: number };
+  /**
+   * Read-your-writes cache for `findByCorrelation` (default off): answers from the records this
+   * repository committed, at most `maxInstances` of them (least recently used out). Exact when this
+   * process is the only writer of its instances (partitioned routing). Otherwise a stale answer costs a
+   * `ConcurrencyError` and a retry, and the event's actions run once on stale data before that retry.
+   */
+  readonly cache?: { readonly maxInstances: number };
 }
+
+/** Failures after which PostgreSQL rolled the statement back: data errors, constraint violations, deadlock. */
+const ROLLED_BACK_CLASSES = new Set(['22', '23', '40']);
 
 /**
  * Optimistic, versioned saga persistence over any Prisma client (or a `pg` pool, via `pgPoolClient`).
@@ -53,12 +77,21 @@ export interface PrismaSagaRepositoryOptions {
 export class PrismaSagaRepository implements SagaRepository {
   readonly #client: SagaflowPrismaClient;
   readonly #onClose: (() => Promise<void>) | undefined;
+  readonly #writes: SmartBatcher<BatchableCommit, void> | undefined;
+  readonly #reads: SmartBatcher<readonly [string, string], SagaInstanceRecord | null> | undefined;
+  readonly #cache: InstanceCache | undefined;
   #ready: Promise<void> | undefined;
   #closed: Promise<void> | undefined;
 
   constructor(client: SagaflowPrismaClient, options: PrismaSagaRepositoryOptions = {}) {
     this.#client = client;
     this.#onClose = options.onClose;
+    if (options.groupCommit !== false) {
+      const maxBatch = options.groupCommit?.maxBatch ?? DEFAULT_MAX_BATCH;
+      this.#writes = new SmartBatcher({ maxBatch, flush: (batch) => this.#flushCommits(batch) });
+      this.#reads = new SmartBatcher({ maxBatch, flush: (batch) => this.#flushLookups(batch) });
+    }
+    this.#cache = options.cache && new InstanceCache(options.cache.maxInstances);
   }
 
   /**
@@ -76,6 +109,9 @@ export class PrismaSagaRepository implements SagaRepository {
   }
 
   async findByCorrelation(sagaName: string, correlationId: string): Promise<SagaInstanceRecord | null> {
+    const cached = this.#cache?.get(sagaName, correlationId);
+    if (cached !== undefined) return cached;
+    if (this.#reads) return this.#reads.submit([sagaName, correlationId]);
     const rows = await this.#query<InstanceRow>(SQL.FIND_BY_CORRELATION, [sagaName, correlationId]);
     return rows[0] ? rowToInstance(rows[0]) : null;
   }
@@ -88,8 +124,24 @@ export class PrismaSagaRepository implements SagaRepository {
 
   async commit(commit: SagaCommit): Promise<void> {
     const { instance } = commit;
-    const conflict = (expected: number, detail: string) =>
-      new ConcurrencyError(instance.sagaName, instance.correlationId, expected, detail);
+    try {
+      // Deletes are rare and go alone, beside any batch in flight.
+      if (commit.kind === 'delete' || this.#writes === undefined) await this.#commitOne(commit);
+      else await this.#writes.submit(commit);
+    } catch (error) {
+      // A conflict means a newer version exists; any other failure leaves the outcome unknown.
+      this.#cache?.delete(instance.sagaName, instance.correlationId);
+      throw error;
+    }
+    if (this.#cache) {
+      if (commit.kind === 'delete') this.#cache.delete(instance.sagaName, instance.correlationId);
+      else this.#cache.set(instance);
+    }
+  }
+
+  /** One commit, one statement (`INSERT_COMMIT`, `UPDATE_COMMIT` or `DELETE_COMMIT`). */
+  async #commitOne(commit: SagaCommit): Promise<void> {
+    const { instance } = commit;
     let written: number;
     try {
       switch (commit.kind) {
@@ -102,8 +154,7 @@ export class PrismaSagaRepository implements SagaRepository {
             iso(instance.createdAt),
             ...historyParams(commit.history),
           ]);
-          if (written === 0) throw conflict(0, 'the instance already exists');
-          return;
+          break;
         case 'update':
           written = await this.#execute(SQL.UPDATE_COMMIT, [
             instance.id,
@@ -111,20 +162,55 @@ export class PrismaSagaRepository implements SagaRepository {
             ...mutableParams(instance),
             ...historyParams(commit.history),
           ]);
-          if (written === 0) throw conflict(commit.expectedVersion, 'stored version differs or the instance is gone');
-          return;
+          break;
         case 'delete':
           written = await this.#execute(SQL.DELETE_COMMIT, [instance.id, commit.expectedVersion]);
-          if (written === 0) throw conflict(commit.expectedVersion, 'stored version differs or the instance is gone');
-          return;
+          break;
       }
     } catch (error) {
       // A history row that already exists means another writer produced this version first.
-      if (sqlState(error) === PgErrorCode.UniqueViolation) {
-        throw conflict(commit.kind === 'insert' ? 0 : commit.expectedVersion, 'duplicate key');
-      }
+      if (sqlState(error) === PgErrorCode.UniqueViolation) throw conflict(commit, 'duplicate key');
       throw error;
     }
+    if (written === 0) throw conflict(commit);
+  }
+
+  /**
+   * Sends a batch of inserts and updates as one `BATCH_COMMIT` (a batch of one as the cheaper single
+   * statement) and settles each commit by whether it applied.
+   */
+  async #flushCommits(batch: readonly Pending<BatchableCommit, void>[]): Promise<void> {
+    if (batch.length === 1) {
+      const only = batch[0]!;
+      return this.#commitOne(only.item).then(only.resolve, only.reject);
+    }
+    let applied: Set<number>;
+    try {
+      const rows = await this.#query<{ ord: number | bigint }>(SQL.BATCH_COMMIT, batchParams(batch.map((p) => p.item)));
+      applied = new Set(rows.map((r) => Number(r.ord)));
+    } catch (error) {
+      // PostgreSQL rolled the whole statement back, so nothing of it applied: one commit with bad data
+      // (or a deadlock with another process's batch) must not fail the others. Each goes again alone.
+      if (!ROLLED_BACK_CLASSES.has(sqlState(error)?.slice(0, 2) ?? '')) throw error;
+      await Promise.all(batch.map((p) => this.#commitOne(p.item).then(p.resolve, p.reject)));
+      return;
+    }
+    batch.forEach((p, k) => (applied.has(k + 1) ? p.resolve() : p.reject(conflict(p.item))));
+  }
+
+  /** Answers a batch of `findByCorrelation`s with one statement (a batch of one with the simpler one). */
+  async #flushLookups(batch: readonly Pending<readonly [string, string], SagaInstanceRecord | null>[]): Promise<void> {
+    if (batch.length === 1) {
+      const rows = await this.#query<InstanceRow>(SQL.FIND_BY_CORRELATION, batch[0]!.item);
+      batch[0]!.resolve(rows[0] ? rowToInstance(rows[0]) : null);
+      return;
+    }
+    const rows = await this.#query<InstanceRow & { ord: number | bigint }>(SQL.FIND_BY_CORRELATION_BATCH, [
+      batch.map((p) => p.item[0]),
+      batch.map((p) => p.item[1]),
+    ]);
+    for (const row of rows) batch[Number(row.ord) - 1]!.resolve(rowToInstance(row));
+    for (const p of batch) p.resolve(null); // no row: not found (a promise settles once)
   }
 
   async list(query: InstanceQuery = {}): Promise<Page<SagaInstanceRecord>> {
@@ -188,4 +274,17 @@ export class PrismaSagaRepository implements SagaRepository {
     }
     return error;
   }
+}
+
+function conflict(commit: SagaCommit, detail?: string): ConcurrencyError {
+  const { instance } = commit;
+  if (commit.kind === 'insert') {
+    return new ConcurrencyError(instance.sagaName, instance.correlationId, 0, detail ?? 'the instance already exists');
+  }
+  return new ConcurrencyError(
+    instance.sagaName,
+    instance.correlationId,
+    commit.expectedVersion,
+    detail ?? 'stored version differs or the instance is gone',
+  );
 }

@@ -9,6 +9,7 @@ import type {
   CompensationEntry,
   HistoryRecord,
   InstanceError,
+  SagaCommit,
   SagaInstanceRecord,
   SagaStatus,
 } from '../repository/types.ts';
@@ -111,4 +112,45 @@ export function mutableParams(i: SagaInstanceRecord): unknown[] {
 /** History columns in commit order: message_id, event_type, state_before, state_after, payload, at, sequence. */
 export function historyParams(h: HistoryRecord): unknown[] {
   return [h.messageId, h.eventType, h.stateBefore, h.stateAfter, toJson(h.payload), iso(h.at), h.sequence];
+}
+
+/** An insert or an update: the commits that can share a group-commit statement. */
+export type BatchableCommit = Extract<SagaCommit, { history: HistoryRecord }>;
+
+/**
+ * `BATCH_COMMIT`'s parameters: one array per column, element k from commit k (`expected` is null for
+ * an insert).
+ */
+export function batchParams(commits: readonly BatchableCommit[]): unknown[][] {
+  const n = commits.length;
+  const columns: unknown[][] = Array.from({ length: 21 }, () => new Array<unknown>(n));
+  for (let k = 0; k < n; k++) {
+    const commit = commits[k]!;
+    const { instance: i, history: h } = commit;
+    const values = [
+      i.id,
+      i.sagaName,
+      i.correlationId,
+      commit.kind === 'update' ? commit.expectedVersion : null,
+      i.state,
+      toJson(i.data),
+      i.dataVersion,
+      i.version,
+      i.status,
+      toJson(i.compensation),
+      i.error === null ? null : toJson(i.error),
+      iso(i.updatedAt),
+      i.completedAt === null ? null : iso(i.completedAt),
+      iso(i.createdAt),
+      h.messageId,
+      h.eventType,
+      h.stateBefore,
+      h.stateAfter,
+      toJson(h.payload),
+      iso(h.at),
+      h.sequence,
+    ];
+    for (let c = 0; c < values.length; c++) columns[c]![k] = values[c];
+  }
+  return columns;
 }

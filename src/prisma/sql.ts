@@ -10,9 +10,15 @@
  * driver adapter decodes `jsonb`.
  */
 
-/** Columns of `sagaflow_instances`, in the shape `rowToInstance` reads. */
-export const INSTANCE_COLUMNS = `id::text AS id, saga_name, correlation_id, state, data::text AS data, data_version, version, status,
-  compensation::text AS compensation, error::text AS error, created_at, updated_at, completed_at`;
+/** Columns of `sagaflow_instances` (of the table aliased `alias`, if given), in the shape `rowToInstance` reads. */
+function instanceColumns(alias = ''): string {
+  const c = alias ? `${alias}.` : '';
+  return `${c}id::text AS id, ${c}saga_name, ${c}correlation_id, ${c}state, ${c}data::text AS data, ${c}data_version,
+  ${c}version, ${c}status, ${c}compensation::text AS compensation, ${c}error::text AS error, ${c}created_at,
+  ${c}updated_at, ${c}completed_at`;
+}
+
+export const INSTANCE_COLUMNS = instanceColumns();
 
 export const HISTORY_COLUMNS = `instance_id::text AS instance_id, sequence, message_id, event_type, state_before,
   state_after, payload::text AS payload, at`;
@@ -68,3 +74,57 @@ GROUP BY saga_name, state, status`;
 /** Which of our tables exist in the connection's search_path. */
 export const SCHEMA_CHECK = `SELECT to_regclass('sagaflow_instances')::text AS instances,
   to_regclass('sagaflow_history')::text AS history`;
+
+/**
+ * Group commit: many inserts and conditional updates, each with its history row, in ONE statement.
+ * Parameters are parallel arrays (`batchParams`), one element per commit, so the text never changes and
+ * is prepared once per connection. Each commit still succeeds or fails on its own:
+ * - an insert applies unless its (saga_name, correlation_id) or id exists (`ON CONFLICT DO NOTHING`);
+ * - an update applies only where `version = expected`. Two updates of one row in the same batch join
+ *   the same target row, and PostgreSQL updates a row at most once per statement: one wins, and
+ *   `RETURNING v.ord` says which;
+ * - history rows are inserted for exactly the commits that applied.
+ * The result is the ordinals (1-based positions in the arrays) of the commits that applied.
+ * `expected` is NULL for an insert. All CTEs see one snapshot and commit together, or not at all.
+ */
+export const BATCH_COMMIT = `WITH v AS (
+  SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::text[], $6::jsonb[], $7::int[], $8::int[],
+    $9::text[], $10::jsonb[], $11::jsonb[], $12::timestamptz[], $13::timestamptz[], $14::timestamptz[],
+    $15::text[], $16::text[], $17::text[], $18::text[], $19::jsonb[], $20::timestamptz[], $21::int[])
+  WITH ORDINALITY AS v(id, saga_name, correlation_id, expected, state, data, data_version, version, status,
+    compensation, error, updated_at, completed_at, created_at,
+    message_id, event_type, state_before, state_after, payload, at, sequence, ord)
+), inserted AS (
+  INSERT INTO sagaflow_instances
+    (id, saga_name, correlation_id, state, data, data_version, version, status, compensation, error, updated_at,
+     completed_at, created_at)
+  SELECT id, saga_name, correlation_id, state, data, data_version, version, status, compensation, error, updated_at,
+    completed_at, created_at
+  FROM v WHERE expected IS NULL
+  ON CONFLICT DO NOTHING
+  RETURNING id
+), updated AS (
+  UPDATE sagaflow_instances AS i
+  SET state = v.state, data = v.data, data_version = v.data_version, version = v.version, status = v.status,
+      compensation = v.compensation, error = v.error, updated_at = v.updated_at, completed_at = v.completed_at
+  FROM v
+  WHERE v.expected IS NOT NULL AND i.id = v.id AND i.version = v.expected
+  RETURNING v.ord
+), applied AS (
+  SELECT v.ord FROM v JOIN inserted ON inserted.id = v.id WHERE v.expected IS NULL
+  UNION ALL
+  SELECT ord FROM updated
+), history AS (
+  INSERT INTO sagaflow_history (instance_id, message_id, event_type, state_before, state_after, payload, at, sequence)
+  SELECT v.id, v.message_id, v.event_type, v.state_before, v.state_after, v.payload, v.at, v.sequence
+  FROM v JOIN applied ON applied.ord = v.ord
+)
+SELECT ord::int AS ord FROM applied`;
+
+/**
+ * Many lookups by correlation in one statement; $1 saga names, $2 correlation ids. Rows carry the
+ * 1-based position (`ord`) of the lookup they answer; a lookup that found nothing has no row.
+ */
+export const FIND_BY_CORRELATION_BATCH = `SELECT v.ord::int AS ord, ${instanceColumns('i')}
+FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS v(saga_name, correlation_id, ord)
+JOIN sagaflow_instances AS i ON i.saga_name = v.saga_name AND i.correlation_id = v.correlation_id`;

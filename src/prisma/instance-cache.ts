@@ -1,0 +1,81 @@
+/**
+ * @module prisma/instance-cache
+ *
+ * An optional read-your-writes cache for `findByCorrelation`: the last record this repository committed
+ * per instance, bounded, least recently used first out. It never holds what it merely read, only what it
+ * wrote, so it is exact for a process that is the only writer of its instances. Where other processes
+ * write the same instances, an entry can be stale; that is safe because every write is version-checked:
+ * the stale write fails with `ConcurrencyError`, the entry is dropped, and the orchestrator's retry reads
+ * the database. The cost is that the event's actions ran once on stale data before that retry.
+ */
+import type { SagaInstanceRecord } from '../repository/types.ts';
+
+interface Entry {
+  /** The record with `data`, `compensation` and `error` taken out: those are kept as JSON. */
+  readonly record: SagaInstanceRecord;
+  readonly data: string;
+  readonly compensation: string;
+}
+
+export class InstanceCache {
+  readonly #max: number;
+  readonly #entries = new Map<string, Entry>();
+
+  constructor(maxInstances: number) {
+    if (!Number.isInteger(maxInstances) || maxInstances < 1) {
+      throw new RangeError(`cache.maxInstances must be a positive integer, got ${maxInstances}`);
+    }
+    this.#max = maxInstances;
+  }
+
+  /** A deep copy of the cached record, or `undefined`. */
+  get(sagaName: string, correlationId: string): SagaInstanceRecord | undefined {
+    const key = keyOf(sagaName, correlationId);
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return undefined;
+    this.#entries.delete(key); // most recently used goes last
+    this.#entries.set(key, entry);
+    const { record } = entry;
+    return {
+      ...record,
+      data: JSON.parse(entry.data) as unknown,
+      compensation: JSON.parse(entry.compensation) as SagaInstanceRecord['compensation'],
+      error: record.error && { ...record.error, at: new Date(record.error.at) },
+      createdAt: new Date(record.createdAt),
+      updatedAt: new Date(record.updatedAt),
+      completedAt: record.completedAt && new Date(record.completedAt),
+    };
+  }
+
+  /** Remembers a record that was just committed (copied: the caller may change its own afterwards). */
+  set(record: SagaInstanceRecord): void {
+    const key = keyOf(record.sagaName, record.correlationId);
+    this.#entries.delete(key);
+    this.#entries.set(key, {
+      record: {
+        ...record,
+        data: undefined,
+        compensation: [],
+        error: record.error && { ...record.error, at: new Date(record.error.at) },
+        createdAt: new Date(record.createdAt),
+        updatedAt: new Date(record.updatedAt),
+        completedAt: record.completedAt && new Date(record.completedAt),
+      },
+      data: JSON.stringify(record.data) ?? 'null',
+      compensation: JSON.stringify(record.compensation),
+    });
+    if (this.#entries.size > this.#max) this.#entries.delete(this.#entries.keys().next().value!);
+  }
+
+  delete(sagaName: string, correlationId: string): void {
+    this.#entries.delete(keyOf(sagaName, correlationId));
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+}
+
+function keyOf(sagaName: string, correlationId: string): string {
+  return `${sagaName}\u0000${correlationId}`;
+}
