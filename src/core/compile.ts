@@ -33,13 +33,20 @@ export function compileSaga(def: SagaDefinition): CompiledSaga {
         continue;
       }
       for (const state of targets) {
+        const handlers = own.get(state);
+        if (handlers === undefined) {
+          throw new DefinitionError(
+            { saga, state, event: handler.message.name },
+            `the '${state}' state exists only when some handler finalize()s without a transitionTo()`,
+          );
+        }
         if (finalStates.has(state) && !handler.ignore) {
           throw new DefinitionError(
             { saga, state, event: handler.message.name },
             'a final state cannot handle events (it is entered by finalize()); use ignore() or remove the handler',
           );
         }
-        push(own.get(state)!, handler.message.name, handler as CompiledHandler);
+        push(handlers, handler.message.name, handler as CompiledHandler);
       }
     }
   }

@@ -136,7 +136,12 @@ export class Saga<Name extends string = string, Data = unknown, States extends s
    * @example
    * saga.during('AwaitingPayment', 'AwaitingInventory', (s) => s.when(OrderCancelled).compensate().transitionTo('Cancelled'))
    */
-  during(...args: [...states: [States, ...States[]], build: BlockBuilder<Data, States>]): Saga<Name, Data, States> {
+  during(
+    ...args: [
+      ...states: [States | typeof FINAL_STATE, ...(States | typeof FINAL_STATE)[]],
+      build: BlockBuilder<Data, States>,
+    ]
+  ): Saga<Name, Data, States> {
     const build = args[args.length - 1];
     const states = args.slice(0, -1) as string[];
     const where = states.join(', ') || '(none)';

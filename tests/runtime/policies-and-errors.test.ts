@@ -200,3 +200,23 @@ describe('stored data is checked when loaded', () => {
     expect(stored.data).toEqual({ first: 'Ada', last: 'Lovelace', tags: ['migrated', 'touched'] });
   });
 });
+
+describe('the reserved Final state', () => {
+  it("rejects handlers for 'Final' in a saga where nothing finalizes into it", () => {
+    const Ping = defineEvent('Ping', z.object({}));
+    const saga = defineSaga('no-final', { data: z.object({}), states: ['Done'] })
+      .initially((s) => s.when(Ping).transitionTo('Done').finalize())
+      .during('Final', (s) => s.ignore(Ping));
+    expect(() => saga.validate()).toThrow(/saga 'no-final', state 'Final', event 'Ping': the 'Final' state exists only when/);
+  });
+
+  it("accepts ignore() in 'Final' when finalize() leads there", async () => {
+    const Ping = defineEvent('Ping', z.object({}));
+    const saga = defineSaga('to-final', { data: z.object({}), states: [] })
+      .initially((s) => s.when(Ping).finalize())
+      .during('Final', (s) => s.ignore(Ping));
+    const orchestrator = new SagaOrchestrator({ sagas: [saga] });
+    await orchestrator.publish(Ping, {}, { correlationId: 'f' });
+    expect((await orchestrator.publish(Ping, {}, { correlationId: 'f' })).outcomes[0]).toMatchObject({ result: 'ignored', reason: 'ignored', state: 'Final' });
+  });
+});
