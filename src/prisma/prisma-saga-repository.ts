@@ -23,10 +23,12 @@ import { InstanceCache } from './instance-cache.ts';
 import {
   type BatchableCommit,
   type HistoryRow,
+  type InstanceJson,
   type InstanceRow,
-  batchParams,
+  batchParam,
   historyParams,
   iso,
+  jsonToInstance,
   mutableParams,
   rowToHistory,
   rowToInstance,
@@ -186,7 +188,7 @@ export class PrismaSagaRepository implements SagaRepository {
     }
     let applied: Set<number>;
     try {
-      const rows = await this.#query<{ ord: number | bigint }>(SQL.BATCH_COMMIT, batchParams(batch.map((p) => p.item)));
+      const rows = await this.#query<{ ord: number | bigint }>(SQL.BATCH_COMMIT, [batchParam(batch.map((p) => p.item))]);
       applied = new Set(rows.map((r) => Number(r.ord)));
     } catch (error) {
       // PostgreSQL rolled the whole statement back, so nothing of it applied: one commit with bad data
@@ -205,11 +207,12 @@ export class PrismaSagaRepository implements SagaRepository {
       batch[0]!.resolve(rows[0] ? rowToInstance(rows[0]) : null);
       return;
     }
-    const rows = await this.#query<InstanceRow & { ord: number | bigint }>(SQL.FIND_BY_CORRELATION_BATCH, [
+    const [answer] = await this.#query<{ found: string }>(SQL.FIND_BY_CORRELATION_BATCH, [
       batch.map((p) => p.item[0]),
       batch.map((p) => p.item[1]),
     ]);
-    for (const row of rows) batch[Number(row.ord) - 1]!.resolve(rowToInstance(row));
+    const found = JSON.parse(answer?.found ?? '[]') as [number, InstanceJson][];
+    for (const [ord, row] of found) batch[ord - 1]!.resolve(jsonToInstance(row));
     for (const p of batch) p.resolve(null); // no row: not found (a promise settles once)
   }
 

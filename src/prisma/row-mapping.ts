@@ -94,6 +94,41 @@ export function rowToHistory(row: HistoryRow): HistoryRecord {
   };
 }
 
+/** A `sagaflow_instances` row as `row_to_json` renders it: JSON columns as JSON, timestamps as ISO text. */
+export interface InstanceJson {
+  id: string;
+  saga_name: string;
+  correlation_id: string;
+  state: string;
+  data: unknown;
+  data_version: number;
+  version: number;
+  status: string;
+  compensation: CompensationEntry[];
+  error: (Omit<InstanceError, 'at'> & { at: string }) | null;
+  created_at: string;
+  updated_at: string;
+  completed_at: string | null;
+}
+
+export function jsonToInstance(row: InstanceJson): SagaInstanceRecord {
+  return {
+    id: row.id,
+    sagaName: row.saga_name,
+    correlationId: row.correlation_id,
+    state: row.state,
+    data: row.data,
+    dataVersion: row.data_version,
+    version: row.version,
+    status: row.status as SagaStatus,
+    compensation: row.compensation,
+    error: row.error === null ? null : { ...row.error, at: new Date(row.error.at) },
+    createdAt: new Date(row.created_at),
+    updatedAt: new Date(row.updated_at),
+    completedAt: row.completed_at === null ? null : new Date(row.completed_at),
+  };
+}
+
 /** The mutable columns of an instance, in `UPDATE_COMMIT` order ($3…$11). */
 export function mutableParams(i: SagaInstanceRecord): unknown[] {
   return [
@@ -118,39 +153,37 @@ export function historyParams(h: HistoryRecord): unknown[] {
 export type BatchableCommit = Extract<SagaCommit, { history: HistoryRecord }>;
 
 /**
- * `BATCH_COMMIT`'s parameters: one array per column, element k from commit k (`expected` is null for
- * an insert).
+ * `BATCH_COMMIT`'s one parameter: a JSON array of flat objects, `ord` being the 1-based position.
+ * Dates serialise as ISO strings (`Date.prototype.toJSON`), as `iso()` writes them.
  */
-export function batchParams(commits: readonly BatchableCommit[]): unknown[][] {
-  const n = commits.length;
-  const columns: unknown[][] = Array.from({ length: 21 }, () => new Array<unknown>(n));
-  for (let k = 0; k < n; k++) {
-    const commit = commits[k]!;
-    const { instance: i, history: h } = commit;
-    const values = [
-      i.id,
-      i.sagaName,
-      i.correlationId,
-      commit.kind === 'update' ? commit.expectedVersion : null,
-      i.state,
-      toJson(i.data),
-      i.dataVersion,
-      i.version,
-      i.status,
-      toJson(i.compensation),
-      i.error === null ? null : toJson(i.error),
-      iso(i.updatedAt),
-      i.completedAt === null ? null : iso(i.completedAt),
-      iso(i.createdAt),
-      h.messageId,
-      h.eventType,
-      h.stateBefore,
-      h.stateAfter,
-      toJson(h.payload),
-      iso(h.at),
-      h.sequence,
-    ];
-    for (let c = 0; c < values.length; c++) columns[c]![k] = values[c];
-  }
-  return columns;
+export function batchParam(commits: readonly BatchableCommit[]): string {
+  return JSON.stringify(
+    commits.map((commit, k) => {
+      const { instance: i, history: h } = commit;
+      return {
+        ord: k + 1,
+        id: i.id,
+        saga_name: i.sagaName,
+        correlation_id: i.correlationId,
+        expected: commit.kind === 'update' ? commit.expectedVersion : null,
+        state: i.state,
+        data: i.data,
+        data_version: i.dataVersion,
+        version: i.version,
+        status: i.status,
+        compensation: i.compensation,
+        error: i.error,
+        updated_at: i.updatedAt,
+        completed_at: i.completedAt,
+        created_at: i.createdAt,
+        message_id: h.messageId,
+        event_type: h.eventType,
+        state_before: h.stateBefore,
+        state_after: h.stateAfter,
+        payload: h.payload,
+        at: h.at,
+        sequence: h.sequence,
+      };
+    }),
+  );
 }

@@ -1,0 +1,162 @@
+import pg from 'pg';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ConcurrencyError } from '../../src/errors/concurrency-error.ts';
+import { PrismaSagaRepository, pgPoolClient, type SagaflowPrismaClient } from '../../src/prisma/index.ts';
+import { BATCH_COMMIT, FIND_BY_CORRELATION_BATCH } from '../../src/prisma/sql.ts';
+import type { SagaCommit } from '../../src/repository/types.ts';
+import { createTestDatabase, truncateSagaTables, type TestDatabase } from '../helpers/postgres.ts';
+import { insertOf, makeInstance, updateOf } from '../helpers/records.ts';
+
+/** A client that records every statement it sends, and can be told to fail the next batch. */
+function recording(inner: SagaflowPrismaClient) {
+  const sent: { sql: string; values: unknown[] }[] = [];
+  let failNextBatch: Error | undefined;
+  const client: SagaflowPrismaClient = {
+    $queryRawUnsafe<T>(sql: string, ...values: unknown[]) {
+      sent.push({ sql, values });
+      if (sql === BATCH_COMMIT && failNextBatch) {
+        const error = failNextBatch;
+        failNextBatch = undefined;
+        return Promise.reject(error);
+      }
+      return inner.$queryRawUnsafe<T>(sql, ...values);
+    },
+    $executeRawUnsafe(sql: string, ...values: unknown[]) {
+      sent.push({ sql, values });
+      return inner.$executeRawUnsafe(sql, ...values);
+    },
+  };
+  const batches = () => sent.filter((s) => s.sql === BATCH_COMMIT).map((s) => JSON.parse(s.values[0] as string) as unknown[]);
+  return { client, sent, batches, failNextBatch: (error: Error) => void (failNextBatch = error) };
+}
+
+function settle(promises: Promise<void>[]) {
+  return Promise.allSettled(promises).then((results) =>
+    results.map((r) => (r.status === 'fulfilled' ? 'ok' : r.reason instanceof ConcurrencyError ? 'conflict' : r.reason)),
+  );
+}
+
+describe('group commit on PostgreSQL', () => {
+  let db: TestDatabase;
+  let pool: pg.Pool;
+  let rec: ReturnType<typeof recording>;
+  let repo: PrismaSagaRepository;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    pool = new pg.Pool({ connectionString: db.url, max: 4 });
+  });
+  afterAll(async () => {
+    await pool?.end();
+    await db?.drop();
+  });
+  beforeEach(async () => {
+    await truncateSagaTables(db.url);
+    rec = recording(pgPoolClient(pool));
+    repo = new PrismaSagaRepository(rec.client);
+    await repo.ready();
+  });
+
+  /** Commits `commits` in one batch: a first commit occupies the batcher, the rest queue behind it. */
+  async function inOneBatch(commits: SagaCommit[]) {
+    // After a batch the repository waits one event-loop turn for more requests; let that turn pass
+    // (two turns: the repository may schedule its own after this test's continuation).
+    for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
+    const opener = repo.commit(insertOf(makeInstance()));
+    const outcomes = settle(commits.map((c) => repo.commit(c)));
+    await opener;
+    const result = await outcomes;
+    expect(rec.batches().at(-1)).toHaveLength(commits.length);
+    return result;
+  }
+
+  it('lets exactly one of two commits for the same instance version in one batch win, and writes only its history', async () => {
+    const v1 = makeInstance();
+    await repo.commit(insertOf(v1));
+    const a = updateOf(v1, { state: 'A' });
+    const b = updateOf(v1, { state: 'B' });
+    const outcomes = await inOneBatch([a.commit, b.commit]);
+    expect([...outcomes].sort()).toEqual(['conflict', 'ok']);
+    const winner = outcomes[0] === 'ok' ? a.next : b.next;
+    expect(await repo.findById(v1.id)).toEqual(winner);
+    expect((await repo.history(v1.id)).map((h) => [h.sequence, h.stateAfter])).toEqual([
+      [1, v1.state],
+      [2, winner.state],
+    ]);
+  });
+
+  it('applies mixed inserts and updates in one batch, each on its own version check', async () => {
+    const existing = makeInstance();
+    await repo.commit(insertOf(existing));
+    const fresh = makeInstance();
+    const twin = makeInstance({ correlationId: fresh.correlationId, state: 'Twin' });
+    const good = updateOf(existing, { state: 'Paid' });
+    const stale = updateOf({ ...existing, version: 7 }, { state: 'Stale' });
+    const outcomes = await inOneBatch([insertOf(fresh), good.commit, insertOf(twin), stale.commit]);
+    expect(outcomes).toEqual(['ok', 'ok', 'conflict', 'conflict']);
+    expect(await repo.findById(existing.id)).toEqual(good.next);
+    expect(await repo.findByCorrelation('order', fresh.correlationId)).toEqual(fresh);
+    expect(await repo.findById(twin.id)).toBeNull();
+    expect((await repo.history(existing.id)).map((h) => h.sequence)).toEqual([1, 2]);
+    expect(await repo.history(fresh.id)).toHaveLength(1);
+  });
+
+  it('fails only the commit with data PostgreSQL rejects, and applies the rest of its batch', async () => {
+    const ok1 = makeInstance();
+    const poison = makeInstance({ data: { text: 'NUL \u0000 is not allowed in jsonb' } });
+    const ok2 = makeInstance();
+    const outcomes = await inOneBatch([insertOf(ok1), insertOf(poison), insertOf(ok2)]);
+    expect(outcomes[0]).toBe('ok');
+    expect(outcomes[2]).toBe('ok');
+    expect(outcomes[1]).toMatchObject({ code: '22P05' });
+    expect(await repo.findById(ok1.id)).toEqual(ok1);
+    expect(await repo.findById(ok2.id)).toEqual(ok2);
+    expect(await repo.findById(poison.id)).toBeNull();
+  });
+
+  it('rejects every commit of a batch whose statement failed without an answer, applies none, and carries on', async () => {
+    const v1 = makeInstance();
+    await repo.commit(insertOf(v1));
+    const lost = new Error('Connection terminated unexpectedly');
+    rec.failNextBatch(lost);
+    const a = makeInstance();
+    const b = updateOf(v1, { state: 'B' });
+    const outcomes = await inOneBatch([insertOf(a), b.commit]);
+    expect(outcomes).toEqual([lost, lost]);
+    expect(await repo.findById(a.id)).toBeNull();
+    expect(await repo.findById(v1.id)).toEqual(v1);
+    // Nothing is retried behind the caller's back, and the repository keeps working.
+    await repo.commit(b.commit);
+    expect((await repo.findById(v1.id))!.version).toBe(2);
+  });
+
+  it('answers a batch of lookups exactly as single lookups do', async () => {
+    const instances = [
+      makeInstance({ data: { s: 'ünïcødé ✓', big: 2 ** 40, n: 1.5, z: null, list: [1, 'two', { three: [3] }] } }),
+      makeInstance({
+        status: 'compensation_failed',
+        compensation: [{ name: 'refund', args: { transactionId: 'tx-1', amount: 10 }, attempts: 2 }],
+        error: { code: 'X', message: 'boom', step: 'refund', at: new Date('2025-01-01T00:00:00.123Z') },
+        completedAt: new Date('2025-02-03T04:05:06.789Z'),
+        dataVersion: 3,
+      }),
+      makeInstance({ data: null }),
+    ];
+    for (const i of instances) await repo.commit(insertOf(i));
+    const keys = [...instances.map((i) => i.correlationId), 'missing'];
+    const singles = [];
+    for (const k of keys) singles.push(await repo.findByCorrelation('order', k));
+    const before = rec.sent.length;
+    const batched = await Promise.all(keys.map((k) => repo.findByCorrelation('order', k)));
+    expect(rec.sent.slice(before).some((s) => s.sql === FIND_BY_CORRELATION_BATCH)).toBe(true);
+    expect(batched).toEqual(singles);
+    expect(batched).toEqual([...instances, null]);
+  });
+
+  it('sends a commit alone, as the single statement, when nothing is in flight', async () => {
+    const v1 = makeInstance();
+    await repo.commit(insertOf(v1));
+    await repo.commit(updateOf(v1).commit);
+    expect(rec.batches()).toHaveLength(0);
+  });
+});
