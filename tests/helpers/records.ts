@@ -3,22 +3,8 @@
  * Builders for repository records, so tests state only what they are about.
  */
 import { randomBytes } from 'node:crypto';
+import { uuidv7 } from '../../src/messages/uuid-v7.ts';
 import type { HistoryRecord, SagaCommit, SagaInstanceRecord } from '../../src/repository/types.ts';
-
-let lastMs = 0;
-let counter = 0;
-/** A UUIDv7 (RFC 9562): 48-bit ms timestamp, version 7, a counter so ids made in one ms stay ordered. */
-export function uuidv7(now = Date.now()): string {
-  counter = now === lastMs ? counter + 1 : 0;
-  lastMs = now;
-  const bytes = randomBytes(16);
-  bytes.writeUIntBE(now, 0, 6);
-  bytes[6] = 0x70 | ((counter >> 8) & 0x0f);
-  bytes[7] = counter & 0xff;
-  bytes[8] = 0x80 | (bytes[8]! & 0x3f);
-  const hex = bytes.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
 
 export function makeInstance(overrides: Partial<SagaInstanceRecord> = {}): SagaInstanceRecord {
   const at = overrides.updatedAt ?? new Date();

@@ -20,3 +20,11 @@ for (const via of ['pg', 'prisma'] as const) {
   runRepositoryContract(`PostgreSQL (via ${via})`, make);
   describePrismaRepository(`PostgreSQL (via ${via})`, make);
 }
+
+// The read-your-writes cache answers `findByCorrelation` from this repository's own commits: the
+// contract must hold with it on.
+runRepositoryContract('PostgreSQL (via prisma, instance cache on)', async () => {
+  await truncateSagaTables(db.url);
+  const repository = await createPrismaRepository({ databaseUrl: db.url, poolSize: 16, cache: { maxInstances: 100 } });
+  return { repository, cleanup: () => repository.close() };
+});

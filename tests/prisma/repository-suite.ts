@@ -5,7 +5,8 @@
 import { describe, expect, it, beforeEach, afterEach } from 'vitest';
 import { ConcurrencyError } from '../../src/errors/concurrency-error.ts';
 import type { SagaInstanceRecord, SagaRepository } from '../../src/repository/types.ts';
-import { insertOf, makeHistory, makeInstance, updateOf, uuidv7 } from '../helpers/records.ts';
+import { uuidv7 } from '../../src/messages/uuid-v7.ts';
+import { insertOf, makeHistory, makeInstance, updateOf } from '../helpers/records.ts';
 
 export type MakeRepository = () => Promise<{ repository: SagaRepository; cleanup?: () => Promise<void> }>;
 

@@ -1,0 +1,132 @@
+/**
+ * The orchestrator on real PostgreSQL through the Prisma repository (group commit on, as by default):
+ * several orchestrators, each with its own repository and pool, as separate processes would be.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InventoryReserved, OrderCreated, OrderSaga, PaymentProcessed, ShippingFailed } from '../../examples/order-saga.ts';
+import { SagaOrchestrator, type SagaRepository } from '../../src/index.ts';
+import { createPrismaRepository, type PrismaRepositoryOptions, type PrismaSagaRepository } from '../../src/prisma/index.ts';
+import { CounterSaga, Incremented, Started } from '../helpers/counter-saga.ts';
+import { crashingRepository, SimulatedCrash } from '../helpers/faulty-repository.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/postgres.ts';
+
+let db: TestDatabase;
+const opened: PrismaSagaRepository[] = [];
+let checker: PrismaSagaRepository | undefined;
+beforeAll(async () => {
+  db = await createTestDatabase();
+});
+afterAll(async () => {
+  await Promise.all(opened.map((r) => r.close()));
+  await db?.drop();
+});
+
+async function repository(options: PrismaRepositoryOptions = {}): Promise<PrismaSagaRepository> {
+  const repo = await createPrismaRepository({ databaseUrl: db.url, poolSize: 8, ...options });
+  opened.push(repo);
+  return repo;
+}
+
+/**
+ * Every event applied exactly once: the sum, the versions 1..N+1 and one history row per write. Read
+ * through a repository without a cache: a cache only knows its own process's writes.
+ */
+async function expectEveryEventAppliedOnce(correlationId: string, increments: number[]) {
+  const repo: SagaRepository = checker ??= await repository();
+  const record = (await repo.findByCorrelation('counter', correlationId))!;
+  const data = record.data as { count: number; seen: number[] };
+  expect(record.version).toBe(1 + increments.length);
+  expect(data.count).toBe(increments.reduce((a, b) => a + b, 0));
+  expect([...data.seen].sort((a, b) => a - b)).toEqual([...increments].sort((a, b) => a - b));
+  const history = await repo.history(record.id);
+  expect(history.map((h) => h.sequence)).toEqual(Array.from({ length: 1 + increments.length }, (_, i) => i + 1));
+  expect(new Set(history.map((h) => h.messageId)).size).toBe(history.length);
+}
+
+for (const variant of [{ via: 'prisma' }, { via: 'pg', cache: { maxInstances: 1000 } }] as const) {
+  const name = `via ${variant.via}${'cache' in variant ? ', with the instance cache' : ''}`;
+  describe(`orchestrators sharing PostgreSQL (${name})`, () => {
+    it('applies 48 concurrent events for one instance from two orchestrators exactly once each', async () => {
+      const retry = { conflictRetry: { maxAttempts: 200, maxDelayMs: 20 } };
+      const a = new SagaOrchestrator({ sagas: [CounterSaga], repository: await repository(variant), ...retry });
+      const b = new SagaOrchestrator({ sagas: [CounterSaga], repository: await repository(variant), ...retry });
+      const id = `hot-${variant.via}`;
+      await a.publish(Started, {}, { correlationId: id });
+      const increments = Array.from({ length: 48 }, (_, i) => i + 1);
+      await Promise.all(increments.map((by, i) => (i % 2 ? a : b).publish(Incremented, { by }, { correlationId: id })));
+      await expectEveryEventAppliedOnce(id, increments);
+    });
+
+    it('creates one instance when two orchestrators start the same correlation id at once, and applies the other event to it', async () => {
+      const a = new SagaOrchestrator({ sagas: [CounterSaga], repository: await repository(variant) });
+      const b = new SagaOrchestrator({ sagas: [CounterSaga], repository: await repository(variant) });
+      for (let round = 0; round < 5; round++) {
+        const id = `twin-${variant.via}-${round}`;
+        const [ra, rb] = await Promise.all([
+          a.publish(Started, { by: 5 }, { correlationId: id }),
+          b.publish(Started, { by: 7 }, { correlationId: id }),
+        ]);
+        const outcomes = [ra, rb].map((r) => r.outcomes[0]!);
+        const created = outcomes.filter((o) => o.result === 'applied' && o.created);
+        expect(created).toHaveLength(1);
+        // The other Started met the instance (on a retry, or after it) and was ignored there by `duringAny`.
+        expect(outcomes.find((o) => o !== created[0])).toMatchObject({ result: 'ignored', reason: 'ignored', state: 'Counting' });
+        const list = await a.repository.list({ sagaName: 'counter', correlationId: id });
+        expect(list.items).toHaveLength(1);
+        expect(await a.repository.history(list.items[0]!.id)).toHaveLength(1);
+      }
+    });
+
+    it('applies every event exactly once from 16 concurrent publishers over many instances (group commit under load)', async () => {
+      const repo = await repository(variant);
+      const orchestrator = new SagaOrchestrator({ sagas: [CounterSaga], repository: repo });
+      const instances = Array.from({ length: 48 }, (_, i) => `load-${variant.via}-${i}`);
+      const increments = [1, 2, 3, 4, 5];
+      await Promise.all(
+        Array.from({ length: 16 }, async (_, p) => {
+          for (let k = p; k < instances.length; k += 16) {
+            await orchestrator.publish(Started, {}, { correlationId: instances[k]! });
+            for (const by of increments) await orchestrator.publish(Incremented, { by }, { correlationId: instances[k]! });
+          }
+        }),
+      );
+      // Events for different instances from different publishers, interleaved: still one write each.
+      await Promise.all(instances.map((id, k) => orchestrator.publish(Incremented, { by: 100 + k }, { correlationId: id })));
+      for (const [k, id] of instances.entries()) await expectEveryEventAppliedOnce(id, [...increments, 100 + k]);
+    });
+  });
+}
+
+describe('compensation on PostgreSQL', () => {
+  it('finishes a compensation on a new orchestrator after a crash between two compensation steps', async () => {
+    const sent: string[] = [];
+    const services = (orchestrator: SagaOrchestrator) =>
+      ['RefundPayment', 'ReleaseInventory'].map((type) => orchestrator.bus.subscribe(type, (e) => void sent.push(type + ':' + JSON.stringify(e.payload))));
+    // Process 1 dies right before the write that records the first compensation step as done.
+    const crashing = crashingRepository(await repository(), (commit) => commit.kind === 'update' && commit.history.eventType.startsWith('sagaflow.compensation.') && commit.instance.compensation.length === 1);
+    const first = new SagaOrchestrator({ sagas: [OrderSaga], repository: crashing });
+    services(first);
+    const orderId = 'crash-order';
+    await first.publish(OrderCreated, { orderId, customerId: 'c', total: 10, items: [{ sku: 'PEN', quantity: 1 }] });
+    await first.publish(PaymentProcessed, { orderId, transactionId: 'tx-1', amount: 10 });
+    await first.publish(InventoryReserved, { orderId, reservationId: 'res-1' });
+    await expect(first.publish(ShippingFailed, { orderId, reason: 'no carrier' })).rejects.toBeInstanceOf(SimulatedCrash);
+    expect(crashing.crashed).toBe(true);
+
+    const survivorRepo = await repository();
+    const stuck = (await survivorRepo.findByCorrelation('order', orderId))!;
+    expect(stuck.status).toBe('compensating');
+
+    const second = new SagaOrchestrator({ sagas: [OrderSaga], repository: survivorRepo });
+    services(second);
+    expect(await second.recover()).toBe(1);
+    const done = (await survivorRepo.findByCorrelation('order', orderId))!;
+    expect(done).toMatchObject({ status: 'faulted', state: 'Failed', compensation: [] });
+    // LIFO: the release (top of the stack) ran before the crash and again on resume (attempts > 0 means
+    // it may have run); the refund ran once, after it.
+    expect(sent.at(-1)).toMatch(/^RefundPayment:/);
+    expect(sent.filter((s) => s.startsWith('RefundPayment'))).toHaveLength(1);
+    const history = await survivorRepo.history(done.id);
+    expect(history.map((h) => h.sequence)).toEqual(Array.from({ length: done.version }, (_, i) => i + 1));
+  });
+});
