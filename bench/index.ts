@@ -3,9 +3,11 @@
  *
  *   npm run bench                 # everything available
  *   npm run bench -- --only memory
+ *   npm run bench -- --only postgres   # PostgreSQL (SAGAFLOW_BENCH_PG_URL / DATABASE_URL) and PGlite
  *   npm run bench -- --json
  */
 import { benchInMemoryOrchestrator, benchXStateTransition } from './in-memory.ts';
+import { runPostgresBench } from './postgres.ts';
 import type { BenchResult } from './report.ts';
 
 const args = process.argv.slice(2);
@@ -18,7 +20,8 @@ function report(r: BenchResult): void {
     return;
   }
   const latency = r.p50_ms !== undefined ? `  p50 ${r.p50_ms} ms  p99 ${r.p99_ms} ms` : '';
-  console.log(`${r.name.padEnd(64)} ${String(r.ops_per_sec).padStart(9)} ops/s  (${r.ops} ops in ${r.seconds}s)${latency}`);
+  const ratio = r.vs_raw !== undefined ? `  ${r.vs_raw}x raw` : '';
+  console.log(`${r.name.padEnd(64)} ${String(r.ops_per_sec).padStart(9)} ops/s  (${r.ops} ops in ${r.seconds}s)${latency}${ratio}`);
 }
 
 async function main(): Promise<void> {
@@ -27,6 +30,11 @@ async function main(): Promise<void> {
     report(benchXStateTransition(25_000));
     report(await benchInMemoryOrchestrator(25_000, 1));
     report(await benchInMemoryOrchestrator(25_000, 64));
+  }
+  if (!only || only === 'postgres') {
+    await runPostgresBench(report, (line) => {
+      if (!json) console.log(line);
+    });
   }
 }
 
