@@ -14,8 +14,10 @@ import { BENCH_DATA } from './raw-pg-baseline.ts';
 export interface RepositoryBenchOptions extends LoadOptions {
   /** PostgreSQL server (migrated first if needed); leave out to measure an in-memory PGlite. */
   readonly connectionString?: string;
-  /** Server path: straight through `pg` (default, what `createPrismaRepository` uses) or the Prisma client. */
+  /** Server path: through the Prisma client (default, as `createPrismaRepository`) or straight through `pg`. */
   readonly via?: 'pg' | 'prisma';
+  /** Group commit (default on, as `createPrismaRepository`). */
+  readonly groupCommit?: boolean;
 }
 
 const SAGA = 'sagaflow-bench';
@@ -41,7 +43,12 @@ export async function measureRepositoryCommits(options: RepositoryBenchOptions):
   const { connectionString } = options;
   if (connectionString) await migrate({ connectionString });
   const repository = connectionString
-    ? await createPrismaRepository({ databaseUrl: connectionString, poolSize: options.concurrency, via: options.via ?? 'pg' })
+    ? await createPrismaRepository({
+        databaseUrl: connectionString,
+        poolSize: options.concurrency,
+        via: options.via ?? 'prisma',
+        ...(options.groupCommit === false && { groupCommit: false as const }),
+      })
     : await createPrismaRepository({ directory: 'memory://' });
   const current: SagaInstanceRecord[] = [];
   try {

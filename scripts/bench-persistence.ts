@@ -1,5 +1,6 @@
 /**
- * Raw `pg` baseline vs PrismaSagaRepository commits, side by side in one run.
+ * Raw `pg` baseline vs PrismaSagaRepository commits (no orchestrator, no reads), with and without group
+ * commit, side by side in one run. The orchestrator-level figures are `npm run bench -- --only postgres`.
  *   DATABASE_URL=postgres://… npx tsx scripts/bench-persistence.ts [durationMs]
  */
 import { measureRawPgBaseline } from '../bench/raw-pg-baseline.ts';
@@ -12,9 +13,11 @@ for (const concurrency of [1, 16]) {
   const raw = await measureRawPgBaseline({ connectionString, concurrency, durationMs });
   rows.push({ what: 'raw pg UPDATE', ...raw });
   for (const via of ['pg', 'prisma'] as const) {
-    const repo = await measureRepositoryCommits({ connectionString, concurrency, durationMs, via });
-    const vs_raw = Math.round((repo.ops_per_sec / raw.ops_per_sec) * 100) / 100;
-    rows.push({ what: `repository commit via ${via}`, ...repo, vs_raw });
+    for (const groupCommit of [false, true]) {
+      const repo = await measureRepositoryCommits({ connectionString, concurrency, durationMs, via, groupCommit });
+      const vs_raw = Math.round((repo.ops_per_sec / raw.ops_per_sec) * 100) / 100;
+      rows.push({ what: `repository commit via ${via}${groupCommit ? ', group commit' : ''}`, ...repo, vs_raw });
+    }
   }
 }
 if (process.argv.includes('--pglite')) {
