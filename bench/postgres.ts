@@ -82,9 +82,9 @@ function percentile(sorted: readonly number[], p: number): number {
 }
 
 function variantName(variant: RepositoryVariant): string {
-  const parts = [`via ${variant.via ?? 'prisma'}`];
+  const parts = [`via ${variant.via ?? 'adapter'}`];
   if (variant.groupCommit === false) parts.push('no group commit');
-  if (variant.cache) parts.push('cache');
+  if (variant.cache === false) parts.push('no cache');
   return parts.join(', ');
 }
 
@@ -159,9 +159,10 @@ export async function benchSchema(url: string): Promise<{ schema: string; drop: 
 /** Every repository variant measured at each concurrency: the default first, then the alternatives. */
 const VARIANTS: readonly RepositoryVariant[] = [
   {},
+  { cache: false },
+  { via: 'client' },
+  { via: 'client', cache: false },
   { via: 'pg' },
-  { cache: { maxInstances: 100_000 } },
-  { via: 'pg', cache: { maxInstances: 100_000 } },
   { groupCommit: false },
 ];
 
@@ -178,12 +179,16 @@ export async function runPostgresBench(report: (r: BenchResult) => void, note: (
   note('# PostgreSQL (order saga, 4 events per order; each publisher drives its own orders)');
   const { schema, drop } = await benchSchema(url);
   try {
-    // Unmeasured: the first Prisma client in a process runs far slower until its runtime is warm (JIT),
-    // which would otherwise be charged to whichever variant runs first.
-    await benchOrchestrator(url, schema, { publishers: 16, orders: 1600 });
+    // Unmeasured: each way of reaching the database runs far slower in a process until its code is warm
+    // (JIT; the Prisma client's runtime most of all), which would otherwise be charged to whichever
+    // variant happens to run first.
+    for (const via of ['adapter', 'client', 'pg'] as const) {
+      await benchOrchestrator(url, schema, { publishers: 16, orders: 1600, variant: { via } });
+    }
+    await benchRawBaseline(url, 16, 4000);
     for (const [publishers, orders] of [
-      [1, 300],
-      [16, 4000],
+      [1, 400],
+      [16, 6000],
     ] as const) {
       const raw = await benchRawBaseline(url, publishers, orders * 4);
       report(raw);

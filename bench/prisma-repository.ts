@@ -15,7 +15,7 @@ export interface RepositoryBenchOptions extends LoadOptions {
   /** PostgreSQL server (migrated first if needed); leave out to measure an in-memory PGlite. */
   readonly connectionString?: string;
   /** Server path: through the Prisma client (default, as `createPrismaRepository`) or straight through `pg`. */
-  readonly via?: 'pg' | 'prisma';
+  readonly via?: 'adapter' | 'client' | 'pg';
   /** Group commit (default on, as `createPrismaRepository`). */
   readonly groupCommit?: boolean;
 }
@@ -46,7 +46,7 @@ export async function measureRepositoryCommits(options: RepositoryBenchOptions):
     ? await createPrismaRepository({
         databaseUrl: connectionString,
         poolSize: options.concurrency,
-        via: options.via ?? 'prisma',
+        via: options.via ?? 'adapter',
         ...(options.groupCommit === false && { groupCommit: false as const }),
       })
     : await createPrismaRepository({ directory: 'memory://' });

@@ -68,6 +68,7 @@ export type {
   Page,
   StateCount,
   SortOrder,
+  ReadOptions,
 } from './repository/types.ts';
 export { encodeCursor, decodeCursor } from './repository/cursor.ts';
 

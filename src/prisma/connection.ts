@@ -44,6 +44,7 @@ export function poolConfig(settings: ConnectionSettings, max: number): pg.PoolCo
   return {
     connectionString: settings.connectionString,
     max,
-    ...(settings.schema ? { options: `-c search_path=${settings.schema}` } : {}),
+    // Timestamps are read as text by Prisma's adapter, which assumes the session is in UTC.
+    options: `-c TimeZone=UTC${settings.schema ? ` -c search_path=${settings.schema}` : ''}`,
   };
 }

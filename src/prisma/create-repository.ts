@@ -13,6 +13,7 @@ import { PrismaClient } from './generated/client.ts';
 import { poolConfig, resolveConnection } from './connection.ts';
 import { migrate } from './migrate.ts';
 import { pgPoolClient } from './pg-pool-client.ts';
+import { prismaAdapterClient } from './adapter-client.ts';
 import { PrismaSagaRepository, type PrismaSagaRepositoryOptions } from './prisma-saga-repository.ts';
 import { statementName } from './statement-name.ts';
 
@@ -40,16 +41,20 @@ export interface PrismaRepositoryOptions {
   /** Connections in the server pool (default 10). Give it at least your handler concurrency. */
   readonly poolSize?: number;
   /**
-   * How statements reach a server: `'prisma'` (default) through the generated Prisma client on the `pg`
-   * pool, `'pg'` straight through that pool. Same SQL, same results; `'pg'` skips Prisma's query layer,
-   * which costs CPU per statement (group commit sends few statements, so the difference is small under
-   * load). The embedded database always goes through the Prisma client.
+   * How statements reach the database. `'adapter'` (default): Prisma's driver adapter
+   * (`@prisma/adapter-pg` on the pool, `pglite-prisma-adapter` embedded), the layer the Prisma client
+   * itself sends SQL through. `'client'`: the generated Prisma client's `$queryRawUnsafe` on that adapter,
+   * as when you pass your own client. `'pg'` (server only): the `pg` pool directly. Same SQL, same
+   * results; they differ in client CPU per statement (docs/persistence.md has the figures).
    */
-  readonly via?: 'pg' | 'prisma';
+  readonly via?: 'adapter' | 'client' | 'pg';
   /** Group commit; default on. See `PrismaSagaRepositoryOptions.groupCommit`. */
   readonly groupCommit?: PrismaSagaRepositoryOptions['groupCommit'];
-  /** Read-your-writes instance cache; default off. See `PrismaSagaRepositoryOptions.cache`. */
-  readonly cache?: PrismaSagaRepositoryOptions['cache'];
+  /**
+   * Read-your-writes instance cache; default on (`{ maxInstances: 10_000 }`), `false` to turn it off.
+   * See `PrismaSagaRepositoryOptions.cache` for the trade-off.
+   */
+  readonly cache?: PrismaSagaRepositoryOptions['cache'] | false;
 }
 
 /**
@@ -59,6 +64,7 @@ export interface PrismaRepositoryOptions {
  * const repository = await createPrismaRepository();                         // DATABASE_URL, else .sagaflow/db
  * const onServer = await createPrismaRepository({ databaseUrl: process.env.DATABASE_URL, poolSize: 20 });
  * const overPg = await createPrismaRepository({ databaseUrl: process.env.DATABASE_URL, via: 'pg' });
+ * const uncached = await createPrismaRepository({ cache: false });
  * const inMemory = await createPrismaRepository({ directory: 'memory://' });
  * await repository.close();
  */
@@ -74,19 +80,26 @@ async function onServer(connectionString: string, options: PrismaRepositoryOptio
   // An idle connection that breaks (server restart) is replaced on next use; unhandled, it would crash.
   pool.on('error', () => {});
   const tuning = repositoryTuning(options);
-  if ((options.via ?? 'prisma') === 'prisma') {
-    const adapter = new PrismaPg(pool, {
-      statementNameGenerator: (query) => statementName(query.sql),
-      ...(settings.schema ? { schema: settings.schema } : {}),
-    });
-    const client = new PrismaClient({ adapter });
+  const via = options.via ?? 'adapter';
+  if (via === 'pg') return opened(new PrismaSagaRepository(pgPoolClient(pool), { ...tuning, onClose: () => pool.end() }));
+  const factory = new PrismaPg(pool, {
+    statementNameGenerator: (query) => statementName(query.sql),
+    ...(settings.schema ? { schema: settings.schema } : {}),
+  });
+  if (via === 'adapter') {
+    const adapter = await factory.connect();
     const onClose = async () => {
-      await client.$disconnect();
+      await adapter.dispose();
       await pool.end();
     };
-    return opened(new PrismaSagaRepository(client, { ...tuning, onClose }));
+    return opened(new PrismaSagaRepository(prismaAdapterClient(adapter), { ...tuning, onClose }));
   }
-  return opened(new PrismaSagaRepository(pgPoolClient(pool), { ...tuning, onClose: () => pool.end() }));
+  const client = new PrismaClient({ adapter: factory });
+  const onClose = async () => {
+    await client.$disconnect();
+    await pool.end();
+  };
+  return opened(new PrismaSagaRepository(client, { ...tuning, onClose }));
 }
 
 async function embedded(directory: string, options: PrismaRepositoryOptions): Promise<PrismaSagaRepository> {
@@ -98,18 +111,32 @@ async function embedded(directory: string, options: PrismaRepositoryOptions): Pr
     await db.close();
     throw error;
   }
-  const client = new PrismaClient({ adapter: new PrismaPGlite(db) });
+  const factory = new PrismaPGlite(db);
+  if (options.via === 'pg') throw new TypeError("via: 'pg' needs a PostgreSQL server; the embedded database uses 'adapter' or 'client'");
+  if (options.via === 'client') {
+    const client = new PrismaClient({ adapter: factory });
+    const close = async () => {
+      await client.$disconnect();
+      if (!db.closed) await db.close();
+    };
+    return opened(new PrismaSagaRepository(client, { ...repositoryTuning(options), onClose: close }));
+  }
+  const adapter = await factory.connect();
   const close = async () => {
-    await client.$disconnect();
+    await adapter.dispose();
     if (!db.closed) await db.close();
   };
-  return opened(new PrismaSagaRepository(client, { ...repositoryTuning(options), onClose: close }));
+  return opened(new PrismaSagaRepository(prismaAdapterClient(adapter), { ...repositoryTuning(options), onClose: close }));
 }
 
+/** The factory caches by default; a repository built by hand does not (its owner decides). */
+export const DEFAULT_CACHE = Object.freeze({ maxInstances: 10_000 });
+
 function repositoryTuning(options: PrismaRepositoryOptions): PrismaSagaRepositoryOptions {
+  const cache = options.cache === undefined ? DEFAULT_CACHE : options.cache;
   return {
     ...(options.groupCommit !== undefined && { groupCommit: options.groupCommit }),
-    ...(options.cache !== undefined && { cache: options.cache }),
+    ...(cache !== false && { cache }),
   };
 }
 

@@ -1,7 +1,8 @@
 /**
  * @module prisma/pg-error
  *
- * Finds the PostgreSQL SQLSTATE in whatever error a client threw: Prisma wraps driver errors in
+ * Finds the PostgreSQL SQLSTATE in whatever error a client threw: a driver adapter throws
+ * `DriverAdapterError` with it in `cause.originalCode`; the Prisma client wraps driver errors in
  * `PrismaClientKnownRequestError` (code P2010) with the original code in `meta`, older engines only in
  * the message, and a raw `pg` error carries it in `code`.
  */
@@ -19,7 +20,10 @@ export function sqlState(error: unknown): string | undefined {
     code?: unknown;
     message?: unknown;
     meta?: { code?: unknown; driverAdapterError?: { cause?: { originalCode?: unknown } } };
+    cause?: { originalCode?: unknown };
   };
+  // A driver adapter called directly throws DriverAdapterError, with the SQLSTATE in its cause.
+  if (typeof e.cause?.originalCode === 'string') return e.cause.originalCode;
   const fromAdapter = e.meta?.driverAdapterError?.cause?.originalCode;
   if (typeof fromAdapter === 'string') return fromAdapter;
   if (typeof e.meta?.code === 'string' && /^[0-9A-Z]{5}$/.test(e.meta.code)) return e.meta.code;

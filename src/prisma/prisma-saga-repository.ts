@@ -9,6 +9,7 @@ import type {
   HistoryRecord,
   InstanceQuery,
   Page,
+  ReadOptions,
   SagaCommit,
   SagaInstanceRecord,
   SagaRepository,
@@ -110,8 +111,8 @@ export class PrismaSagaRepository implements SagaRepository {
     return this.#ready;
   }
 
-  async findByCorrelation(sagaName: string, correlationId: string): Promise<SagaInstanceRecord | null> {
-    const cached = this.#cache?.get(sagaName, correlationId);
+  async findByCorrelation(sagaName: string, correlationId: string, options?: ReadOptions): Promise<SagaInstanceRecord | null> {
+    const cached = options?.fresh ? undefined : this.#cache?.get(sagaName, correlationId);
     if (cached !== undefined) return cached;
     if (this.#reads) return this.#reads.submit([sagaName, correlationId]);
     const rows = await this.#query<InstanceRow>(SQL.FIND_BY_CORRELATION, [sagaName, correlationId]);

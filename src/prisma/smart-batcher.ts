@@ -5,7 +5,7 @@
  * queue; when the statement returns, everything queued goes out together as one statement. An idle
  * batcher sends a request at once, alone, so a single writer pays no added latency, and under load the
  * batch grows by itself to the number of callers waiting (up to `maxBatch`). The only wait is one
- * event-loop turn after each batch, so that the callers it woke can join the next one.
+ * event-loop turn after a batch of several, so that the callers it woke can join the next one.
  */
 
 /** One queued request and how to settle it. */
@@ -67,7 +67,8 @@ export class SmartBatcher<T, R> {
         // Callers woken by this batch usually come straight back with their next request. Letting their
         // continuations run first (one event-loop turn, no time window) puts them all in the next batch;
         // otherwise the first of them would go alone and the rest wait a whole round trip behind it.
-        await nextTurn();
+        // A lone caller has nobody to wait for: it goes straight out next time.
+        if (batch.length > 1 || this.#queue.length > 0) await nextTurn();
       }
     } finally {
       this.#busy = false;

@@ -131,6 +131,14 @@ export interface StateCount {
   readonly count: number;
 }
 
+export interface ReadOptions {
+  /**
+   * Read the stored row itself, bypassing any cache the repository keeps. Monitoring and recovery ask
+   * for this; event processing does not need it, since every write is version-checked anyway.
+   */
+  readonly fresh?: boolean;
+}
+
 /**
  * The persistence port.
  *
@@ -139,7 +147,7 @@ export interface StateCount {
  * const found = await repo.findByCorrelation('order', 'order-42');
  */
 export interface SagaRepository {
-  findByCorrelation(sagaName: string, correlationId: string): Promise<SagaInstanceRecord | null>;
+  findByCorrelation(sagaName: string, correlationId: string, options?: ReadOptions): Promise<SagaInstanceRecord | null>;
   findById(id: string): Promise<SagaInstanceRecord | null>;
   /**
    * Applies the commit atomically. Throws `ConcurrencyError` when the stored version differs from

@@ -223,7 +223,7 @@ export class SagaOrchestrator {
   /** The instance of `saga` for a correlation id, with its data validated, or `null`. */
   async find<D>(saga: Saga<string, D, string> | string, correlationId: string): Promise<SagaInstance<D> | null> {
     const compiled = this.#saga(saga);
-    const record = await this.repository.findByCorrelation(compiled.name, correlationId);
+    const record = await this.repository.findByCorrelation(compiled.name, correlationId, { fresh: true });
     return record ? { ...record, data: hydrateData(compiled, record) as D } : null;
   }
 
@@ -234,7 +234,7 @@ export class SagaOrchestrator {
   async retryCompensation(saga: AnySaga | string, correlationId: string): Promise<CompensationRun> {
     const compiled = this.#saga(saga);
     return this.#mutex.run(`${compiled.name}\u0000${correlationId}`, async () => {
-      const record = await this.repository.findByCorrelation(compiled.name, correlationId);
+      const record = await this.repository.findByCorrelation(compiled.name, correlationId, { fresh: true });
       if (!record || (record.status !== SagaStatus.CompensationFailed && record.status !== SagaStatus.Compensating)) {
         throw new SagaflowError(
           NOT_COMPENSATING,

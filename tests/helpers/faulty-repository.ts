@@ -2,7 +2,7 @@
  * Repository wrappers that inject the failures a real deployment sees: a process dying between two
  * writes, and writers interleaving between read and write.
  */
-import type { SagaCommit, SagaRepository } from '../../src/repository/types.ts';
+import type { ReadOptions, SagaCommit, SagaRepository } from '../../src/repository/types.ts';
 
 export class SimulatedCrash extends Error {}
 
@@ -21,7 +21,7 @@ export function crashingRepository(
     get crashed() {
       return crashed;
     },
-    findByCorrelation: (s, c) => guard(() => inner.findByCorrelation(s, c)),
+    findByCorrelation: (s, c, o) => guard(() => inner.findByCorrelation(s, c, o)),
     findById: (id) => guard(() => inner.findById(id)),
     commit: (commit) =>
       guard(async () => {
@@ -46,8 +46,8 @@ export function interleavingRepository(inner: SagaRepository): SagaRepository & 
   const wrapper = {
     conflicts: 0,
     commits: 0,
-    findByCorrelation: async (s: string, c: string) => {
-      const r = await inner.findByCorrelation(s, c);
+    findByCorrelation: async (s: string, c: string, o?: ReadOptions) => {
+      const r = await inner.findByCorrelation(s, c, o);
       await pause();
       return r;
     },

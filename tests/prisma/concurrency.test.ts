@@ -46,7 +46,7 @@ function raceTests(make: () => PrismaSagaRepository) {
   });
 }
 
-for (const via of ['pg', 'prisma'] as const) {
+for (const via of ['adapter', 'client', 'pg'] as const) {
   describe(`racing writers on PostgreSQL (via ${via})`, () => {
     let db: TestDatabase;
     let repo: PrismaSagaRepository;

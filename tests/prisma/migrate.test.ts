@@ -126,7 +126,7 @@ describe('migrate', () => {
         'sagaflow.sagaflow_history',
         'sagaflow.sagaflow_instances',
       ]);
-      for (const via of ['pg', 'prisma'] as const) {
+      for (const via of ['adapter', 'client', 'pg'] as const) {
         const repository = await createPrismaRepository({ databaseUrl: `${db.url}?schema=sagaflow`, via });
         const instance = makeInstance();
         await repository.commit(insertOf(instance));

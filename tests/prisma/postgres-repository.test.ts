@@ -10,11 +10,11 @@ beforeAll(async () => {
 });
 afterAll(() => db.drop());
 
-for (const via of ['pg', 'prisma'] as const) {
+for (const via of ['adapter', 'client', 'pg'] as const) {
   const make = async () => {
     await truncateSagaTables(db.url);
     // Enough connections for the contract's 16 racing writers to race in PostgreSQL.
-    const repository = await createPrismaRepository({ databaseUrl: db.url, poolSize: 16, via });
+    const repository = await createPrismaRepository({ databaseUrl: db.url, poolSize: 16, via, cache: false });
     return { repository, cleanup: () => repository.close() };
   };
   runRepositoryContract(`PostgreSQL (via ${via})`, make);
