@@ -12,7 +12,7 @@ const rows: Record<string, unknown>[] = [];
 for (const concurrency of [1, 16]) {
   const raw = await measureRawPgBaseline({ connectionString, concurrency, durationMs });
   rows.push({ what: 'raw pg UPDATE', ...raw });
-  for (const via of ['pg', 'prisma'] as const) {
+  for (const via of ['adapter', 'client', 'pg'] as const) {
     for (const groupCommit of [false, true]) {
       const repo = await measureRepositoryCommits({ connectionString, concurrency, durationMs, via, groupCommit });
       const vs_raw = Math.round((repo.ops_per_sec / raw.ops_per_sec) * 100) / 100;
