@@ -186,6 +186,7 @@ export async function runPostgresBench(report: (r: BenchResult) => void, note: (
       await benchOrchestrator(url, schema, { publishers: 16, orders: 1600, variant: { via } });
     }
     await benchRawBaseline(url, 16, 4000);
+    const ratio = (r: BenchResult, raw: BenchResult) => Math.round((r.ops_per_sec / raw.ops_per_sec) * 100) / 100;
     for (const [publishers, orders] of [
       [1, 400],
       [16, 6000],
@@ -194,9 +195,22 @@ export async function runPostgresBench(report: (r: BenchResult) => void, note: (
       report(raw);
       for (const variant of VARIANTS) {
         const r = await benchOrchestrator(url, schema, { publishers, orders, variant });
-        report({ ...r, vs_raw: Math.round((r.ops_per_sec / raw.ops_per_sec) * 100) / 100 });
+        report({ ...r, vs_raw: ratio(r, raw) });
       }
     }
+    // The target: the default at 16 publishers against the raw baseline measured right before it. On a
+    // small machine the ratio swings with checkpoints (full-page writes hit the saga's indexes far harder
+    // than the baseline's one row per client), so: three interleaved rounds, every one printed, and the median.
+    const ratios: number[] = [];
+    for (let round = 1; round <= 3; round++) {
+      const raw = await benchRawBaseline(url, 16, 24_000);
+      report({ ...raw, name: `${raw.name}, round ${round}` });
+      const r = await benchOrchestrator(url, schema, { publishers: 16, orders: 6000, label: `, round ${round}` });
+      ratios.push(ratio(r, raw));
+      report({ ...r, vs_raw: ratio(r, raw) });
+    }
+    const median = [...ratios].sort((a, b) => a - b)[1]!;
+    note(`# target: default at 16 publishers >= 0.7x raw; rounds ${ratios.join(', ')}; median ${median}x`);
   } finally {
     await drop();
   }

@@ -8,13 +8,13 @@
  * the stale write fails with `ConcurrencyError`, the entry is dropped, and the orchestrator's retry reads
  * the database. The cost is that the event's actions ran once on stale data before that retry.
  */
+import { frozenStack } from '../core/deep-freeze.ts';
 import type { SagaInstanceRecord } from '../repository/types.ts';
 
 interface Entry {
-  /** The record with `data`, `compensation` and `error` taken out: those are kept as JSON. */
+  /** The record without `data`, which is kept as JSON; the compensation stack is shared, deeply frozen. */
   readonly record: SagaInstanceRecord;
   readonly data: string;
-  readonly compensation: string;
 }
 
 export class InstanceCache {
@@ -39,7 +39,6 @@ export class InstanceCache {
     return {
       ...record,
       data: JSON.parse(entry.data) as unknown,
-      compensation: JSON.parse(entry.compensation) as SagaInstanceRecord['compensation'],
       error: record.error && { ...record.error, at: new Date(record.error.at) },
       createdAt: new Date(record.createdAt),
       updatedAt: new Date(record.updatedAt),
@@ -47,22 +46,24 @@ export class InstanceCache {
     };
   }
 
-  /** Remembers a record that was just committed (copied: the caller may change its own afterwards). */
-  set(record: SagaInstanceRecord): void {
+  /**
+   * Remembers a record that was just committed (copied: the caller may change its own afterwards).
+   * `dataJson` is the record's data as the commit serialised it, so it is not serialised twice.
+   */
+  set(record: SagaInstanceRecord, dataJson: string = JSON.stringify(record.data) ?? 'null'): void {
     const key = keyOf(record.sagaName, record.correlationId);
     this.#entries.delete(key);
     this.#entries.set(key, {
       record: {
         ...record,
         data: undefined,
-        compensation: [],
+        compensation: frozenStack(record.compensation),
         error: record.error && { ...record.error, at: new Date(record.error.at) },
         createdAt: new Date(record.createdAt),
         updatedAt: new Date(record.updatedAt),
         completedAt: record.completedAt && new Date(record.completedAt),
       },
-      data: JSON.stringify(record.data) ?? 'null',
-      compensation: JSON.stringify(record.compensation),
+      data: dataJson,
     });
     if (this.#entries.size > this.#max) this.#entries.delete(this.#entries.keys().next().value!);
   }

@@ -22,7 +22,8 @@ import { buildListQuery } from './list-query.ts';
 import { PgErrorCode, sqlState } from './pg-error.ts';
 import { InstanceCache } from './instance-cache.ts';
 import {
-  type BatchableCommit,
+  type PreparedCommit,
+  toJson,
   type HistoryRow,
   type InstanceJson,
   type InstanceRow,
@@ -80,7 +81,7 @@ const ROLLED_BACK_CLASSES = new Set(['22', '23', '40']);
 export class PrismaSagaRepository implements SagaRepository {
   readonly #client: SagaflowPrismaClient;
   readonly #onClose: (() => Promise<void>) | undefined;
-  readonly #writes: SmartBatcher<BatchableCommit, void> | undefined;
+  readonly #writes: SmartBatcher<PreparedCommit, void> | undefined;
   readonly #reads: SmartBatcher<readonly [string, string], SagaInstanceRecord | null> | undefined;
   readonly #cache: InstanceCache | undefined;
   #ready: Promise<void> | undefined;
@@ -127,10 +128,11 @@ export class PrismaSagaRepository implements SagaRepository {
 
   async commit(commit: SagaCommit): Promise<void> {
     const { instance } = commit;
+    const dataJson = commit.kind === 'delete' ? '' : toJson(instance.data);
     try {
       // Deletes are rare and go alone, beside any batch in flight.
-      if (commit.kind === 'delete' || this.#writes === undefined) await this.#commitOne(commit);
-      else await this.#writes.submit(commit);
+      if (commit.kind === 'delete' || this.#writes === undefined) await this.#commitOne(commit, dataJson);
+      else await this.#writes.submit({ commit, dataJson });
     } catch (error) {
       // A conflict means a newer version exists; any other failure leaves the outcome unknown.
       this.#cache?.delete(instance.sagaName, instance.correlationId);
@@ -138,12 +140,12 @@ export class PrismaSagaRepository implements SagaRepository {
     }
     if (this.#cache) {
       if (commit.kind === 'delete') this.#cache.delete(instance.sagaName, instance.correlationId);
-      else this.#cache.set(instance);
+      else this.#cache.set(instance, dataJson);
     }
   }
 
   /** One commit, one statement (`INSERT_COMMIT`, `UPDATE_COMMIT` or `DELETE_COMMIT`). */
-  async #commitOne(commit: SagaCommit): Promise<void> {
+  async #commitOne(commit: SagaCommit, dataJson: string): Promise<void> {
     const { instance } = commit;
     let written: number;
     try {
@@ -153,7 +155,7 @@ export class PrismaSagaRepository implements SagaRepository {
             instance.id,
             instance.sagaName,
             instance.correlationId,
-            ...mutableParams(instance),
+            ...mutableParams(instance, dataJson),
             iso(instance.createdAt),
             ...historyParams(commit.history),
           ]);
@@ -162,7 +164,7 @@ export class PrismaSagaRepository implements SagaRepository {
           written = await this.#execute(SQL.UPDATE_COMMIT, [
             instance.id,
             commit.expectedVersion,
-            ...mutableParams(instance),
+            ...mutableParams(instance, dataJson),
             ...historyParams(commit.history),
           ]);
           break;
@@ -182,10 +184,10 @@ export class PrismaSagaRepository implements SagaRepository {
    * Sends a batch of inserts and updates as one `BATCH_COMMIT` (a batch of one as the cheaper single
    * statement) and settles each commit by whether it applied.
    */
-  async #flushCommits(batch: readonly Pending<BatchableCommit, void>[]): Promise<void> {
+  async #flushCommits(batch: readonly Pending<PreparedCommit, void>[]): Promise<void> {
     if (batch.length === 1) {
       const only = batch[0]!;
-      return this.#commitOne(only.item).then(only.resolve, only.reject);
+      return this.#commitOne(only.item.commit, only.item.dataJson).then(only.resolve, only.reject);
     }
     let applied: Set<number>;
     try {
@@ -195,10 +197,10 @@ export class PrismaSagaRepository implements SagaRepository {
       // PostgreSQL rolled the whole statement back, so nothing of it applied: one commit with bad data
       // (or a deadlock with another process's batch) must not fail the others. Each goes again alone.
       if (!ROLLED_BACK_CLASSES.has(sqlState(error)?.slice(0, 2) ?? '')) throw error;
-      await Promise.all(batch.map((p) => this.#commitOne(p.item).then(p.resolve, p.reject)));
+      await Promise.all(batch.map((p) => this.#commitOne(p.item.commit, p.item.dataJson).then(p.resolve, p.reject)));
       return;
     }
-    batch.forEach((p, k) => (applied.has(k + 1) ? p.resolve() : p.reject(conflict(p.item))));
+    batch.forEach((p, k) => (applied.has(k + 1) ? p.resolve() : p.reject(conflict(p.item.commit))));
   }
 
   /** Answers a batch of `findByCorrelation`s with one statement (a batch of one with the simpler one). */

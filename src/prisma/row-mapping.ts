@@ -130,10 +130,10 @@ export function jsonToInstance(row: InstanceJson): SagaInstanceRecord {
 }
 
 /** The mutable columns of an instance, in `UPDATE_COMMIT` order ($3…$11). */
-export function mutableParams(i: SagaInstanceRecord): unknown[] {
+export function mutableParams(i: SagaInstanceRecord, dataJson: string = toJson(i.data)): unknown[] {
   return [
     i.state,
-    toJson(i.data),
+    dataJson,
     i.dataVersion,
     i.version,
     i.status,
@@ -152,38 +152,48 @@ export function historyParams(h: HistoryRecord): unknown[] {
 /** An insert or an update: the commits that can share a group-commit statement. */
 export type BatchableCommit = Extract<SagaCommit, { history: HistoryRecord }>;
 
+/** A commit with its instance data serialised once, for the statement and the instance cache alike. */
+export interface PreparedCommit {
+  readonly commit: BatchableCommit;
+  readonly dataJson: string;
+}
+
 /**
  * `BATCH_COMMIT`'s one parameter: a JSON array of flat objects, `ord` being the 1-based position.
  * Dates serialise as ISO strings (`Date.prototype.toJSON`), as `iso()` writes them.
  */
-export function batchParam(commits: readonly BatchableCommit[]): string {
-  return JSON.stringify(
-    commits.map((commit, k) => {
-      const { instance: i, history: h } = commit;
-      return {
-        ord: k + 1,
-        id: i.id,
-        saga_name: i.sagaName,
-        correlation_id: i.correlationId,
-        expected: commit.kind === 'update' ? commit.expectedVersion : null,
-        state: i.state,
-        data: i.data,
-        data_version: i.dataVersion,
-        version: i.version,
-        status: i.status,
-        compensation: i.compensation,
-        error: i.error,
-        updated_at: i.updatedAt,
-        completed_at: i.completedAt,
-        created_at: i.createdAt,
-        message_id: h.messageId,
-        event_type: h.eventType,
-        state_before: h.stateBefore,
-        state_after: h.stateAfter,
-        payload: h.payload,
-        at: h.at,
-        sequence: h.sequence,
-      };
-    }),
-  );
+export function batchParam(commits: readonly PreparedCommit[]): string {
+  // Written out by hand rather than JSON.stringify of objects: the data was serialised once already (the
+  // instance cache keeps that same string), and this runs for every event at the database's pace.
+  let out = '[';
+  for (let k = 0; k < commits.length; k++) {
+    const { commit, dataJson } = commits[k]!;
+    const { instance: i, history: h } = commit;
+    out +=
+      (k === 0 ? '{"ord":' : ',{"ord":') +
+      (k + 1) +
+      ',"id":' + JSON.stringify(i.id) +
+      ',"saga_name":' + JSON.stringify(i.sagaName) +
+      ',"correlation_id":' + JSON.stringify(i.correlationId) +
+      ',"expected":' + (commit.kind === 'update' ? commit.expectedVersion : 'null') +
+      ',"state":' + JSON.stringify(i.state) +
+      ',"data":' + dataJson +
+      ',"data_version":' + i.dataVersion +
+      ',"version":' + i.version +
+      ',"status":' + JSON.stringify(i.status) +
+      ',"compensation":' + toJson(i.compensation) +
+      ',"error":' + (i.error === null ? 'null' : toJson(i.error)) +
+      ',"updated_at":"' + iso(i.updatedAt) +
+      '","completed_at":' + (i.completedAt === null ? 'null' : `"${iso(i.completedAt)}"`) +
+      ',"created_at":"' + iso(i.createdAt) +
+      '","message_id":' + JSON.stringify(h.messageId) +
+      ',"event_type":' + JSON.stringify(h.eventType) +
+      ',"state_before":' + (h.stateBefore === null ? 'null' : JSON.stringify(h.stateBefore)) +
+      ',"state_after":' + JSON.stringify(h.stateAfter) +
+      ',"payload":' + toJson(h.payload) +
+      ',"at":"' + iso(h.at) +
+      '","sequence":' + h.sequence +
+      '}';
+  }
+  return out + ']';
 }

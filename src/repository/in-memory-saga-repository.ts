@@ -8,7 +8,7 @@
  * every row of a long run alive should hand the garbage collector as few objects to trace as it can
  * (retained object graphs made young-generation collections dominate the in-memory benchmark).
  */
-import { deepFreeze, isDeepFrozen } from '../core/deep-freeze.ts';
+import { frozenStack } from '../core/deep-freeze.ts';
 import { ConcurrencyError } from '../errors/concurrency-error.ts';
 import { decodeCursor, encodeCursor, pageSize } from './cursor.ts';
 import type {
@@ -161,7 +161,7 @@ function freeze(r: SagaInstanceRecord): StoredInstance {
     dataVersion: r.dataVersion,
     version: r.version,
     status: r.status,
-    compensation: freezeStack(r.compensation),
+    compensation: frozenStack(r.compensation),
     error: r.error ? Object.freeze({ ...r.error, at: new Date(r.error.at) }) : null,
     createdAt: r.createdAt.getTime(),
     updatedAt: r.updatedAt.getTime(),
@@ -186,12 +186,6 @@ function thaw(s: StoredInstance): SagaInstanceRecord {
     updatedAt: new Date(s.updatedAt),
     completedAt: s.completedAt === null ? null : new Date(s.completedAt),
   };
-}
-
-/** The orchestrator passes stacks on unchanged from one write to the next: those are frozen already. */
-function freezeStack(stack: readonly CompensationEntry[]): readonly CompensationEntry[] {
-  if (Object.isFrozen(stack) && stack.every((e) => Object.isFrozen(e) && isDeepFrozen(e.args))) return stack;
-  return Object.freeze(stack.map((e) => Object.freeze({ name: e.name, args: deepFreeze(structuredClone(e.args)), attempts: e.attempts })));
 }
 
 function freezeHistory(h: HistoryRecord): StoredHistory {
