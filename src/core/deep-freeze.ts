@@ -11,16 +11,13 @@ export function deepFreeze<T>(value: T): T {
   return value;
 }
 
-export function isDeepFrozen(value: unknown): boolean {
-  if (value === null || typeof value !== 'object') return true;
-  return Object.isFrozen(value) && Object.values(value).every(isDeepFrozen);
-}
 
 /**
  * A compensation stack that may be shared: the same array when it is deeply frozen already (the
  * orchestrator passes stacks on unchanged from one write to the next), otherwise a frozen deep copy.
  */
 export function frozenStack<E extends { readonly args: unknown }>(stack: readonly E[]): readonly E[] {
-  if (Object.isFrozen(stack) && stack.every((e) => Object.isFrozen(e) && isDeepFrozen(e.args))) return stack;
+  // The orchestrator freezes a stack only after freezing its entries and their arguments deeply.
+  if (Object.isFrozen(stack) && stack.every(Object.isFrozen)) return stack;
   return Object.freeze(stack.map((e) => Object.freeze({ ...e, args: deepFreeze(structuredClone(e.args)) })));
 }

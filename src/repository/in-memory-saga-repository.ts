@@ -9,6 +9,7 @@
  * (retained object graphs made young-generation collections dominate the in-memory benchmark).
  */
 import { frozenStack } from '../core/deep-freeze.ts';
+import { copyJsonValue, toJsonValue } from '../core/json-value.ts';
 import { ConcurrencyError } from '../errors/concurrency-error.ts';
 import { decodeCursor, encodeCursor, pageSize } from './cursor.ts';
 import type {
@@ -29,8 +30,8 @@ interface StoredInstance {
   readonly sagaName: string;
   readonly correlationId: string;
   readonly state: string;
-  /** The one part user code mutates: serialised, so every load gets its own copy. */
-  readonly dataJson: string;
+  /** The one part user code mutates: kept as JSON data of its own, and copied for every load. */
+  readonly data: unknown;
   readonly dataVersion: number;
   readonly version: number;
   readonly status: SagaStatus;
@@ -157,7 +158,7 @@ function freeze(r: SagaInstanceRecord): StoredInstance {
     sagaName: r.sagaName,
     correlationId: r.correlationId,
     state: r.state,
-    dataJson: JSON.stringify(r.data) ?? 'null',
+    data: toJsonValue(r.data) ?? null,
     dataVersion: r.dataVersion,
     version: r.version,
     status: r.status,
@@ -175,7 +176,7 @@ function thaw(s: StoredInstance): SagaInstanceRecord {
     sagaName: s.sagaName,
     correlationId: s.correlationId,
     state: s.state,
-    data: JSON.parse(s.dataJson),
+    data: copyJsonValue(s.data),
     dataVersion: s.dataVersion,
     version: s.version,
     status: s.status,

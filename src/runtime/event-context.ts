@@ -14,6 +14,7 @@ import type { CompensationDefinition } from '../dsl/compensation-definition.ts';
 import type { ActionContext, CompensationApi, InstanceInfo, OutgoingOptions } from '../dsl/context.ts';
 import type { CompiledSaga } from '../core/compiled-saga.ts';
 import { deepFreeze } from '../core/deep-freeze.ts';
+import { toJsonValue } from '../core/json-value.ts';
 
 const NONE: readonly Envelope[] = Object.freeze([]);
 
@@ -124,7 +125,7 @@ export class EventContext implements ActionContext<unknown, unknown> {
     const result = (spec.schema as z.ZodType).safeParse(args);
     if (!result.success) throw new ValidationError(name, result.error.issues, 'compensation arguments');
     // Stored as JSON: what cannot survive a restart must fail here, not after a crash.
-    const stored = deepFreeze(JSON.parse(JSON.stringify(result.data ?? null)) as unknown);
+    const stored = deepFreeze(toJsonValue(result.data) ?? null);
     (this.added ??= []).push(Object.freeze({ name, args: stored, attempts: 0 }));
   }
 
