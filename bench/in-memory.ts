@@ -6,24 +6,9 @@
 import { performance } from 'node:perf_hooks';
 import { transition, type AnyMachineSnapshot } from 'xstate';
 import { InMemorySagaRepository, SagaOrchestrator } from '../src/index.ts';
-import {
-  InventoryReserved,
-  OrderCreated,
-  OrderSaga,
-  OrderShipped,
-  PaymentProcessed,
-} from '../examples/order-saga.ts';
+import { OrderSaga } from '../examples/order-saga.ts';
+import { orderEvents } from './order-workload.ts';
 import { result, type BenchResult } from './report.ts';
-
-/** The four events that take one order from creation to completion. */
-function orderEvents(orderId: string) {
-  return [
-    [OrderCreated, { orderId, customerId: 'c-1', total: 99.5, items: [{ sku: 'BOOK', quantity: 1 }] }],
-    [PaymentProcessed, { orderId, transactionId: `tx-${orderId}`, amount: 99.5 }],
-    [InventoryReserved, { orderId, reservationId: `res-${orderId}` }],
-    [OrderShipped, { orderId, trackingNumber: `trk-${orderId}` }],
-  ] as const;
-}
 
 async function runOrders(orchestrator: SagaOrchestrator, from: number, count: number, inFlight: number): Promise<void> {
   let next = from;

@@ -11,11 +11,12 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
-import { InventoryReserved, OrderCreated, OrderSaga, OrderShipped, PaymentProcessed } from '../examples/order-saga.ts';
+import { OrderSaga } from '../examples/order-saga.ts';
 import { createPrismaRepository, type PrismaRepositoryOptions } from '../src/prisma/create-repository.ts';
 import { migrate } from '../src/prisma/migrate.ts';
 import { SagaOrchestrator } from '../src/index.ts';
 import { measureRawPgBaseline } from './raw-pg-baseline.ts';
+import { orderEvents } from './order-workload.ts';
 import { result, type BenchResult } from './report.ts';
 
 export const BENCH_PG_URL =
@@ -46,16 +47,6 @@ export async function reachable(url: string): Promise<boolean> {
   } finally {
     await client.end().catch(() => {});
   }
-}
-
-/** The four events that take one order from creation to completion. */
-function orderEvents(orderId: string) {
-  return [
-    [OrderCreated, { orderId, customerId: 'c-1', total: 99.5, items: [{ sku: 'BOOK', quantity: 1 }] }],
-    [PaymentProcessed, { orderId, transactionId: `tx-${orderId}`, amount: 99.5 }],
-    [InventoryReserved, { orderId, reservationId: `res-${orderId}` }],
-    [OrderShipped, { orderId, trackingNumber: `trk-${orderId}` }],
-  ] as const;
 }
 
 /** Runs `perPublisher` orders on each publisher; returns every publish's latency in ms. */

@@ -1,8 +1,9 @@
 /**
  * A minimal saga for runtime tests: `Started` creates an instance, every `Incremented` adds to a counter.
  */
+import { expect } from 'vitest';
 import { z } from 'zod';
-import { defineEvent, defineSaga } from '../../src/index.ts';
+import { defineEvent, defineSaga, type SagaRepository } from '../../src/index.ts';
 
 export const Started = defineEvent('Started', z.object({ by: z.number().default(0) }));
 export const Incremented = defineEvent('Incremented', z.object({ by: z.number().int() }));
@@ -32,3 +33,18 @@ export const CounterSaga = defineSaga('counter', {
       .finalize(),
   )
   .duringAny((s) => s.ignore(Started));
+
+/**
+ * Every `Incremented` applied exactly once, whatever the interleaving: the sum and the values seen,
+ * versions 1..N+1 with no gap, and one history row per write with distinct message ids.
+ */
+export async function expectEveryIncrementAppliedOnce(repository: SagaRepository, correlationId: string, increments: number[]) {
+  const record = (await repository.findByCorrelation('counter', correlationId, { fresh: true }))!;
+  const data = record.data as { count: number; seen: number[] };
+  expect(record.version).toBe(1 + increments.length);
+  expect(data.count).toBe(increments.reduce((a, b) => a + b, 0));
+  expect([...data.seen].sort((a, b) => a - b)).toEqual([...increments].sort((a, b) => a - b));
+  const history = await repository.history(record.id);
+  expect(history.map((h) => h.sequence)).toEqual(Array.from({ length: 1 + increments.length }, (_, i) => i + 1));
+  expect(new Set(history.map((h) => h.messageId)).size).toBe(history.length);
+}
