@@ -85,6 +85,8 @@ export class PrismaSagaRepository implements SagaRepository {
   readonly #reads: SmartBatcher<readonly [string, string], SagaInstanceRecord | null> | undefined;
   readonly #cache: InstanceCache | undefined;
   #ready: Promise<void> | undefined;
+  /** Set once the schema check passed: the hot path then skips awaiting it. */
+  #verified = false;
   #closed: Promise<void> | undefined;
 
   constructor(client: SagaflowPrismaClient, options: PrismaSagaRepositoryOptions = {}) {
@@ -105,10 +107,15 @@ export class PrismaSagaRepository implements SagaRepository {
    * @throws MissingTablesError
    */
   ready(): Promise<void> {
-    this.#ready ??= verifySchema(this.#client).catch((error: unknown) => {
-      this.#ready = undefined;
-      throw error;
-    });
+    this.#ready ??= verifySchema(this.#client).then(
+      () => {
+        this.#verified = true;
+      },
+      (error: unknown) => {
+        this.#ready = undefined;
+        throw error;
+      },
+    );
     return this.#ready;
   }
 
@@ -255,7 +262,7 @@ export class PrismaSagaRepository implements SagaRepository {
   }
 
   async #query<T>(sql: string, params: readonly unknown[]): Promise<T[]> {
-    await this.ready();
+    if (!this.#verified) await this.ready();
     try {
       return await this.#client.$queryRawUnsafe<T[]>(sql, ...params);
     } catch (error) {
@@ -264,7 +271,7 @@ export class PrismaSagaRepository implements SagaRepository {
   }
 
   async #execute(sql: string, params: readonly unknown[]): Promise<number> {
-    await this.ready();
+    if (!this.#verified) await this.ready();
     try {
       return await this.#client.$executeRawUnsafe(sql, ...params);
     } catch (error) {
@@ -276,6 +283,7 @@ export class PrismaSagaRepository implements SagaRepository {
   #translate(error: unknown): unknown {
     if (sqlState(error) === PgErrorCode.UndefinedTable) {
       this.#ready = undefined;
+      this.#verified = false;
       return new MissingTablesError(['sagaflow_instances', 'sagaflow_history'], { cause: error });
     }
     return error;
