@@ -152,6 +152,50 @@ export function runRepositoryContract(name: string, make: MakeRepository): void 
       expect(history[0]!.at).toBeInstanceOf(Date);
     });
 
+    describe('JSON fidelity', () => {
+      const samples: Array<[string, unknown]> = [
+        [
+          'nested values of every kind',
+          {
+            a: { b: { c: [1, [2, [3, { d: 'deep' }]]] } },
+            numbers: [0, -1, 1.5, -2.25, 1e-7, 123456789012345, Number.MAX_SAFE_INTEGER, 1e300],
+            strings: ['', 'quote " and \\ backslash', 'line\nbreak\ttab', 'ünïcödé 日本語 🎉', '{"looks":"like json"}'],
+            booleans: [true, false],
+            nothing: null,
+            empty: { obj: {}, arr: [] },
+            keysOfAllLengths: { zzzzzzzzz: 1, a: 2, mm: 3 },
+          },
+        ],
+        ['a top-level array', [1, 'two', { three: 3 }, null]],
+        ['a top-level string', 'just a string'],
+        ['a top-level number', 7.5],
+        ['top-level null', null],
+        ['a top-level boolean', false],
+      ];
+      it.each(samples)('round-trips %s in data, history payload and compensation args', async (_, data) => {
+        const instance = makeInstance({ sagaName: saga, data, compensation: [{ name: 'undo', args: data, attempts: 0 }] });
+        await repo.commit({ kind: 'insert', instance, history: makeHistory(instance, { payload: data }) });
+        const found = await repo.findById(instance.id);
+        expect(found!.data).toStrictEqual(data);
+        expect(found!.compensation[0]!.args).toStrictEqual(data);
+        expect((await repo.history(instance.id))[0]!.payload).toStrictEqual(data);
+      });
+    });
+
+    it('treats an id that is not a UUID as unknown', async () => {
+      expect(await repo.findById('not-a-uuid')).toBeNull();
+      expect(await repo.history('not-a-uuid')).toEqual([]);
+    });
+
+    it('rejects any write to a deleted instance, and lets its correlation id start a new one', async () => {
+      const v1 = await insert({ correlationId: 'again' });
+      await repo.commit({ kind: 'delete', instance: v1, expectedVersion: 1 });
+      await expect(repo.commit(updateOf(v1).commit)).rejects.toBeInstanceOf(ConcurrencyError);
+      await expect(repo.commit({ kind: 'delete', instance: v1, expectedVersion: 1 })).rejects.toBeInstanceOf(ConcurrencyError);
+      const fresh = await insert({ correlationId: 'again' });
+      expect((await repo.findByCorrelation(saga, 'again'))!.id).toBe(fresh.id);
+    });
+
     describe('monitoring queries', () => {
       const t0 = Date.UTC(2025, 0, 1);
       const seed = async () => {
@@ -207,6 +251,46 @@ export function runRepositoryContract(name: string, make: MakeRepository): void 
           const expected = ['c-0', 'c-1', 'c-2', 'c-3', 'c-4', 'c-5', 'c-6'];
           expect(seen).toEqual(order === 'asc' ? expected : expected.reverse());
         }
+      });
+
+      for (const order of ['asc', 'desc'] as const) {
+        it(`pages through ties on updatedAt exactly once, broken by id (${order})`, async () => {
+          const made: SagaInstanceRecord[] = [];
+          for (let i = 0; i < 23; i++) {
+            const at = new Date(t0 + (i % 5) * 1000); // many instances share a time
+            made.push(await insert({ createdAt: at, updatedAt: at }));
+          }
+          const seen: string[] = [];
+          let cursor: string | undefined;
+          let pages = 0;
+          do {
+            const page = await repo.list({ sagaName: saga, order, limit: 5, ...(cursor && { cursor }) });
+            seen.push(...page.items.map((r) => r.id));
+            cursor = page.nextCursor ?? undefined;
+            pages++;
+          } while (cursor);
+          expect(pages).toBe(5);
+          const expected = [...made].sort((x, y) => x.updatedAt.getTime() - y.updatedAt.getTime() || (x.id < y.id ? -1 : 1));
+          if (order === 'desc') expected.reverse();
+          expect(seen).toEqual(expected.map((r) => r.id));
+        });
+      }
+
+      it('gives no next cursor when the last page is exactly full, and pages 50 by default', async () => {
+        for (let i = 0; i < 51; i++) await insert({ updatedAt: new Date(t0 + i * 1000) });
+        const page = await repo.list({ sagaName: saga });
+        expect(page.items).toHaveLength(50);
+        // The one row left fills a page of one exactly: there is no further page to point to.
+        const last = await repo.list({ sagaName: saga, limit: 1, cursor: page.nextCursor! });
+        expect(last.items).toHaveLength(1);
+        expect(last.nextCursor).toBeNull();
+      });
+
+      it('matches nothing for an empty status list, and rejects a cursor it did not make', async () => {
+        await seed();
+        expect((await repo.list({ sagaName: saga, status: [] })).items).toEqual([]);
+        await expect(repo.list({ sagaName: saga, cursor: 'garbage' })).rejects.toBeInstanceOf(RangeError);
+        expect(await repo.countByState(`${saga}-nobody`)).toEqual([]);
       });
 
       it('rejects an invalid page size', async () => {

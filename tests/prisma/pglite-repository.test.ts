@@ -4,7 +4,6 @@ import { afterAll, beforeAll } from 'vitest';
 import { PrismaClient } from '../../src/prisma/generated/client.ts';
 import { migrate, PrismaSagaRepository } from '../../src/prisma/index.ts';
 import { runRepositoryContract } from '../contract/repository-contract.ts';
-import { describePrismaRepository } from './repository-suite.ts';
 
 // One in-memory database for the file (starting PGlite and migrating takes seconds), emptied per test.
 let db: PGlite;
@@ -20,4 +19,3 @@ const make = async () => {
   return { repository: new PrismaSagaRepository(client), cleanup: () => client.$disconnect() };
 };
 runRepositoryContract('PGlite', make);
-describePrismaRepository('PGlite', make);

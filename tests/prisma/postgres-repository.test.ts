@@ -2,7 +2,6 @@ import { afterAll, beforeAll } from 'vitest';
 import { createPrismaRepository } from '../../src/prisma/index.ts';
 import { runRepositoryContract } from '../contract/repository-contract.ts';
 import { createTestDatabase, truncateSagaTables, type TestDatabase } from '../helpers/postgres.ts';
-import { describePrismaRepository } from './repository-suite.ts';
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -18,12 +17,11 @@ for (const via of ['adapter', 'client', 'pg'] as const) {
     return { repository, cleanup: () => repository.close() };
   };
   runRepositoryContract(`PostgreSQL (via ${via})`, make);
-  describePrismaRepository(`PostgreSQL (via ${via})`, make);
 }
 
 // The read-your-writes cache answers `findByCorrelation` from this repository's own commits: the
 // contract must hold with it on.
-runRepositoryContract('PostgreSQL (via prisma, instance cache on)', async () => {
+runRepositoryContract('PostgreSQL (default: via adapter, instance cache on)', async () => {
   await truncateSagaTables(db.url);
   const repository = await createPrismaRepository({ databaseUrl: db.url, poolSize: 16, cache: { maxInstances: 100 } });
   return { repository, cleanup: () => repository.close() };
