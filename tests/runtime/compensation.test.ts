@@ -20,8 +20,9 @@ const Fail = defineEvent('Fail', z.object({ viaContext: z.boolean().default(fals
 const Undo = defineCompensation('undo', z.object({ name: z.string() }));
 
 /** Each Step registers `undo(name)`; Fail unwinds the stack. Handlers record what ran. */
-function makeSaga(opts: { failOn?: Set<string>; ran?: string[] } = {}) {
+function makeSaga(opts: { failOn?: Set<string>; ran?: string[]; attempts?: string[] } = {}) {
   const ran = opts.ran ?? [];
+  const attempts = opts.attempts ?? [];
   const failOn = opts.failOn ?? new Set<string>();
   const saga = defineSaga('steps', { data: z.object({ steps: z.array(z.string()).default([]) }), states: ['Running', 'Failed'] })
     .initially((s) =>
@@ -49,7 +50,8 @@ function makeSaga(opts: { failOn?: Set<string>; ran?: string[] } = {}) {
         .transitionTo('Failed')
         .finalize(),
     )
-    .compensation(Undo, async (args) => {
+    .compensation(Undo, async (args, ctx) => {
+      attempts.push(`${args.name}@${ctx.attempt}`);
       await Promise.resolve();
       if (failOn.has(args.name)) throw new Error(`cannot undo ${args.name}`);
       ran.push(args.name);
@@ -101,6 +103,7 @@ describe('compensation', () => {
 
   it('resumes after a crash mid-compensation without repeating a finished step', async () => {
     const ran: string[] = [];
+    const attempts: string[] = [];
     const store = new InMemorySagaRepository();
     // The process dies right before it can record that the second step ('b') finished.
     const popWrites: number[] = [];
@@ -111,7 +114,7 @@ describe('compensation', () => {
       }
       return false;
     });
-    const first = new SagaOrchestrator({ sagas: [makeSaga({ ran }).saga], repository: dying });
+    const first = new SagaOrchestrator({ sagas: [makeSaga({ ran, attempts }).saga], repository: dying });
     await runSteps(first, 'o', ['a', 'b', 'c']);
     await expect(first.publish(Fail, {}, { correlationId: 'o' })).rejects.toBeInstanceOf(SimulatedCrash);
     expect(ran).toEqual(['c', 'b']);
@@ -123,10 +126,12 @@ describe('compensation', () => {
     ]);
 
     // A new process starts and recovers.
-    const second = new SagaOrchestrator({ sagas: [makeSaga({ ran }).saga], repository: store });
+    const second = new SagaOrchestrator({ sagas: [makeSaga({ ran, attempts }).saga], repository: store });
     expect(await second.recover()).toBe(1);
     // 'c' never ran again; 'b' (in flight at the crash) ran again, at least once in all; then 'a'.
     expect(ran).toEqual(['c', 'b', 'b', 'a']);
+    // The step that may have run before the crash knows it: its attempt is 2.
+    expect(attempts).toEqual(['c@1', 'b@1', 'b@2', 'a@1']);
     const done = (await store.findByCorrelation('steps', 'o'))!;
     expect(done.status).toBe('faulted');
     expect(done.compensation).toEqual([]);
