@@ -69,6 +69,11 @@ export class InProcessBus implements MessageBus {
     });
   }
 
+  /** True when somebody subscribed to `type` (or to every type). */
+  hasSubscribers(type: string): boolean {
+    return this.#emitter.listenerCount(type) > 0 || this.#emitter.listenerCount(ALL) > 0;
+  }
+
   /** Receives errors of deliveries that nobody awaited. */
   onError(handler: (error: unknown, envelope: Envelope) => void): () => void {
     this.#errorHandlers.add(handler);

@@ -6,6 +6,7 @@
 import { DefinitionError } from '../errors/definition-error.ts';
 import { FINAL_STATE, INITIAL_STATE, type HandlerSpec } from '../dsl/activities.ts';
 import type { SagaDefinition } from '../dsl/saga.ts';
+import { checkedRetry } from '../dsl/retry-option.ts';
 import type { Envelope } from '../messages/envelope.ts';
 import type { CompiledEvent, CompiledHandler, CompiledSaga } from './compiled-saga.ts';
 import { edgesOf, type Edge } from './edges.ts';
@@ -185,6 +186,7 @@ function compileEvents(def: SagaDefinition, table: Table): Map<string, CompiledE
         : (_payload: unknown, envelope: Envelope) => envelope.correlationId,
       missingInstance: options.missingInstance ?? def.missingInstance,
       unhandled: options.unhandled ?? def.unhandledEvent,
+      retry: checkedRetry(options.retry, { saga: def.name, event: name }, 'retry') ?? def.retry,
       startsInstance: initial.has(name),
     });
   }

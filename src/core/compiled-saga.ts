@@ -9,6 +9,7 @@ import type { MessageDefinition } from '../messages/message-definition.ts';
 import type { Activity, HandlerSpec } from '../dsl/activities.ts';
 import type { CompensationSpec, Policy, SagaDefinition } from '../dsl/saga.ts';
 import type { Edge } from './edges.ts';
+import type { RetryPolicy } from '../runtime/retry-policy.ts';
 
 export interface CompiledHandler extends HandlerSpec {
   /** `state/event#n`, stable for a definition: names the handler in errors and diagrams. */
@@ -22,6 +23,8 @@ export interface CompiledEvent {
   readonly correlate: (payload: unknown, envelope: Envelope) => string | undefined;
   readonly missingInstance: Policy;
   readonly unhandled: Policy;
+  /** The event's own retry policy, else the saga's; `undefined` means the orchestrator's default. */
+  readonly retry: RetryPolicy | undefined;
   /** Handled in `initially()`: may create an instance. */
   readonly startsInstance: boolean;
 }

@@ -16,6 +16,8 @@ import type { CompiledSaga } from '../core/compiled-saga.ts';
 import { compileSaga } from '../core/compile.ts';
 import { toMachine, type SagaMachine } from '../core/to-machine.ts';
 import { toMermaid } from '../core/to-mermaid.ts';
+import type { RetryPolicy } from '../runtime/retry-policy.ts';
+import { checkedRetry } from './retry-option.ts';
 
 /** A saga of any name, data and states (what collections of sagas hold). */
 // biome-ignore lint: variance escape hatch for heterogeneous saga lists
@@ -46,6 +48,10 @@ export interface SagaOptions<Schema extends z.ZodType, States extends readonly s
   readonly version?: number;
   /** `upgrade[n]` turns version-n data into version n+1; applied on load, in order, before validation. */
   readonly upgrade?: Readonly<Record<number, (data: unknown) => unknown>>;
+  /** Retries for a failing action, for every event of this saga. Default: the orchestrator's. */
+  readonly retry?: RetryPolicy;
+  /** Retries for a failing compensation step before the instance is parked. Default: the orchestrator's. */
+  readonly compensationRetry?: RetryPolicy;
 }
 
 export interface EventOptions<Payload> {
@@ -55,6 +61,8 @@ export interface EventOptions<Payload> {
   readonly missingInstance?: Policy;
   /** Overrides the saga's `unhandledEvent` policy for this event. */
   readonly unhandled?: Policy;
+  /** Overrides the saga's retry policy for this event's actions. */
+  readonly retry?: RetryPolicy;
 }
 
 export type CompensationHandler<Args, Data> = (args: Args, ctx: CompensationContext<Data>) => void | PromiseLike<void>;
@@ -82,6 +90,8 @@ export interface SagaDefinition {
   readonly removeOnCompletion: boolean;
   readonly dataVersion: number;
   readonly upgrade: Readonly<Record<number, (data: unknown) => unknown>>;
+  readonly retry: RetryPolicy | undefined;
+  readonly compensationRetry: RetryPolicy | undefined;
   readonly blocks: readonly StateBlock[];
   readonly events: ReadonlyMap<string, EventSpec>;
   readonly compensations: ReadonlyMap<string, CompensationSpec>;
@@ -286,8 +296,11 @@ export function defineSaga<const Name extends string, Schema extends z.ZodType, 
     removeOnCompletion: options.removeOnCompletion ?? false,
     dataVersion,
     upgrade,
+    retry: checkedRetry(options.retry, where, 'retry'),
+    compensationRetry: checkedRetry(options.compensationRetry, where, 'compensationRetry'),
     blocks: [],
     events: new Map(),
     compensations: new Map(),
   });
 }
+

@@ -12,3 +12,7 @@ export * from './action-error.ts';
 export * from './compensation-error.ts';
 export * from './missing-tables-error.ts';
 export * from './migration-error.ts';
+export * from './duplicate-message-error.ts';
+export * from './transient-store-error.ts';
+export * from './payload-too-large-error.ts';
+export * from './unstorable-value-error.ts';

@@ -11,9 +11,14 @@
 import { frozenStack } from '../core/deep-freeze.ts';
 import { copyJsonValue, toJsonValue } from '../core/json-value.ts';
 import { ConcurrencyError } from '../errors/concurrency-error.ts';
+import { DuplicateMessageError } from '../errors/duplicate-message-error.ts';
 import { decodeCursor, encodeCursor, pageSize } from './cursor.ts';
 import type {
   CompensationEntry,
+  DeadLetter,
+  DeadLetterQuery,
+  OutboxEntry,
+  OutboxMessage,
   HistoryRecord,
   InstanceError,
   InstanceQuery,
@@ -64,6 +69,11 @@ export class InMemorySagaRepository implements SagaRepository {
   readonly #byKey = new Map<string, StoredInstance>();
   readonly #byId = new Map<string, StoredInstance>();
   readonly #history = new Map<string, StoredHistory[]>();
+  /** Message ids each instance applied: the inbox. */
+  readonly #applied = new Map<string, Set<string>>();
+  /** Insertion order is id order for UUIDv7 ids made in this process, which is what a relay wants. */
+  readonly #outbox = new Map<string, StoredOutbox>();
+  readonly #deadLetters = new Map<string, string>();
 
   async findByCorrelation(sagaName: string, correlationId: string): Promise<SagaInstanceRecord | null> {
     const stored = this.#byKey.get(keyOf(sagaName, correlationId));
@@ -79,6 +89,9 @@ export class InMemorySagaRepository implements SagaRepository {
     const { instance } = commit;
     const key = keyOf(instance.sagaName, instance.correlationId);
     const existing = this.#byKey.get(key);
+    if (commit.kind !== 'delete' && existing && this.#applied.get(existing.id)?.has(commit.history.messageId)) {
+      throw new DuplicateMessageError(instance.sagaName, instance.correlationId, commit.history.messageId);
+    }
     if (commit.kind === 'insert') {
       if (existing) throw new ConcurrencyError(instance.sagaName, instance.correlationId, 0, 'already created');
     } else if (!existing || existing.id !== instance.id || existing.version !== commit.expectedVersion) {
@@ -89,19 +102,99 @@ export class InMemorySagaRepository implements SagaRepository {
         existing ? `stored version is ${existing.version}` : 'instance no longer exists',
       );
     }
+    // Everything that can fail is done before the first change: a commit applies whole or not at all.
+    const outbox = commit.outbox?.length ? commit.outbox.map((e) => storeOutbox(e, instance.id, Date.now())) : undefined;
     if (commit.kind === 'delete') {
       this.#byKey.delete(key);
       this.#byId.delete(instance.id);
       this.#history.delete(instance.id);
-      return;
+      this.#applied.delete(instance.id);
+    } else {
+      const stored = freeze(instance);
+      const row = freezeHistory(commit.history);
+      this.#byKey.set(key, stored);
+      this.#byId.set(instance.id, stored);
+      const history = this.#history.get(instance.id);
+      if (history) history.push(row);
+      else this.#history.set(instance.id, [row]);
+      const applied = this.#applied.get(instance.id);
+      if (applied) applied.add(row.messageId);
+      else this.#applied.set(instance.id, new Set([row.messageId]));
     }
-    const stored = freeze(instance);
-    const row = freezeHistory(commit.history);
-    this.#byKey.set(key, stored);
-    this.#byId.set(instance.id, stored);
-    const history = this.#history.get(instance.id);
-    if (history) history.push(row);
-    else this.#history.set(instance.id, [row]);
+    if (outbox) for (const o of outbox) this.#outbox.set(o.id, o);
+  }
+
+  async stageOutbox(entries: readonly OutboxEntry[]): Promise<void> {
+    const stored = entries.map((e) => storeOutbox(e, null, Date.now()));
+    for (const o of stored) if (!this.#outbox.has(o.id)) this.#outbox.set(o.id, o);
+  }
+
+  async claimOutbox(options: { readonly limit: number; readonly now: Date; readonly leaseUntil: Date }): Promise<readonly OutboxMessage[]> {
+    const now = options.now.getTime();
+    const claimed: OutboxMessage[] = [];
+    const due = [...this.#outbox.values()].filter((o) => o.availableAt <= now).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    for (const o of due.slice(0, options.limit)) {
+      const next: StoredOutbox = { ...o, availableAt: options.leaseUntil.getTime(), attempts: o.attempts + 1 };
+      this.#outbox.set(o.id, next);
+      claimed.push(thawOutbox(next));
+    }
+    return claimed;
+  }
+
+  async markSent(ids: readonly string[]): Promise<void> {
+    for (const id of ids) this.#outbox.delete(id);
+  }
+
+  async outboxSize(): Promise<number> {
+    return this.#outbox.size;
+  }
+
+  async addDeadLetter(letter: DeadLetter): Promise<void> {
+    if (this.#deadLetters.has(letter.id)) throw new RangeError(`dead letter '${letter.id}' exists`);
+    this.#deadLetters.set(letter.id, JSON.stringify(letter));
+  }
+
+  async getDeadLetter(id: string): Promise<DeadLetter | null> {
+    const json = this.#deadLetters.get(id);
+    return json === undefined ? null : thawDeadLetter(json);
+  }
+
+  async listDeadLetters(query: DeadLetterQuery = {}): Promise<Page<DeadLetter>> {
+    const limit = pageSize(query.limit);
+    const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+    const rows = [...this.#deadLetters.values()]
+      .map(thawDeadLetter)
+      .filter(
+        (d) =>
+          (query.reason === undefined || d.reason === query.reason) &&
+          (query.sagaName === undefined || d.sagaName === query.sagaName) &&
+          (query.messageType === undefined || d.messageType === query.messageType),
+      )
+      .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      .filter((d) => {
+        if (!after) return true;
+        const c = d.createdAt.getTime() - after.updatedAt.getTime();
+        return c > 0 || (c === 0 && d.id > after.id);
+      });
+    const items = rows.slice(0, limit);
+    const last = items[items.length - 1];
+    return { items, nextCursor: rows.length > limit && last ? encodeCursor({ updatedAt: last.createdAt, id: last.id }) : null };
+  }
+
+  async updateDeadLetter(
+    id: string,
+    update: { readonly errorCode: string; readonly errorMessage: string; readonly at: Date },
+  ): Promise<boolean> {
+    const json = this.#deadLetters.get(id);
+    if (json === undefined) return false;
+    const letter = thawDeadLetter(json);
+    const next: DeadLetter = { ...letter, errorCode: update.errorCode, errorMessage: update.errorMessage, replays: letter.replays + 1, updatedAt: update.at };
+    this.#deadLetters.set(id, JSON.stringify(next));
+    return true;
+  }
+
+  async deleteDeadLetter(id: string): Promise<boolean> {
+    return this.#deadLetters.delete(id);
   }
 
   async list(query: InstanceQuery = {}): Promise<Page<SagaInstanceRecord>> {
@@ -150,6 +243,36 @@ export class InMemorySagaRepository implements SagaRepository {
   }
 
   async close(): Promise<void> {}
+}
+
+interface StoredOutbox {
+  readonly id: string;
+  readonly envelopeJson: string;
+  readonly instanceId: string | null;
+  readonly availableAt: number;
+  readonly attempts: number;
+  readonly createdAt: number;
+}
+
+function storeOutbox(e: OutboxEntry, instanceId: string | null, now: number): StoredOutbox {
+  const envelopeJson = JSON.stringify(e.envelope);
+  if (envelopeJson === undefined) throw new TypeError(`outbox entry '${e.id}' has no JSON envelope`);
+  return { id: e.id, envelopeJson, instanceId, availableAt: e.availableAt.getTime(), attempts: 0, createdAt: now };
+}
+
+function thawOutbox(o: StoredOutbox): OutboxMessage {
+  return {
+    id: o.id,
+    envelope: JSON.parse(o.envelopeJson),
+    availableAt: new Date(o.availableAt),
+    attempts: o.attempts,
+    createdAt: new Date(o.createdAt),
+  };
+}
+
+function thawDeadLetter(json: string): DeadLetter {
+  const d = JSON.parse(json) as DeadLetter & { createdAt: string; updatedAt: string };
+  return { ...d, createdAt: new Date(d.createdAt), updatedAt: new Date(d.updatedAt) };
 }
 
 function freeze(r: SagaInstanceRecord): StoredInstance {

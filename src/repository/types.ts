@@ -10,8 +10,16 @@
  * - history: one append-only row per committed write; its `sequence` equals the version it produced,
  *   so history and versions always agree.
  * - commit: the single unit of persistence. An insert, conditional update or conditional delete of an
- *   instance together with its history row, applied atomically or not at all.
+ *   instance together with its history row and its outbox messages, applied atomically or not at all.
+ * - inbox: the history doubles as the inbox. A commit whose `history.messageId` is already in the
+ *   instance's history does not apply; the store says so with `DuplicateMessageError`, so a redelivered
+ *   message is acknowledged with no effect.
+ * - outbox: messages a commit stages; they exist exactly when the write that produced them committed.
+ *   A relay claims them (`claimOutbox`) and deletes them once the transport accepted them (`markSent`).
+ * - dead letters: messages that can never succeed, kept with the reason for inspection and replay.
  */
+import type { Envelope } from '../messages/envelope.ts';
+
 
 /** Lifecycle of an instance, independent of the business state it is in. */
 export const SagaStatus = Object.freeze({
@@ -82,24 +90,101 @@ export interface HistoryRecord {
   readonly at: Date;
 }
 
+/** A message staged in the outbox by a commit (or by `stageOutbox`). */
+export interface OutboxEntry {
+  /** The row's own id (a UUIDv7): envelopes may share a message id (a deterministic reply, say). */
+  readonly id: string;
+  readonly envelope: Envelope;
+  /**
+   * When a relay may first claim it. A process that delivers its own messages right after the commit
+   * stages them a lease ahead, so relays pick them up only if that process died before marking them sent.
+   */
+  readonly availableAt: Date;
+}
+
+/** An outbox entry as a relay claims it. */
+export interface OutboxMessage extends OutboxEntry {
+  /** Claims so far, this one included. */
+  readonly attempts: number;
+  readonly createdAt: Date;
+}
+
 /**
  * An atomic write. `expectedVersion` is the version that was read; the store applies the write only if
- * the stored version still equals it, and otherwise throws `ConcurrencyError`.
+ * the stored version still equals it, and otherwise throws `ConcurrencyError`. An insert or update whose
+ * `history.messageId` the instance's history already holds does not apply either: the store throws
+ * `DuplicateMessageError` (also when the duplicate is why the version or insert check failed).
+ * `outbox` entries are stored if and only if the write applies.
  */
 export type SagaCommit =
-  | { readonly kind: 'insert'; readonly instance: SagaInstanceRecord; readonly history: HistoryRecord }
+  | {
+      readonly kind: 'insert';
+      readonly instance: SagaInstanceRecord;
+      readonly history: HistoryRecord;
+      readonly outbox?: readonly OutboxEntry[];
+    }
   | {
       readonly kind: 'update';
       readonly instance: SagaInstanceRecord;
       readonly expectedVersion: number;
       readonly history: HistoryRecord;
+      readonly outbox?: readonly OutboxEntry[];
     }
   | {
       /** Removes a finalized instance (and its history) when the saga asks for that. */
       readonly kind: 'delete';
       readonly instance: SagaInstanceRecord;
       readonly expectedVersion: number;
+      readonly outbox?: readonly OutboxEntry[];
     };
+
+/** Why a message was dead-lettered; stable strings, stored with the letter. */
+export const DeadLetterReason = Object.freeze({
+  /** Not an envelope (not JSON, missing type or message id, wrong field types). */
+  MalformedEnvelope: 'malformed-envelope',
+  /** No registered saga handles the type. */
+  UnknownEvent: 'unknown-event',
+  /** The payload failed its schema. */
+  InvalidPayload: 'invalid-payload',
+  /** The payload is larger than the orchestrator's `maxPayloadBytes`. */
+  PayloadTooLarge: 'payload-too-large',
+  /** The retry policy gave up on a failing action (or on conflicts). */
+  RetriesExhausted: 'retries-exhausted',
+  /** Any other permanent refusal: missing instance, unhandled in the state, invalid stored data. */
+  Rejected: 'rejected',
+} as const);
+export type DeadLetterReason = (typeof DeadLetterReason)[keyof typeof DeadLetterReason];
+
+/** A message that was given up on, with why, so it can be inspected, replayed or discarded. */
+export interface DeadLetter {
+  readonly id: string;
+  readonly reason: DeadLetterReason;
+  /** The `code` of the error that sent it here, and its message. */
+  readonly errorCode: string;
+  readonly errorMessage: string;
+  /** What arrived, as JSON: an envelope, or for input that is not one, `{ raw }` with the text. */
+  readonly envelope: unknown;
+  /** Copied out of the envelope when it has them, for filtering. */
+  readonly messageId: string | null;
+  readonly messageType: string | null;
+  /** The saga (and instance) that refused it, when one did. */
+  readonly sagaName: string | null;
+  readonly correlationId: string | null;
+  readonly instanceId: string | null;
+  /** Failed replays add one each. */
+  readonly replays: number;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+export interface DeadLetterQuery {
+  readonly reason?: DeadLetterReason;
+  readonly sagaName?: string;
+  readonly messageType?: string;
+  /** Page size, default 50, at most 1000. Ordered by (createdAt, id), oldest first. */
+  readonly limit?: number;
+  readonly cursor?: string;
+}
 
 export type SortOrder = 'asc' | 'desc';
 
@@ -163,4 +248,28 @@ export interface SagaRepository {
   history(instanceId: string): Promise<readonly HistoryRecord[]>;
   /** Releases connections; the repository is unusable afterwards. */
   close?(): Promise<void>;
+
+  /**
+   * Stages messages that no instance write produced (an application publishing reliably, a service
+   * replying to a command). Each entry is stored once: an `id` already staged is skipped.
+   */
+  stageOutbox(entries: readonly OutboxEntry[]): Promise<void>;
+  /**
+   * Claims up to `limit` messages whose `availableAt` is at or before `now`, oldest first, moving their
+   * `availableAt` to `leaseUntil` and counting the attempt. Concurrent relays never claim the same
+   * message while its lease runs.
+   */
+  claimOutbox(options: { readonly limit: number; readonly now: Date; readonly leaseUntil: Date }): Promise<readonly OutboxMessage[]>;
+  /** Removes delivered messages. Unknown ids are ignored (another relay got there first). */
+  markSent(ids: readonly string[]): Promise<void>;
+  /** How many messages wait in the outbox (delivered ones are gone). */
+  outboxSize(): Promise<number>;
+
+  addDeadLetter(letter: DeadLetter): Promise<void>;
+  getDeadLetter(id: string): Promise<DeadLetter | null>;
+  listDeadLetters(query?: DeadLetterQuery): Promise<Page<DeadLetter>>;
+  /** Records a failed replay: `replays` + 1, the new error, `updatedAt`. False when it is gone. */
+  updateDeadLetter(id: string, update: { readonly errorCode: string; readonly errorMessage: string; readonly at: Date }): Promise<boolean>;
+  /** False when there was no such letter. */
+  deleteDeadLetter(id: string): Promise<boolean>;
 }

@@ -6,6 +6,7 @@
  * before the commit leaves the store untouched.
  */
 import { ActionError } from '../errors/action-error.ts';
+import { DuplicateMessageError } from '../errors/duplicate-message-error.ts';
 import { InstanceNotFoundError } from '../errors/instance-not-found-error.ts';
 import { UnhandledEventError } from '../errors/unhandled-event-error.ts';
 import { INITIAL_STATE } from '../dsl/activities.ts';
@@ -61,6 +62,11 @@ export async function applyEvent(
   }
   if (handler === undefined) {
     if (event.unhandled === 'ignore') return { saga: saga.name, correlationId, result: 'ignored', reason: 'unhandled', state };
+    // A redelivered message usually finds the instance past the state that handled it: that is a
+    // duplicate to acknowledge, not an error. Checked only here, on the way to failing.
+    if (record && (await alreadyApplied(deps, record.id, envelope.messageId))) {
+      return { saga: saga.name, correlationId, result: 'duplicate', instanceId: record.id };
+    }
     throw new UnhandledEventError(saga.name, correlationId, state, envelope.type);
   }
   if (handler.ignore) return { saga: saga.name, correlationId, result: 'ignored', reason: 'ignored', state };
@@ -110,20 +116,29 @@ export async function applyEvent(
     at,
   };
   const removed = status === SagaStatus.Completed && saga.definition.removeOnCompletion;
+  const outgoing = ctx.outgoing;
+  const outbox = deps.outbox.stage(outgoing);
   const commit: SagaCommit =
     record === null
-      ? { kind: 'insert', instance: next, history }
+      ? { kind: 'insert', instance: next, history, outbox }
       : removed
-        ? { kind: 'delete', instance: next, expectedVersion: version }
-        : { kind: 'update', instance: next, expectedVersion: version, history };
-  if (removed && record === null) {
-    // Created and completed by one event: nothing to keep.
-  } else {
-    await deps.repository.commit(commit);
+        ? { kind: 'delete', instance: next, expectedVersion: version, outbox }
+        : { kind: 'update', instance: next, expectedVersion: version, history, outbox };
+  try {
+    if (removed && record === null) {
+      // Created and completed by one event: no instance to keep, only its messages.
+      if (outbox) await deps.repository.stageOutbox(outbox);
+    } else {
+      await deps.repository.commit(commit);
+    }
+  } catch (error) {
+    if (error instanceof DuplicateMessageError) {
+      return { saga: saga.name, correlationId, result: 'duplicate', instanceId: record?.id };
+    }
+    throw error;
   }
 
-  const outgoing = ctx.outgoing;
-  if (outgoing.length) deps.deliver(outgoing);
+  if (outgoing.length) deps.outbox.deliver(outgoing, outbox);
   if (!deps.observers.empty) {
     const info = { saga: saga.name, instance: next, from: record ? state : null, to: nextState, envelope };
     if (record === null) deps.observers.notify('created', info);
@@ -153,6 +168,11 @@ export async function applyEvent(
     version: last?.version ?? next.version,
     compensation: report,
   };
+}
+
+async function alreadyApplied(deps: RuntimeDeps, instanceId: string, messageId: string): Promise<boolean> {
+  const history = await deps.repository.history(instanceId);
+  return history.some((h) => h.messageId === messageId);
 }
 
 function selectHandler(handlers: readonly CompiledHandler[] | undefined, ctx: EventContext): CompiledHandler | undefined {

@@ -2,21 +2,23 @@
  * @module runtime/compensation-runner
  * Unwinds an instance's compensation stack, last registered first. Each finished step is popped in its
  * own conditional write, which also claims the next step (its `attempts` grows), so a crash resumes at the
- * step that was running and never repeats a finished one. A step that throws stops the run and leaves the
- * instance in `compensation_failed`, with the step still on top, until `retryCompensation`.
+ * step that was running and never repeats a finished one. A step that throws is retried by the saga's
+ * `compensationRetry` policy; when that gives up, the run stops and leaves the instance in
+ * `compensation_failed`, with the step still on top, until `retryCompensation`.
  *
  * Precondition: the stored record is `compensating` and its top entry is claimed by this runner.
  */
 import { CompensationError, UnknownCompensationError } from '../errors/compensation-error.ts';
 import { ConcurrencyError } from '../errors/concurrency-error.ts';
 import { isSagaflowError } from '../errors/sagaflow-error.ts';
-import { SagaStatus, type CompensationEntry, type SagaInstanceRecord } from '../repository/types.ts';
+import { SagaStatus, type CompensationEntry, type OutboxEntry, type SagaInstanceRecord } from '../repository/types.ts';
 import type { CompiledSaga } from '../core/compiled-saga.ts';
 import type { CompensationContext, InstanceInfo } from '../dsl/context.ts';
 import { Outbox } from './event-context.ts';
 import type { CompensationReport } from './outcome.ts';
 import type { RuntimeDeps } from './runtime-deps.ts';
 import { uuidv7 } from '../messages/uuid-v7.ts';
+import { retryDelay, sleep } from './retry-policy.ts';
 
 export interface CompensationRun extends CompensationReport {
   /** The instance as this run last wrote it; `null` when another runner took over. */
@@ -39,25 +41,37 @@ export async function runCompensation(
   for (;;) {
     const top = current.compensation[current.compensation.length - 1];
     if (!top) return { steps, last: current };
-    const outbox = new Outbox(current.correlationId, causationId, () => deps.clock.now());
+    const policy = saga.definition.compensationRetry ?? deps.compensationRetry;
+    let outbox: Outbox;
     let failure: unknown;
-    try {
-      await runStep(deps, saga, current, top, data, outbox);
-    } catch (error) {
-      failure = error;
+    for (let retry = 0; ; retry++) {
+      // A fresh outbox per attempt: only the attempt that succeeded sends anything.
+      outbox = new Outbox(current.correlationId, causationId, () => deps.clock.now());
+      failure = undefined;
+      try {
+        await runStep(deps, saga, current, top, data, outbox, top.attempts + retry);
+        break;
+      } catch (error) {
+        failure = error ?? new Error(`compensation step '${top.name}' threw ${String(error)}`);
+      }
+      const delay = retryDelay(policy, retry + 1);
+      if (delay === null) break;
+      await sleep(delay);
     }
     if (failure !== undefined) {
       const error = new CompensationError(saga.name, current.correlationId, top.name, failure);
-      const failed = await popOrFail(deps, saga, current, top, error);
+      const failed = await popOrFail(deps, saga, current, top, error, undefined);
       if (failed) {
         deps.observers.notify('compensationFailed', { saga: saga.name, instance: failed, step: top.name, error: failure });
       }
       return { steps, error, last: failed };
     }
-    const next = await popOrFail(deps, saga, current, top, null);
+    const messages = outbox.messages;
+    const staged = deps.outbox.stage(messages);
+    const next = await popOrFail(deps, saga, current, top, null, staged);
     if (next === null) return { steps, last: null }; // another runner owns this instance now
     steps++;
-    deps.deliver(outbox.messages);
+    if (messages.length) deps.outbox.deliver(messages, staged);
     current = next;
     if (current.compensation.length === 0) {
       deps.observers.notify('compensated', { saga: saga.name, instance: current, steps });
@@ -74,6 +88,7 @@ async function runStep(
   entry: CompensationEntry,
   data: unknown,
   outbox: Outbox,
+  attempt: number,
 ): Promise<void> {
   const spec = saga.compensations.get(entry.name);
   if (!spec) throw new UnknownCompensationError(saga.name, entry.name, [...saga.compensations.keys()]);
@@ -89,7 +104,7 @@ async function runStep(
   const ctx: CompensationContext<unknown> = {
     instance,
     data: data as Readonly<unknown>,
-    attempt: entry.attempts,
+    attempt,
     publish: (m, p, o) => outbox.add(m, p, o),
     send: (m, p, o) => outbox.add(m, p, o),
     now: () => new Date(deps.clock.now()),
@@ -108,13 +123,14 @@ async function popOrFail(
   record: SagaInstanceRecord,
   step: CompensationEntry,
   error: CompensationError | null,
+  outbox: readonly OutboxEntry[] | undefined,
 ): Promise<SagaInstanceRecord | null> {
   let current = record;
   for (let attempt = 0; attempt < 5; attempt++) {
     const next = error ? failedRecord(deps, current, error) : poppedRecord(deps, saga, current);
     try {
       if (!error && next.status === SagaStatus.Faulted && saga.definition.removeOnCompletion) {
-        await deps.repository.commit({ kind: 'delete', instance: next, expectedVersion: current.version });
+        await deps.repository.commit({ kind: 'delete', instance: next, expectedVersion: current.version, outbox });
       } else {
         await deps.repository.commit({
           kind: 'update',
@@ -130,6 +146,7 @@ async function popOrFail(
             payload: error ? { step: step.name, args: step.args, error: error.message } : { step: step.name, args: step.args },
             at: next.updatedAt,
           },
+          outbox,
         });
       }
       return next;

@@ -3,6 +3,7 @@
  * Hooks for logs and metrics. Observers see instances after their writes committed (or an event after it
  * failed); an observer that throws is reported through `onError` and never affects processing.
  */
+import type { DeadLetter } from '../repository/types.ts';
 import type { Envelope } from '../messages/envelope.ts';
 import type { SagaInstanceRecord } from '../repository/types.ts';
 
@@ -37,6 +38,8 @@ export interface SagaObserver {
     readonly step: string;
     readonly error: unknown;
   }): void;
+  /** A received message could never succeed (or ran out of retries) and was stored as a dead letter. */
+  deadLettered?(info: { readonly deadLetter: DeadLetter; readonly error: unknown }): void;
 }
 
 type Hook = keyof SagaObserver;

@@ -26,9 +26,27 @@ import { hydrateData } from './hydrate.ts';
 import { KeyedMutex } from './keyed-mutex.ts';
 import { ObserverSet, type SagaObserver } from './observers.ts';
 import type { DispatchResult, SagaOutcome } from './outcome.ts';
-import { conflictBackoff, DEFAULT_CONFLICT_RETRY, sleep, type ConflictRetryPolicy } from './retry-policy.ts';
+import {
+  conflictBackoff,
+  DEFAULT_CONFLICT_RETRY,
+  NO_RETRY,
+  retryDelay,
+  retryPolicyProblem,
+  sleep,
+  type ConflictRetryPolicy,
+  type RetryPolicy,
+} from './retry-policy.ts';
 import type { RuntimeDeps } from './runtime-deps.ts';
 import { uuidv7 } from '../messages/uuid-v7.ts';
+import { ActionError } from '../errors/action-error.ts';
+import { TransientStoreError } from '../errors/transient-store-error.ts';
+import { PayloadTooLargeError } from '../errors/payload-too-large-error.ts';
+import { payloadBytes, readIncoming } from '../messages/incoming.ts';
+import { OutboxDelivery, type OutboxOptions } from './outbox-delivery.ts';
+import { OutboxRelay, type OutboxRelayOptions } from './outbox-relay.ts';
+import { DeadLetters } from './dead-letters.ts';
+import { deadLetterReason } from './dead-letter-reason.ts';
+import type { DeadLetter } from '../repository/types.ts';
 
 export const NOT_COMPENSATING = 'SAGA_NOT_COMPENSATING';
 
@@ -51,7 +69,30 @@ export interface SagaOrchestratorOptions {
   readonly unknownEvent?: 'ignore' | 'error';
   /** Errors nobody else can receive: failing observers, failed deliveries of outgoing messages. */
   readonly onError?: (error: unknown) => void;
+  /**
+   * Retries for a failing action, for sagas and events that set none. Default: none (`NO_RETRY`),
+   * since an action may have effects; version conflicts are retried regardless (`conflictRetry`).
+   */
+  readonly retry?: RetryPolicy;
+  /** Retries for a failing compensation step, for sagas that set none. Default: none. */
+  readonly compensationRetry?: RetryPolicy;
+  /**
+   * The transactional outbox (default on): outgoing messages commit with the instance and are marked
+   * sent once the bus accepted them. `false` publishes after the commit and stores nothing.
+   */
+  readonly outbox?: OutboxOptions | false;
+  /** The relay `start()` runs for messages a crash left in the outbox. `false`: none in this process. */
+  readonly relay?: Omit<OutboxRelayOptions, 'repository' | 'bus' | 'clock'> | false;
+  /** `receive()` dead-letters larger payloads (JSON bytes). Default 256 KiB. */
+  readonly maxPayloadBytes?: number;
 }
+
+/** What `receive` did with a message. */
+export type ReceiveResult =
+  | { readonly status: 'handled'; readonly result: DispatchResult }
+  | { readonly status: 'dead-lettered'; readonly deadLetter: DeadLetter };
+
+export const DEFAULT_MAX_PAYLOAD_BYTES = 256 * 1024;
 
 interface Route {
   readonly saga: CompiledSaga;
@@ -76,6 +117,13 @@ export class SagaOrchestrator {
   readonly #deps: RuntimeDeps;
   readonly #unsubscribe: Array<() => void> = [];
   readonly #onError: (error: unknown) => void;
+  readonly #actionRetry: RetryPolicy;
+  readonly #outbox: OutboxDelivery;
+  readonly #maxPayloadBytes: number;
+  /** The relay `start()` runs; `undefined` when the outbox or the relay is off. */
+  readonly relay: OutboxRelay | undefined;
+  /** Dead-lettered messages: list, inspect, replay, discard. */
+  readonly deadLetters: DeadLetters;
   #closed = false;
 
   constructor(options: SagaOrchestratorOptions) {
@@ -97,25 +145,75 @@ export class SagaOrchestrator {
       }
     }
 
+    this.#actionRetry = checkedPolicy(options.retry, 'retry') ?? NO_RETRY;
+    this.#maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
     const bus = this.bus;
-    const deliver =
-      bus instanceof InProcessBus
-        ? (messages: readonly Envelope[]) => {
-            for (const m of messages) bus.dispatch(m);
-          }
-        : (messages: readonly Envelope[]) => {
-            for (const m of messages) bus.publish(m).catch(this.#onError);
-          };
+    this.#outbox = new OutboxDelivery({
+      bus,
+      repository: this.repository,
+      clock: this.clock,
+      onError: this.#onError,
+      outbox: options.outbox ?? {},
+    });
     this.#deps = {
       repository: this.repository,
       clock: this.clock,
       observers: new ObserverSet(options.observers ?? [], this.#onError),
-      deliver,
+      outbox: this.#outbox,
+      compensationRetry: checkedPolicy(options.compensationRetry, 'compensationRetry') ?? NO_RETRY,
     };
+    this.relay =
+      this.#outbox.enabled && options.relay !== false
+        ? new OutboxRelay({ onError: this.#onError, ...options.relay, repository: this.repository, bus, clock: this.clock })
+        : undefined;
+    this.deadLetters = new DeadLetters(this.repository, this.clock, (envelope) => this.dispatch(envelope));
     if (options.subscribe ?? true) {
       for (const type of this.#routes.keys()) {
-        this.#unsubscribe.push(bus.subscribe(type, async (envelope) => void (await this.dispatch(envelope))));
+        // From a transport, a message that can never succeed is dead-lettered rather than redelivered forever.
+        this.#unsubscribe.push(bus.subscribe(type, async (envelope) => void (await this.receive(envelope))));
       }
+    }
+  }
+
+  /**
+   * Resumes compensations a crash interrupted (`recover()`), then starts the outbox relay. Call it once
+   * at start-up of a long-running process.
+   */
+  async start(): Promise<void> {
+    await this.recover();
+    this.relay?.start();
+  }
+
+  /**
+   * The entry point for transports: takes bytes, text or an object, and never throws for a message that
+   * can never succeed — it stores it as a dead letter, with the reason, and returns that. What may pass
+   * (the store being down) is thrown, for the transport to redeliver.
+   */
+  async receive(input: unknown): Promise<ReceiveResult> {
+    const incoming = readIncoming(input);
+    let envelope: Envelope | undefined;
+    try {
+      if (!(incoming.envelope instanceof EnvelopeError)) envelope = incoming.envelope;
+      else throw incoming.envelope;
+      const bytes = payloadBytes(envelope);
+      if (bytes > this.#maxPayloadBytes) throw new PayloadTooLargeError(envelope.type, bytes, this.#maxPayloadBytes);
+      return { status: 'handled', result: await this.#dispatch(envelope) };
+    } catch (error) {
+      const reason = deadLetterReason(error);
+      if (reason === null) throw error;
+      const deadLetter = this.deadLetters.letterFor(incoming.stored, envelope, reason, error);
+      await this.repository.addDeadLetter(deadLetter);
+      this.#deps.observers.notify('deadLettered', { deadLetter, error });
+      return { status: 'dead-lettered', deadLetter };
+    }
+  }
+
+  /** Resolves once every outgoing message sent so far has been delivered and marked sent (or failed). */
+  async idle(): Promise<void> {
+    for (;;) {
+      await this.#outbox.idle();
+      if (this.bus instanceof InProcessBus) await this.bus.idle();
+      if (!this.#outbox.busy) return;
     }
   }
 
@@ -202,22 +300,38 @@ export class SagaOrchestrator {
     payload: unknown,
     event: CompiledEvent,
   ): Promise<SagaOutcome> {
-    for (let attempt = 1; ; attempt++) {
+    // Two budgets: the store's (conflicts, transient failures) and the application's (failing actions).
+    let conflicts = 0;
+    let failures = 0;
+    const policy = event.retry ?? this.#actionRetry;
+    for (;;) {
       try {
         return await applyEvent(this.#deps, saga, event, envelope, payload, correlationId);
       } catch (error) {
-        if (!(error instanceof ConcurrencyError)) {
-          this.#deps.observers.notify('faulted', { saga: saga.name, correlationId, envelope, error });
-          throw error;
+        let delay: number | null;
+        if (error instanceof ConcurrencyError || error instanceof TransientStoreError) {
+          conflicts++;
+          delay = conflicts < this.#retry.maxAttempts ? conflictBackoff(this.#retry, conflicts) : null;
+        } else if (error instanceof ActionError) {
+          failures++;
+          delay = retryDelay(policy, failures);
+          // With no retries configured the action's own error is the clearest thing to throw.
+          if (delay === null && failures === 1) return this.#fault(saga, correlationId, envelope, error);
+        } else {
+          return this.#fault(saga, correlationId, envelope, error);
         }
-        if (attempt >= this.#retry.maxAttempts) {
-          const exhausted = new RetriesExhaustedError(`'${envelope.type}' for saga '${saga.name}' instance '${correlationId}'`, attempt, error);
-          this.#deps.observers.notify('faulted', { saga: saga.name, correlationId, envelope, error: exhausted });
-          throw exhausted;
+        if (delay === null) {
+          const attempts = conflicts + failures;
+          return this.#fault(saga, correlationId, envelope, new RetriesExhaustedError(saga.name, correlationId, envelope.type, attempts, error));
         }
-        await sleep(conflictBackoff(this.#retry, attempt));
+        await sleep(delay);
       }
     }
+  }
+
+  #fault(saga: CompiledSaga, correlationId: string, envelope: Envelope, error: unknown): never {
+    this.#deps.observers.notify('faulted', { saga: saga.name, correlationId, envelope, error });
+    throw error;
   }
 
   /** The instance of `saga` for a correlation id, with its data validated, or `null`. */
@@ -316,11 +430,20 @@ export class SagaOrchestrator {
     return compiled;
   }
 
-  /** Unsubscribes from the bus; events already in progress finish. */
+  /** Unsubscribes from the bus and stops the relay; events and deliveries in progress finish. */
   async close(): Promise<void> {
     this.#closed = true;
     for (const off of this.#unsubscribe.splice(0)) off();
+    await this.relay?.stop();
+    await this.#outbox.idle();
   }
+}
+
+function checkedPolicy(policy: RetryPolicy | undefined, option: string): RetryPolicy | undefined {
+  if (policy === undefined) return undefined;
+  const problem = retryPolicyProblem(policy);
+  if (problem) throw new RangeError(`SagaOrchestrator option ${option}: ${problem}`);
+  return Object.freeze({ ...policy });
 }
 
 /** An instance with its data typed by the saga's schema. */

@@ -35,6 +35,13 @@ export type SagaOutcome =
       readonly compensation?: CompensationReport;
     }
   | {
+      /** The instance had already applied this message id: acknowledged, nothing changed. */
+      readonly saga: string;
+      readonly correlationId: string;
+      readonly result: 'duplicate';
+      readonly instanceId: string | undefined;
+    }
+  | {
       readonly saga: string;
       readonly correlationId: string | undefined;
       readonly result: 'ignored';

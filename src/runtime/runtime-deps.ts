@@ -3,14 +3,17 @@
  * The collaborators the orchestrator's steps share.
  */
 import type { Clock } from '../clock/clock.ts';
-import type { Envelope } from '../messages/envelope.ts';
 import type { SagaRepository } from '../repository/types.ts';
 import type { ObserverSet } from './observers.ts';
+import type { OutboxDelivery } from './outbox-delivery.ts';
+import type { RetryPolicy } from './retry-policy.ts';
 
 export interface RuntimeDeps {
   readonly repository: SagaRepository;
   readonly clock: Clock;
   readonly observers: ObserverSet;
-  /** Sends messages whose producing write has committed. */
-  readonly deliver: (messages: readonly Envelope[]) => void;
+  /** Stages outgoing messages with their write and sends them once it committed. */
+  readonly outbox: OutboxDelivery;
+  /** For compensation steps of sagas that set no `compensationRetry`. */
+  readonly compensationRetry: RetryPolicy;
 }

@@ -17,12 +17,12 @@ export function crashingRepository(
   let crashed = false;
   let commits = 0;
   const guard = <T>(fn: () => Promise<T>): Promise<T> => (crashed ? Promise.reject(new SimulatedCrash('process is dead')) : fn());
+  const guarded = delegate(inner, (_name, call) => guard(call));
   return {
+    ...guarded,
     get crashed() {
       return crashed;
     },
-    findByCorrelation: (s, c, o) => guard(() => inner.findByCorrelation(s, c, o)),
-    findById: (id) => guard(() => inner.findById(id)),
     commit: (commit) =>
       guard(async () => {
         if (crashAt(commit, commits++)) {
@@ -31,10 +31,24 @@ export function crashingRepository(
         }
         return inner.commit(commit);
       }),
-    list: (q) => guard(() => inner.list(q)),
-    countByState: (s) => guard(() => inner.countByState(s)),
-    history: (id) => guard(() => inner.history(id)),
   };
+}
+
+/** Every method of the port, forwarded to `inner` through `wrap`. */
+export function delegate(
+  inner: SagaRepository,
+  wrap: (name: string, call: () => Promise<unknown>) => Promise<unknown> = (_name, call) => call(),
+): SagaRepository {
+  const methods = [
+    'findByCorrelation', 'findById', 'commit', 'list', 'countByState', 'history', 'stageOutbox', 'claimOutbox',
+    'markSent', 'outboxSize', 'addDeadLetter', 'getDeadLetter', 'listDeadLetters', 'updateDeadLetter', 'deleteDeadLetter',
+  ] as const satisfies readonly (keyof SagaRepository)[];
+  const out: Record<string, unknown> = {};
+  for (const name of methods) {
+    const fn = inner[name] as (...args: unknown[]) => Promise<unknown>;
+    out[name] = (...args: unknown[]) => wrap(name, () => fn.apply(inner, args));
+  }
+  return out as unknown as SagaRepository;
 }
 
 /**
@@ -44,6 +58,7 @@ export function crashingRepository(
 export function interleavingRepository(inner: SagaRepository): SagaRepository & { conflicts: number; commits: number } {
   const pause = () => new Promise<void>((resolve) => setImmediate(resolve));
   const wrapper = {
+    ...delegate(inner),
     conflicts: 0,
     commits: 0,
     findByCorrelation: async (s: string, c: string, o?: ReadOptions) => {
@@ -62,9 +77,6 @@ export function interleavingRepository(inner: SagaRepository): SagaRepository & 
         throw error;
       }
     },
-    list: inner.list.bind(inner),
-    countByState: inner.countByState.bind(inner),
-    history: inner.history.bind(inner),
   };
   return wrapper;
 }

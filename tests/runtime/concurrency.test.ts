@@ -1,3 +1,4 @@
+import { delegate } from '../helpers/faulty-repository.ts';
 import { describe, expect, it } from 'vitest';
 import {
   ConcurrencyError,
@@ -57,12 +58,7 @@ describe('optimistic concurrency', () => {
     const inner = new InMemorySagaRepository();
     let attempts = 0;
     const alwaysConflicting: SagaRepository = {
-      ...inner,
-      findByCorrelation: inner.findByCorrelation.bind(inner),
-      findById: inner.findById.bind(inner),
-      list: inner.list.bind(inner),
-      countByState: inner.countByState.bind(inner),
-      history: inner.history.bind(inner),
+      ...delegate(inner),
       commit: async (commit: SagaCommit) => {
         if (commit.kind === 'insert') return inner.commit(commit);
         attempts++;

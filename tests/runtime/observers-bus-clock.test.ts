@@ -133,13 +133,15 @@ describe('orchestrator and bus together', () => {
     expect(await orchestrator.find(Pipeline, 'p-1')).toMatchObject({ state: 'Finished', status: 'completed' });
   });
 
-  it('rejects a bus publisher with the typed error when a policy says error', async () => {
+  it('dead-letters a message from the bus that fails for good, instead of failing its publisher', async () => {
     const bus = new InProcessBus();
     const orchestrator = new SagaOrchestrator({ sagas: [Pipeline], bus });
     await orchestrator.publish(Requested, { n: 1 }, { correlationId: 'p-2' });
-    const error = await bus.publish(Done, { n: 99 }, { correlationId: 'p-2' }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ActionError);
+    await bus.publish(Done, { n: 99 }, { correlationId: 'p-2', messageId: 'done-99' });
     expect((await orchestrator.find(Pipeline, 'p-2'))!.state).toBe('Working');
+    const { items } = await orchestrator.deadLetters.list();
+    expect(items).toHaveLength(1);
+    expect(items[0]).toMatchObject({ reason: 'retries-exhausted', errorCode: new ActionError('s', 'c', 's', 't', 0).code, messageId: 'done-99', sagaName: 'pipeline', correlationId: 'p-2' });
   });
 
   it('stops receiving after close(), and refuses direct dispatch', async () => {

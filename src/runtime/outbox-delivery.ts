@@ -1,0 +1,129 @@
+/**
+ * @module runtime/outbox-delivery
+ * What happens to the messages a transition produced. With the outbox on, `stage` turns them into
+ * outbox entries that commit with the instance, a lease ahead, so no relay touches them while this
+ * process delivers them itself right after the commit (`deliver`); each is marked sent once the
+ * transport accepted it. If the process dies first, the lease runs out and a relay delivers them: no
+ * message leaves for a write that did not commit, and none is lost for one that did.
+ *
+ * With the outbox off, messages are published after the commit and nothing is stored: a crash between
+ * the two loses them.
+ */
+import type { Clock } from '../clock/clock.ts';
+import { InProcessBus } from '../bus/in-process-bus.ts';
+import type { MessageBus } from '../bus/message-bus.ts';
+import type { Envelope } from '../messages/envelope.ts';
+import { uuidv7 } from '../messages/uuid-v7.ts';
+import type { OutboxEntry, SagaRepository } from '../repository/types.ts';
+
+export interface OutboxOptions {
+  /** How long a just-committed message is left to the committing process before relays may take it. Default 30 s. */
+  readonly leaseMs?: number;
+}
+
+export const DEFAULT_OUTBOX_LEASE_MS = 30_000;
+
+export class OutboxDelivery {
+  readonly #bus: MessageBus;
+  readonly #repository: SagaRepository;
+  readonly #clock: Clock;
+  readonly #onError: (error: unknown) => void;
+  /** `null`: the outbox is off. */
+  readonly #leaseMs: number | null;
+  #sent: string[] = [];
+  #flushing: Promise<void> | undefined;
+  readonly #inFlight = new Set<Promise<void>>();
+
+  constructor(options: {
+    bus: MessageBus;
+    repository: SagaRepository;
+    clock: Clock;
+    onError: (error: unknown) => void;
+    outbox: OutboxOptions | false;
+  }) {
+    this.#bus = options.bus;
+    this.#repository = options.repository;
+    this.#clock = options.clock;
+    this.#onError = options.onError;
+    this.#leaseMs = options.outbox === false ? null : (options.outbox.leaseMs ?? DEFAULT_OUTBOX_LEASE_MS);
+  }
+
+  get enabled(): boolean {
+    return this.#leaseMs !== null;
+  }
+
+  /** Outbox entries for `messages`, to commit with the write that produced them; `undefined` when off or empty. */
+  stage(messages: readonly Envelope[]): readonly OutboxEntry[] | undefined {
+    if (this.#leaseMs === null || messages.length === 0) return undefined;
+    const now = this.#clock.now();
+    const availableAt = new Date(now + this.#leaseMs);
+    return messages.map((envelope) => ({ id: uuidv7(now), envelope, availableAt }));
+  }
+
+  /**
+   * Sends what a committed write produced: the staged entries, or (outbox off) the messages. Never
+   * awaited by the caller: a handler publishing to its own instance would otherwise wait on itself.
+   */
+  deliver(messages: readonly Envelope[], staged: readonly OutboxEntry[] | undefined): void {
+    if (staged === undefined) {
+      for (const m of messages) this.#track(this.#publish(m).catch(this.#onError));
+      return;
+    }
+    for (const entry of staged) {
+      this.#track(
+        this.#publish(entry.envelope).then(
+          () => this.#markSent(entry.id),
+          // Left in the outbox: a relay retries it when the lease runs out.
+          (error: unknown) => this.#onError(error),
+        ),
+      );
+    }
+  }
+
+  /** Something is being delivered or marked sent. */
+  get busy(): boolean {
+    return this.#inFlight.size > 0 || this.#flushing !== undefined;
+  }
+
+  /** Resolves once every delivery started so far has been published and marked sent (or failed). */
+  async idle(): Promise<void> {
+    while (this.#inFlight.size > 0 || this.#flushing) {
+      await Promise.allSettled([...this.#inFlight]);
+      await this.#flushing;
+    }
+  }
+
+  #publish(envelope: Envelope): Promise<void> {
+    const bus = this.#bus;
+    // The in-process bus skips the promise machinery when nobody listens.
+    if (bus instanceof InProcessBus && !bus.hasSubscribers(envelope.type)) return Promise.resolve();
+    return bus.publish(envelope);
+  }
+
+  /** Sent ids are deleted in batches: one statement for everything that finished meanwhile. */
+  #markSent(id: string): void {
+    this.#sent.push(id);
+    this.#flushing ??= this.#flush();
+  }
+
+  async #flush(): Promise<void> {
+    // Let the deliveries finishing in this turn join the batch.
+    await Promise.resolve();
+    while (this.#sent.length > 0) {
+      const ids = this.#sent;
+      this.#sent = [];
+      try {
+        await this.#repository.markSent(ids);
+      } catch (error) {
+        // Still in the outbox: a relay delivers them again after the lease; consumers deduplicate.
+        this.#onError(error);
+      }
+    }
+    this.#flushing = undefined;
+  }
+
+  #track(promise: Promise<void>): void {
+    const settled: Promise<void> = promise.finally(() => this.#inFlight.delete(settled));
+    this.#inFlight.add(settled);
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * @module runtime/outbox-relay
+ * Delivers what is left in the outbox: messages whose committing process died before it marked them
+ * sent, and messages staged with `stageOutbox`. It claims a batch with a lease (so concurrent relays in
+ * other processes never take the same message while the lease runs), publishes each to the transport,
+ * and marks sent only what the transport accepted. A message that fails stays claimed until its lease
+ * runs out and is tried again then. Delivery is at-least-once; the inbox makes duplicates harmless.
+ */
+import type { Clock } from '../clock/clock.ts';
+import { systemClock } from '../clock/clock.ts';
+import type { MessageBus } from '../bus/message-bus.ts';
+import type { OutboxMessage, SagaRepository } from '../repository/types.ts';
+
+export interface OutboxRelayOptions {
+  readonly repository: SagaRepository;
+  readonly bus: MessageBus;
+  readonly clock?: Clock;
+  /** Messages per claim. Default 100. */
+  readonly batchSize?: number;
+  /** How long a claim keeps other relays off a message. Default 30 s; longer than any publish. */
+  readonly leaseMs?: number;
+  /** Pause between polls when the outbox had nothing due. Default 1 s. */
+  readonly pollIntervalMs?: number;
+  /** Messages published at once within a batch. Default 16. */
+  readonly concurrency?: number;
+  readonly onError?: (error: unknown, message?: OutboxMessage) => void;
+}
+
+export interface RelayPass {
+  readonly claimed: number;
+  readonly sent: number;
+  readonly failed: number;
+}
+
+/**
+ * @example
+ * const relay = new OutboxRelay({ repository, bus });
+ * relay.start();            // polls until stop()
+ * await relay.runOnce();    // or drive it yourself (tests, cron)
+ */
+export class OutboxRelay {
+  readonly #repository: SagaRepository;
+  readonly #bus: MessageBus;
+  readonly #clock: Clock;
+  readonly #batchSize: number;
+  readonly #leaseMs: number;
+  readonly #pollIntervalMs: number;
+  readonly #concurrency: number;
+  readonly #onError: (error: unknown, message?: OutboxMessage) => void;
+  #running = false;
+  #loop: Promise<void> | undefined;
+  #wake: (() => void) | undefined;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(options: OutboxRelayOptions) {
+    this.#repository = options.repository;
+    this.#bus = options.bus;
+    this.#clock = options.clock ?? systemClock;
+    this.#batchSize = options.batchSize ?? 100;
+    this.#leaseMs = options.leaseMs ?? 30_000;
+    this.#pollIntervalMs = options.pollIntervalMs ?? 1_000;
+    this.#concurrency = Math.max(1, options.concurrency ?? 16);
+    this.#onError = options.onError ?? ((error) => console.error('[sagaflow] outbox relay:', error));
+  }
+
+  get running(): boolean {
+    return this.#running;
+  }
+
+  /** One claim-and-deliver pass over at most `batchSize` due messages. */
+  async runOnce(): Promise<RelayPass> {
+    const now = this.#clock.now();
+    const claimed = await this.#repository.claimOutbox({
+      limit: this.#batchSize,
+      now: new Date(now),
+      leaseUntil: new Date(now + this.#leaseMs),
+    });
+    const sent: string[] = [];
+    let failed = 0;
+    let next = 0;
+    const worker = async () => {
+      while (next < claimed.length) {
+        const message = claimed[next++]!;
+        try {
+          await this.#bus.publish(message.envelope);
+          sent.push(message.id);
+        } catch (error) {
+          failed++;
+          this.#onError(error, message);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.#concurrency, claimed.length) }, worker));
+    if (sent.length > 0) await this.#repository.markSent(sent);
+    return { claimed: claimed.length, sent: sent.length, failed };
+  }
+
+  /** Polls until `stop()`: full batches are followed at once by the next pass, an empty one by a pause. */
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#loop = this.#run();
+  }
+
+  /** Cuts the current pause short (new messages were staged). */
+  wake(): void {
+    this.#wake?.();
+  }
+
+  /** Stops polling; resolves once the pass in progress has finished. */
+  async stop(): Promise<void> {
+    this.#running = false;
+    this.wake();
+    await this.#loop;
+  }
+
+  async #run(): Promise<void> {
+    while (this.#running) {
+      let full = false;
+      try {
+        const pass = await this.runOnce();
+        full = pass.claimed === this.#batchSize && pass.failed === 0;
+      } catch (error) {
+        this.#onError(error);
+      }
+      if (!full && this.#running) await this.#pause();
+    }
+  }
+
+  #pause(): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(this.#timer);
+        this.#wake = undefined;
+        resolve();
+      };
+      this.#wake = done;
+      this.#timer = setTimeout(done, this.#pollIntervalMs);
+    });
+  }
+}
