@@ -52,12 +52,27 @@ export class OutboxDelivery {
     return this.#leaseMs !== null;
   }
 
-  /** Outbox entries for `messages`, to commit with the write that produced them; `undefined` when off or empty. */
+  /**
+   * Outbox entries for `messages`, to commit with the write that produced them; `undefined` when off or
+   * when there is nothing to stage. On the in-process bus a message nobody subscribes to is dropped on
+   * publish, so staging it would only write and delete a row.
+   */
   stage(messages: readonly Envelope[]): readonly OutboxEntry[] | undefined {
     if (this.#leaseMs === null || messages.length === 0) return undefined;
-    const now = this.#clock.now();
-    const availableAt = new Date(now + this.#leaseMs);
-    return messages.map((envelope) => ({ id: uuidv7(now), envelope, availableAt }));
+    const bus = this.#bus;
+    const local = bus instanceof InProcessBus ? bus : undefined;
+    let entries: OutboxEntry[] | undefined;
+    let availableAt: Date | undefined;
+    let now = 0;
+    for (const envelope of messages) {
+      if (local && !local.hasSubscribers(envelope.type)) continue;
+      if (availableAt === undefined) {
+        now = this.#clock.now();
+        availableAt = new Date(now + this.#leaseMs);
+      }
+      (entries ??= []).push({ id: uuidv7(now), envelope, availableAt });
+    }
+    return entries;
   }
 
   /**
@@ -66,6 +81,7 @@ export class OutboxDelivery {
    */
   deliver(messages: readonly Envelope[], staged: readonly OutboxEntry[] | undefined): void {
     if (staged === undefined) {
+      if (this.#leaseMs !== null) return; // the outbox is on and nothing was staged: nobody listens
       for (const m of messages) this.#track(this.#publish(m).catch(this.#onError));
       return;
     }
