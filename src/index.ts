@@ -46,17 +46,23 @@ export { toMermaid } from './core/to-mermaid.ts';
 export { FAULT_EVENT } from './core/to-machine.ts';
 export type { SagaMachine, SagaMachineEvent } from './core/to-machine.ts';
 
-export { SagaOrchestrator, NOT_COMPENSATING } from './runtime/orchestrator.ts';
-export type { SagaOrchestratorOptions, SagaInstance } from './runtime/orchestrator.ts';
+export { SagaOrchestrator, NOT_COMPENSATING, DEFAULT_MAX_PAYLOAD_BYTES } from './runtime/orchestrator.ts';
+export type { SagaOrchestratorOptions, SagaInstance, ReceiveResult } from './runtime/orchestrator.ts';
+export { OutboxRelay } from './runtime/outbox-relay.ts';
+export type { OutboxRelayOptions, RelayPass } from './runtime/outbox-relay.ts';
+export { DEFAULT_OUTBOX_LEASE_MS } from './runtime/outbox-delivery.ts';
+export type { OutboxOptions } from './runtime/outbox-delivery.ts';
+export { DeadLetters, DEAD_LETTER_NOT_FOUND } from './runtime/dead-letters.ts';
 export type { SagaObserver, TransitionInfo } from './runtime/observers.ts';
 export type { DispatchResult, SagaOutcome, IgnoreReason, CompensationReport } from './runtime/outcome.ts';
 export type { CompensationRun } from './runtime/compensation-runner.ts';
 export { COMPENSATION_STEP, COMPENSATION_FAILED_EVENT, COMPENSATION_RETRY } from './runtime/compensation-runner.ts';
-export type { ConflictRetryPolicy } from './runtime/retry-policy.ts';
-export { DEFAULT_CONFLICT_RETRY } from './runtime/retry-policy.ts';
+export type { ConflictRetryPolicy, RetryPolicy } from './runtime/retry-policy.ts';
+export { DEFAULT_CONFLICT_RETRY, NO_RETRY, retryDelay } from './runtime/retry-policy.ts';
+export { readIncoming } from './messages/incoming.ts';
 
 export { InMemorySagaRepository } from './repository/in-memory-saga-repository.ts';
-export { SagaStatus } from './repository/types.ts';
+export { SagaStatus, DeadLetterReason } from './repository/types.ts';
 export type {
   SagaRepository,
   SagaInstanceRecord,
@@ -69,6 +75,10 @@ export type {
   StateCount,
   SortOrder,
   ReadOptions,
+  OutboxEntry,
+  OutboxMessage,
+  DeadLetter,
+  DeadLetterQuery,
 } from './repository/types.ts';
 export { encodeCursor, decodeCursor } from './repository/cursor.ts';
 
