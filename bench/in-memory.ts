@@ -5,7 +5,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { transition, type AnyMachineSnapshot } from 'xstate';
-import { InMemorySagaRepository, SagaOrchestrator } from '../src/index.ts';
+import { InMemorySagaRepository, InProcessBus, SagaOrchestrator } from '../src/index.ts';
 import { OrderSaga } from '../examples/order-saga.ts';
 import { orderEvents } from './order-workload.ts';
 import { result, type BenchResult } from './report.ts';
@@ -23,14 +23,19 @@ async function runOrders(orchestrator: SagaOrchestrator, from: number, count: nu
 }
 
 /** Events per second through the whole orchestrator: validation, load, actions, data check, conditional write, history. */
-export async function benchInMemoryOrchestrator(orders: number, inFlight: number): Promise<BenchResult> {
-  const orchestrator = new SagaOrchestrator({ sagas: [OrderSaga], repository: new InMemorySagaRepository() });
+export async function benchInMemoryOrchestrator(orders: number, inFlight: number, consumers = false): Promise<BenchResult> {
+  // With consumers, each command the saga sends is staged in the outbox, published, then marked sent.
+  const bus = new InProcessBus();
+  if (consumers) for (const type of ['ProcessPayment', 'ReserveInventory', 'CreateShipment']) bus.subscribe(type, () => {});
+  const orchestrator = new SagaOrchestrator({ sagas: [OrderSaga], repository: new InMemorySagaRepository(), bus });
   await runOrders(orchestrator, 0, Math.min(2_000, orders), inFlight); // warm-up: JIT and inline caches
   const start = performance.now();
   await runOrders(orchestrator, 1_000_000, orders, inFlight);
+  await orchestrator.idle();
   const ms = performance.now() - start;
   await orchestrator.close();
-  return result(`in-memory orchestrator, order saga (${inFlight} in flight)`, orders * 4, ms, { orders, in_flight: inFlight });
+  const label = consumers ? ', commands consumed via outbox' : '';
+  return result(`in-memory orchestrator, order saga (${inFlight} in flight)${label}`, orders * 4, ms, { orders, in_flight: inFlight });
 }
 
 /** XState's pure `transition()` over `OrderSaga.machine` for the same event sequence. */

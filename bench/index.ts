@@ -30,6 +30,7 @@ async function main(): Promise<void> {
     report(benchXStateTransition(25_000));
     report(await benchInMemoryOrchestrator(25_000, 1));
     report(await benchInMemoryOrchestrator(25_000, 64));
+    report(await benchInMemoryOrchestrator(25_000, 1, true));
   }
   if (!only || only === 'postgres') {
     await runPostgresBench(report, (line) => {

@@ -14,7 +14,7 @@ import pg from 'pg';
 import { OrderSaga } from '../examples/order-saga.ts';
 import { createPrismaRepository, type PrismaRepositoryOptions } from '../src/prisma/create-repository.ts';
 import { migrate } from '../src/prisma/migrate.ts';
-import { SagaOrchestrator } from '../src/index.ts';
+import { InProcessBus, SagaOrchestrator } from '../src/index.ts';
 import { measureRawPgBaseline } from './raw-pg-baseline.ts';
 import { orderEvents } from './order-workload.ts';
 import { result, type BenchResult } from './report.ts';
@@ -33,6 +33,12 @@ export interface OrchestratorBenchOptions {
   readonly variant?: RepositoryVariant;
   /** Appended to the result's name. */
   readonly label?: string;
+  /**
+   * Subscribe a no-op consumer to every command the saga sends, so each goes through the outbox: staged
+   * with the commit, published, then deleted. Without consumers the in-process bus has nobody to deliver
+   * to and nothing is staged.
+   */
+  readonly consumers?: boolean;
 }
 
 /** Whether a PostgreSQL server answers at `url` within two seconds. */
@@ -48,6 +54,9 @@ export async function reachable(url: string): Promise<boolean> {
     await client.end().catch(() => {});
   }
 }
+
+/** The commands the order saga sends on the happy path. */
+const ORDER_COMMANDS = ['ProcessPayment', 'ReserveInventory', 'CreateShipment'] as const;
 
 /** Runs `perPublisher` orders on each publisher; returns every publish's latency in ms. */
 async function driveOrders(orchestrator: SagaOrchestrator, prefix: string, publishers: number, perPublisher: number) {
@@ -93,17 +102,21 @@ export async function benchOrchestrator(
   const repository = url
     ? await createPrismaRepository({ databaseUrl: url, ...(schema && { schema }), poolSize: Math.max(2, publishers), ...variant })
     : await createPrismaRepository({ directory: 'memory://', ...variant });
-  const orchestrator = new SagaOrchestrator({ sagas: [OrderSaga], repository });
+  const bus = new InProcessBus();
+  if (options.consumers) for (const type of ORDER_COMMANDS) bus.subscribe(type, () => {});
+  const orchestrator = new SagaOrchestrator({ sagas: [OrderSaga], repository, bus });
   const run = randomBytes(3).toString('hex');
   try {
     // Warm-up: connections, prepared statements, JIT.
     await driveOrders(orchestrator, `warm-${run}`, publishers, Math.max(20, Math.round(perPublisher / 5)));
+    await orchestrator.idle();
     if (url) await checkpoint(url);
     const start = performance.now();
     const latencies = await driveOrders(orchestrator, `o-${run}`, publishers, perPublisher);
+    await orchestrator.idle(); // outbox deliveries and their deletes belong to the run
     const ms = performance.now() - start;
     latencies.sort((a, b) => a - b);
-    const where = url ? `PostgreSQL, ${variantName(variant)}` : 'PGlite in memory';
+    const where = (url ? `PostgreSQL, ${variantName(variant)}` : 'PGlite in memory') + (options.consumers ? ', commands consumed via outbox' : '');
     return result(`orchestrator, order saga, ${where} (${publishers} publishers)${options.label ?? ''}`, latencies.length, ms, {
       p50_ms: percentile(latencies, 0.5),
       p99_ms: percentile(latencies, 0.99),
@@ -209,6 +222,9 @@ export async function runPostgresBench(report: (r: BenchResult) => void, note: (
         const r = await benchOrchestrator(url, schema, { publishers, orders, variant });
         report({ ...r, vs_raw: ratio(r, raw) });
       }
+      // The outbox's cost: three of the four events send a command, staged and later deleted.
+      const withOutbox = await benchOrchestrator(url, schema, { publishers, orders, consumers: true });
+      report({ ...withOutbox, vs_raw: ratio(withOutbox, raw) });
     }
     // The target: the default at 16 publishers against the raw baseline measured right before it. On a
     // small machine the ratio swings with checkpoints (full-page writes hit the saga's indexes far harder
