@@ -8,8 +8,10 @@ export class ActionError extends SagaflowError {
   readonly correlationId: string;
   readonly state: string;
   readonly messageType: string;
+  /** The stored instance, when there is one (not for an event that would have created it). */
+  readonly instanceId: string | undefined;
 
-  constructor(sagaName: string, correlationId: string, state: string, messageType: string, cause: unknown) {
+  constructor(sagaName: string, correlationId: string, state: string, messageType: string, cause: unknown, instanceId?: string) {
     const reason = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
     super(
       ACTION_FAILED,
@@ -20,5 +22,6 @@ export class ActionError extends SagaflowError {
     this.correlationId = correlationId;
     this.state = state;
     this.messageType = messageType;
+    this.instanceId = instanceId;
   }
 }

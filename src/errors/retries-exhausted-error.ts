@@ -11,6 +11,8 @@ export class RetriesExhaustedError extends SagaflowError {
   readonly attempts: number;
   readonly sagaName: string;
   readonly correlationId: string;
+  /** The stored instance, when the last failure names one. */
+  readonly instanceId: string | undefined;
 
   constructor(sagaName: string, correlationId: string, messageType: string, attempts: number, cause: unknown) {
     super(
@@ -22,5 +24,7 @@ export class RetriesExhaustedError extends SagaflowError {
     this.attempts = attempts;
     this.sagaName = sagaName;
     this.correlationId = correlationId;
+    const named = (cause as { instanceId?: unknown } | null)?.instanceId;
+    this.instanceId = typeof named === 'string' ? named : undefined;
   }
 }

@@ -8,8 +8,10 @@ export class UnhandledEventError extends SagaflowError {
   readonly correlationId: string;
   readonly state: string;
   readonly messageType: string;
+  /** The stored instance, when there is one (not for an event that would have created it). */
+  readonly instanceId: string | undefined;
 
-  constructor(sagaName: string, correlationId: string, state: string, messageType: string) {
+  constructor(sagaName: string, correlationId: string, state: string, messageType: string, instanceId?: string) {
     super(
       UNHANDLED_EVENT,
       `saga '${sagaName}' instance '${correlationId}' in state '${state}' does not handle '${messageType}' ` +
@@ -19,5 +21,6 @@ export class UnhandledEventError extends SagaflowError {
     this.correlationId = correlationId;
     this.state = state;
     this.messageType = messageType;
+    this.instanceId = instanceId;
   }
 }

@@ -58,7 +58,7 @@ export async function applyEvent(
   try {
     handler = selectHandler(saga.table.get(state)?.get(envelope.type), ctx);
   } catch (error) {
-    throw new ActionError(saga.name, correlationId, state, envelope.type, error);
+    throw new ActionError(saga.name, correlationId, state, envelope.type, error, record?.id);
   }
   if (handler === undefined) {
     if (event.unhandled === 'ignore') return { saga: saga.name, correlationId, result: 'ignored', reason: 'unhandled', state };
@@ -67,7 +67,7 @@ export async function applyEvent(
     if (record && (await alreadyApplied(deps, record.id, envelope.messageId))) {
       return { saga: saga.name, correlationId, result: 'duplicate', instanceId: record.id };
     }
-    throw new UnhandledEventError(saga.name, correlationId, state, envelope.type);
+    throw new UnhandledEventError(saga.name, correlationId, state, envelope.type, record?.id);
   }
   if (handler.ignore) return { saga: saga.name, correlationId, result: 'ignored', reason: 'ignored', state };
 
@@ -75,7 +75,7 @@ export async function applyEvent(
     const pending = runActivities(handler.activities, ctx);
     if (pending !== undefined) await pending;
   } catch (error) {
-    throw new ActionError(saga.name, correlationId, state, envelope.type, error);
+    throw new ActionError(saga.name, correlationId, state, envelope.type, error, record?.id);
   }
 
   const nextData = checkDataForWrite(saga, instance.id, correlationId, ctx.data);

@@ -85,14 +85,20 @@ describe('receive() and dead letters', () => {
     expect(await orchestrator.find(CounterSaga, 'c-2')).toBeNull();
   });
 
-  it('dead-letters an event whose action failed after its retries', async () => {
-    const { saga } = shipmentSaga({ retry: { maxRetries: 1, initialDelayMs: 1 } });
+  it('dead-letters an event whose action failed after its retries, with the instance id', async () => {
+    const { saga, probe } = shipmentSaga({ retry: { maxRetries: 1, initialDelayMs: 1 } });
     const orchestrator = new SagaOrchestrator({ sagas: [saga] });
     const result = await orchestrator.receive(createEnvelope('event', ShipRequested.name, { orderId: 'o-1', failTimes: 9 }, { correlationId: 'o-1' }));
     expect(result).toMatchObject({
       status: 'dead-lettered',
-      deadLetter: { reason: 'retries-exhausted', errorCode: 'SAGA_RETRIES_EXHAUSTED', sagaName: 'shipment', correlationId: 'o-1' },
+      deadLetter: { reason: 'retries-exhausted', errorCode: 'SAGA_RETRIES_EXHAUSTED', sagaName: 'shipment', correlationId: 'o-1', instanceId: null },
     });
+    // An existing instance is named: its compensation fails for good here.
+    await orchestrator.publish(ShipRequested, { orderId: 'o-2' }, { correlationId: 'o-2' });
+    const instance = await orchestrator.find(saga, 'o-2');
+    const unhandled = await orchestrator.receive(createEnvelope('event', ShipRequested.name, { orderId: 'o-2' }, { correlationId: 'o-2' }));
+    expect(unhandled).toMatchObject({ deadLetter: { reason: 'rejected', errorCode: 'SAGA_EVENT_UNHANDLED', instanceId: instance!.id } });
+    expect(probe.attempts.get('o-2')).toBe(1);
   });
 
   it('throws, rather than dead-letters, what may pass: the store failing', async () => {
