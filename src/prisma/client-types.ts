@@ -18,3 +18,12 @@ export interface SagaflowPrismaClient {
   $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): PromiseLike<T>;
   $executeRawUnsafe(query: string, ...values: unknown[]): PromiseLike<number>;
 }
+
+/**
+ * How the repository's parts send SQL: after the schema check, with failures already translated into
+ * Sagaflow's errors (`MissingTablesError`, `TransientStoreError`).
+ */
+export interface SqlRunner {
+  query<T>(sql: string, params: readonly unknown[]): Promise<T[]>;
+  execute(sql: string, params: readonly unknown[]): Promise<number>;
+}

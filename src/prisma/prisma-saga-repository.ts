@@ -4,10 +4,16 @@
  * `SagaRepository` on PostgreSQL (a server or embedded PGlite) through any Prisma client.
  */
 import { ConcurrencyError } from '../errors/concurrency-error.ts';
+import { DuplicateMessageError } from '../errors/duplicate-message-error.ts';
 import { MissingTablesError } from '../errors/missing-tables-error.ts';
+import { TransientStoreError } from '../errors/transient-store-error.ts';
 import type {
+  DeadLetter,
+  DeadLetterQuery,
   HistoryRecord,
   InstanceQuery,
+  OutboxEntry,
+  OutboxMessage,
   Page,
   ReadOptions,
   SagaCommit,
@@ -16,10 +22,12 @@ import type {
   StateCount,
   SagaStatus,
 } from '../repository/types.ts';
-import type { SagaflowPrismaClient } from './client-types.ts';
+import type { SagaflowPrismaClient, SqlRunner } from './client-types.ts';
 import { encodeCursor } from '../repository/cursor.ts';
+import * as DeadLetters from './dead-letter-sql.ts';
 import { buildListQuery } from './list-query.ts';
-import { PgErrorCode, sqlState } from './pg-error.ts';
+import * as Outbox from './outbox-sql.ts';
+import { PgErrorCode, sqlState, transientFailure } from './pg-error.ts';
 import { InstanceCache } from './instance-cache.ts';
 import {
   type PreparedCommit,
@@ -35,7 +43,7 @@ import {
   rowToHistory,
   rowToInstance,
 } from './row-mapping.ts';
-import { verifySchema } from './schema-check.ts';
+import { missingTables, verifySchema } from './schema-check.ts';
 import { SmartBatcher, type Pending } from './smart-batcher.ts';
 import * as SQL from './sql.ts';
 import { isUuid } from './uuid.ts';
@@ -71,7 +79,8 @@ const ROLLED_BACK_CLASSES = new Set(['22', '23', '40']);
 /**
  * Optimistic, versioned saga persistence over any Prisma client (or a `pg` pool, via `pgPoolClient`).
  * Every commit is a single SQL statement; the first call checks that the tables exist and throws
- * `MissingTablesError` otherwise.
+ * `MissingTablesError` otherwise. Failures that may pass (a dropped connection, a deadlock, a
+ * serialization failure, a server shutting down) surface as `TransientStoreError`.
  *
  * @example
  * import { PrismaClient } from './generated/prisma/client'; // your schema, with Sagaflow's models added
@@ -88,6 +97,11 @@ export class PrismaSagaRepository implements SagaRepository {
   /** Set once the schema check passed: the hot path then skips awaiting it. */
   #verified = false;
   #closed: Promise<void> | undefined;
+  /** What the outbox and dead-letter statements go through. */
+  readonly #sql: SqlRunner = {
+    query: (sql, params) => this.#query(sql, params),
+    execute: (sql, params) => this.#execute(sql, params),
+  };
 
   constructor(client: SagaflowPrismaClient, options: PrismaSagaRepositoryOptions = {}) {
     this.#client = client;
@@ -137,11 +151,12 @@ export class PrismaSagaRepository implements SagaRepository {
     const { instance } = commit;
     const dataJson = commit.kind === 'delete' ? '' : toJson(instance.data);
     try {
+      const outboxJson = Outbox.outboxJson(commit.outbox);
       // Deletes are rare and go alone, beside any batch in flight.
-      if (commit.kind === 'delete' || this.#writes === undefined) await this.#commitOne(commit, dataJson);
-      else await this.#writes.submit({ commit, dataJson });
+      if (commit.kind === 'delete' || this.#writes === undefined) await this.#commitOne({ commit, dataJson, outboxJson });
+      else await this.#writes.submit({ commit, dataJson, outboxJson });
     } catch (error) {
-      // A conflict means a newer version exists; any other failure leaves the outcome unknown.
+      // A conflict or a duplicate means a newer version exists; any other failure leaves the outcome unknown.
       this.#cache?.delete(instance.sagaName, instance.correlationId);
       throw error;
     }
@@ -152,7 +167,7 @@ export class PrismaSagaRepository implements SagaRepository {
   }
 
   /** One commit, one statement (`INSERT_COMMIT`, `UPDATE_COMMIT` or `DELETE_COMMIT`). */
-  async #commitOne(commit: SagaCommit, dataJson: string): Promise<void> {
+  async #commitOne({ commit, dataJson, outboxJson }: PreparedCommit<SagaCommit>): Promise<void> {
     const { instance } = commit;
     let written: number;
     try {
@@ -165,6 +180,7 @@ export class PrismaSagaRepository implements SagaRepository {
             ...mutableParams(instance, dataJson),
             iso(instance.createdAt),
             ...historyParams(commit.history),
+            outboxJson,
           ]);
           break;
         case 'update':
@@ -173,18 +189,48 @@ export class PrismaSagaRepository implements SagaRepository {
             commit.expectedVersion,
             ...mutableParams(instance, dataJson),
             ...historyParams(commit.history),
+            outboxJson,
           ]);
           break;
-        case 'delete':
-          written = await this.#execute(SQL.DELETE_COMMIT, [instance.id, commit.expectedVersion]);
+        case 'delete': {
+          const [row] = await this.#query<{ deleted: number | bigint }>(SQL.DELETE_COMMIT, [
+            instance.id,
+            commit.expectedVersion,
+            outboxJson,
+          ]);
+          written = Number(row?.deleted ?? 0);
           break;
+        }
       }
     } catch (error) {
       // A history row that already exists means another writer produced this version first.
-      if (sqlState(error) === PgErrorCode.UniqueViolation) throw conflict(commit, 'duplicate key');
-      throw error;
+      if (sqlState(error) !== PgErrorCode.UniqueViolation) throw error;
+      written = 0;
     }
-    if (written === 0) throw conflict(commit);
+    if (written === 0) throw (await this.#refusals([commit]))[0];
+  }
+
+  /**
+   * Why each of these commits did not apply: `DuplicateMessageError` where the instance already holds the
+   * message in its history (whether that or the version check stopped the write), else `ConcurrencyError`.
+   * One statement for all of them, sent only on this rare path.
+   */
+  async #refusals(commits: readonly SagaCommit[]): Promise<Error[]> {
+    const asked = commits.filter((c) => c.kind !== 'delete');
+    const duplicates = new Set<SagaCommit>();
+    if (asked.length > 0) {
+      const rows = await this.#query<{ ord: number | bigint }>(SQL.DUPLICATES, [
+        asked.map((c) => c.instance.sagaName),
+        asked.map((c) => c.instance.correlationId),
+        asked.map((c) => c.history.messageId),
+      ]);
+      for (const { ord } of rows) duplicates.add(asked[Number(ord) - 1]!);
+    }
+    return commits.map((c) =>
+      c.kind !== 'delete' && duplicates.has(c)
+        ? new DuplicateMessageError(c.instance.sagaName, c.instance.correlationId, c.history.messageId)
+        : conflict(c),
+    );
   }
 
   /**
@@ -194,20 +240,24 @@ export class PrismaSagaRepository implements SagaRepository {
   async #flushCommits(batch: readonly Pending<PreparedCommit, void>[]): Promise<void> {
     if (batch.length === 1) {
       const only = batch[0]!;
-      return this.#commitOne(only.item.commit, only.item.dataJson).then(only.resolve, only.reject);
+      return this.#commitOne(only.item).then(only.resolve, only.reject);
     }
     let applied: Set<number>;
     try {
-      const rows = await this.#query<{ ord: number | bigint }>(SQL.BATCH_COMMIT, [batchParam(batch.map((p) => p.item))]);
+      const rows = await this.#query<{ ord: number | bigint }>(SQL.BATCH_COMMIT, [batchParam(batch.map((p) => p.item))], false);
       applied = new Set(rows.map((r) => Number(r.ord)));
     } catch (error) {
       // PostgreSQL rolled the whole statement back, so nothing of it applied: one commit with bad data
       // (or a deadlock with another process's batch) must not fail the others. Each goes again alone.
-      if (!ROLLED_BACK_CLASSES.has(sqlState(error)?.slice(0, 2) ?? '')) throw error;
-      await Promise.all(batch.map((p) => this.#commitOne(p.item.commit, p.item.dataJson).then(p.resolve, p.reject)));
+      if (!ROLLED_BACK_CLASSES.has(sqlState(error)?.slice(0, 2) ?? '')) throw this.#translate(error);
+      await Promise.all(batch.map((p) => this.#commitOne(p.item).then(p.resolve, p.reject)));
       return;
     }
-    batch.forEach((p, k) => (applied.has(k + 1) ? p.resolve() : p.reject(conflict(p.item.commit))));
+    const refused: Pending<PreparedCommit, void>[] = [];
+    batch.forEach((p, k) => (applied.has(k + 1) ? p.resolve() : refused.push(p)));
+    if (refused.length === 0) return;
+    const errors = await this.#refusals(refused.map((p) => p.item.commit));
+    refused.forEach((p, k) => p.reject(errors[k]));
   }
 
   /** Answers a batch of `findByCorrelation`s with one statement (a batch of one with the simpler one). */
@@ -255,38 +305,79 @@ export class PrismaSagaRepository implements SagaRepository {
     return rows.map(rowToHistory);
   }
 
+  stageOutbox(entries: readonly OutboxEntry[]): Promise<void> {
+    return Outbox.stageOutbox(this.#sql, entries);
+  }
+
+  claimOutbox(options: { readonly limit: number; readonly now: Date; readonly leaseUntil: Date }): Promise<readonly OutboxMessage[]> {
+    return Outbox.claimOutbox(this.#sql, options);
+  }
+
+  markSent(ids: readonly string[]): Promise<void> {
+    return Outbox.markSent(this.#sql, ids);
+  }
+
+  outboxSize(): Promise<number> {
+    return Outbox.outboxSize(this.#sql);
+  }
+
+  addDeadLetter(letter: DeadLetter): Promise<void> {
+    return DeadLetters.addDeadLetter(this.#sql, letter);
+  }
+
+  getDeadLetter(id: string): Promise<DeadLetter | null> {
+    return DeadLetters.getDeadLetter(this.#sql, id);
+  }
+
+  listDeadLetters(query?: DeadLetterQuery): Promise<Page<DeadLetter>> {
+    return DeadLetters.listDeadLetters(this.#sql, query);
+  }
+
+  updateDeadLetter(id: string, update: { readonly errorCode: string; readonly errorMessage: string; readonly at: Date }): Promise<boolean> {
+    return DeadLetters.updateDeadLetter(this.#sql, id, update);
+  }
+
+  deleteDeadLetter(id: string): Promise<boolean> {
+    return DeadLetters.deleteDeadLetter(this.#sql, id);
+  }
+
   /** Releases what the factory opened; a client you passed in stays connected (it is yours). */
   close(): Promise<void> {
     this.#closed ??= this.#onClose?.() ?? Promise.resolve();
     return this.#closed;
   }
 
-  async #query<T>(sql: string, params: readonly unknown[]): Promise<T[]> {
-    if (!this.#verified) await this.ready();
+  /** `translate: false` leaves the caller to look at the driver's own error first (then translate it). */
+  async #query<T>(sql: string, params: readonly unknown[], translate = true): Promise<T[]> {
     try {
+      if (!this.#verified) await this.ready();
       return await this.#client.$queryRawUnsafe<T[]>(sql, ...params);
     } catch (error) {
-      throw this.#translate(error);
+      throw translate ? this.#translate(error) : error;
     }
   }
 
   async #execute(sql: string, params: readonly unknown[]): Promise<number> {
-    if (!this.#verified) await this.ready();
     try {
+      if (!this.#verified) await this.ready();
       return await this.#client.$executeRawUnsafe(sql, ...params);
     } catch (error) {
       throw this.#translate(error);
     }
   }
 
-  /** Tables dropped after start-up surface as the same typed error as at start-up. */
+  /**
+   * Tables dropped after start-up surface as the same typed error as at start-up; failures that may pass
+   * as `TransientStoreError`, so callers can tell "retry" from "give up" without knowing the driver.
+   */
   #translate(error: unknown): unknown {
     if (sqlState(error) === PgErrorCode.UndefinedTable) {
       this.#ready = undefined;
       this.#verified = false;
-      return new MissingTablesError(['sagaflow_instances', 'sagaflow_history'], { cause: error });
+      return new MissingTablesError(missingTables(error), { cause: error });
     }
-    return error;
+    const transient = transientFailure(error);
+    return transient ? new TransientStoreError(transient.reason, error) : error;
   }
 }
 

@@ -152,22 +152,26 @@ export function historyParams(h: HistoryRecord): unknown[] {
 /** An insert or an update: the commits that can share a group-commit statement. */
 export type BatchableCommit = Extract<SagaCommit, { history: HistoryRecord }>;
 
-/** A commit with its instance data serialised once, for the statement and the instance cache alike. */
-export interface PreparedCommit {
-  readonly commit: BatchableCommit;
+/**
+ * A commit with its instance data serialised once, for the statement and the instance cache alike, and
+ * its outbox entries serialised (`outboxJson`, null for none).
+ */
+export interface PreparedCommit<C extends SagaCommit = BatchableCommit> {
+  readonly commit: C;
   readonly dataJson: string;
+  readonly outboxJson: string | null;
 }
 
 /**
- * `BATCH_COMMIT`'s one parameter: a JSON array of flat objects, `ord` being the 1-based position.
- * Dates serialise as ISO strings (`Date.prototype.toJSON`), as `iso()` writes them.
+ * `BATCH_COMMIT`'s one parameter: a JSON array of flat objects, `ord` being the 1-based position, with
+ * `outbox` only when the commit has messages. Dates serialise as ISO strings, as `iso()` writes them.
  */
 export function batchParam(commits: readonly PreparedCommit[]): string {
   // Written out by hand rather than JSON.stringify of objects: the data was serialised once already (the
   // instance cache keeps that same string), and this runs for every event at the database's pace.
   let out = '[';
   for (let k = 0; k < commits.length; k++) {
-    const { commit, dataJson } = commits[k]!;
+    const { commit, dataJson, outboxJson } = commits[k]!;
     const { instance: i, history: h } = commit;
     out +=
       (k === 0 ? '{"ord":' : ',{"ord":') +
@@ -193,7 +197,7 @@ export function batchParam(commits: readonly PreparedCommit[]): string {
       ',"payload":' + toJson(h.payload) +
       ',"at":"' + iso(h.at) +
       '","sequence":' + h.sequence +
-      '}';
+      (outboxJson === null ? '}' : ',"outbox":' + outboxJson + '}');
   }
   return out + ']';
 }

@@ -1,14 +1,17 @@
 /**
  * @module prisma/sql
  *
- * Every statement the repository sends. Each commit is ONE statement: PostgreSQL runs a statement with
- * data-modifying CTEs atomically, so the instance write and its history row commit together without an
- * interactive transaction (one round trip instead of four: BEGIN, UPDATE, INSERT, COMMIT).
+ * Every statement the repository sends for instances. Each commit is ONE statement: PostgreSQL runs a
+ * statement with data-modifying CTEs atomically, so the instance write, its history row and its outbox
+ * messages commit together without an interactive transaction (one round trip instead of five: BEGIN,
+ * UPDATE, INSERT, INSERT, COMMIT). The outbox and dead-letter statements are in `outbox-sql.ts` and
+ * `dead-letter-sql.ts`.
  *
  * Tables are unqualified: they resolve through the connection's `search_path`, like Prisma's own queries.
  * JSON columns are read as text and parsed here, so the result does not depend on how a client or
  * driver adapter decodes `jsonb`.
  */
+import { outboxInsert } from './outbox-sql.ts';
 
 /** Columns of `sagaflow_instances`, in the shape `rowToInstance` reads. */
 function instanceColumns(): string {
@@ -24,10 +27,12 @@ export const HISTORY_COLUMNS = `instance_id::text AS instance_id, sequence, mess
   state_after, payload::text AS payload, at`;
 
 /**
- * Insert of a new instance and its first history row. `ON CONFLICT DO NOTHING` turns a lost race on the
- * (saga_name, correlation_id) key into "0 rows" (→ ConcurrencyError) instead of a failed statement.
+ * Insert of a new instance, its first history row and its outbox messages. `ON CONFLICT DO NOTHING` turns
+ * a lost race on the (saga_name, correlation_id) key into "0 rows" instead of a failed statement; the
+ * repository then asks `DUPLICATES` whether the winner applied this same message (→ DuplicateMessageError)
+ * or another one (→ ConcurrencyError). A new instance has no history, so it needs no inbox check itself.
  * $1 id, $2 saga_name, $3 correlation_id, $4…$12 as in `UPDATE_COMMIT`'s $3…$11, $13 created_at,
- * $14…$20 the history row (`historyParams`).
+ * $14…$20 the history row (`historyParams`), $21 the outbox entries (`outboxJson`, NULL for none).
  */
 export const INSERT_COMMIT = `WITH i AS (
   INSERT INTO sagaflow_instances
@@ -37,28 +42,55 @@ export const INSERT_COMMIT = `WITH i AS (
           $11::timestamptz, $12::timestamptz, $13::timestamptz)
   ON CONFLICT DO NOTHING
   RETURNING id
+), o AS (
+  ${outboxInsert('i', 'i.id', '$21::jsonb')}
 )
 INSERT INTO sagaflow_history (instance_id, message_id, event_type, state_before, state_after, payload, at, sequence)
 SELECT i.id, $14::text, $15::text, $16::text, $17::text, $18::jsonb, $19::timestamptz, $20::int FROM i`;
 
 /**
- * Conditional update plus history row: the history INSERT selects from the UPDATE, so it inserts exactly
- * as many rows (0 or 1) as the version check let through.
+ * Conditional update plus history row and outbox messages: both INSERTs select from the UPDATE, so they
+ * insert rows exactly when the version check and the inbox check let it through. The inbox check (no
+ * history row of this instance has the message id) runs on the history's primary-key prefix.
  * $1 id, $2 expected version, $3…$11 the mutable columns (`mutableParams`), $12…$18 the history row
- * (`historyParams`).
+ * (`historyParams`), $19 the outbox entries (`outboxJson`, NULL for none).
  */
 export const UPDATE_COMMIT = `WITH u AS (
   UPDATE sagaflow_instances
   SET state = $3::text, data = $4::jsonb, data_version = $5::int, version = $6::int, status = $7::text,
       compensation = $8::jsonb, error = $9::jsonb, updated_at = $10::timestamptz, completed_at = $11::timestamptz
   WHERE id = $1::uuid AND version = $2::int
+    AND NOT EXISTS (SELECT 1 FROM sagaflow_history WHERE instance_id = $1::uuid AND message_id = $12::text)
   RETURNING id
+), o AS (
+  ${outboxInsert('u', 'u.id', '$19::jsonb')}
 )
 INSERT INTO sagaflow_history (instance_id, message_id, event_type, state_before, state_after, payload, at, sequence)
 SELECT u.id, $12::text, $13::text, $14::text, $15::text, $16::jsonb, $17::timestamptz, $18::int FROM u`;
 
-/** Conditional delete; history goes with it (ON DELETE CASCADE). $1 id, $2 expected version. */
-export const DELETE_COMMIT = `DELETE FROM sagaflow_instances WHERE id = $1::uuid AND version = $2::int`;
+/**
+ * Conditional delete plus outbox messages; history goes with it (ON DELETE CASCADE), the messages stay
+ * (no foreign key). Answers `deleted`, 0 or 1. $1 id, $2 expected version, $3 the outbox entries.
+ */
+export const DELETE_COMMIT = `WITH d AS (
+  DELETE FROM sagaflow_instances WHERE id = $1::uuid AND version = $2::int RETURNING id
+), o AS (
+  ${outboxInsert('d', 'd.id', '$3::jsonb')}
+)
+SELECT count(*)::int AS deleted FROM d`;
+
+/**
+ * Which of the commits that did not apply failed because their instance already applied the message:
+ * the `ord`s (1-based) whose (saga_name, correlation_id) instance has a history row with the message id.
+ * Sent only when a commit did not apply, so it costs nothing on the path that succeeds.
+ * $1 saga names, $2 correlation ids, $3 message ids.
+ */
+export const DUPLICATES = `SELECT v.ord FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY
+  AS v(saga_name, correlation_id, message_id, ord)
+WHERE EXISTS (
+  SELECT 1 FROM sagaflow_instances AS i JOIN sagaflow_history AS h ON h.instance_id = i.id
+  WHERE i.saga_name = v.saga_name AND i.correlation_id = v.correlation_id AND h.message_id = v.message_id
+)`;
 
 export const FIND_BY_CORRELATION = `SELECT ${INSTANCE_COLUMNS} FROM sagaflow_instances
 WHERE saga_name = $1 AND correlation_id = $2`;
@@ -71,30 +103,34 @@ export const COUNT_BY_STATE = (filtered: boolean) => `SELECT saga_name, state, s
 FROM sagaflow_instances${filtered ? ' WHERE saga_name = $1' : ''}
 GROUP BY saga_name, state, status`;
 
-/** Which of our tables exist in the connection's search_path. */
-export const SCHEMA_CHECK = `SELECT to_regclass('sagaflow_instances')::text AS instances,
-  to_regclass('sagaflow_history')::text AS history`;
+/** Which of our tables exist in the connection's search_path: one column per table, NULL when missing. */
+export const SCHEMA_CHECK = `SELECT to_regclass('sagaflow_instances')::text AS sagaflow_instances,
+  to_regclass('sagaflow_history')::text AS sagaflow_history, to_regclass('sagaflow_outbox')::text AS sagaflow_outbox,
+  to_regclass('sagaflow_dead_letters')::text AS sagaflow_dead_letters`;
 
 /**
- * Group commit: many inserts and conditional updates, each with its history row, in ONE statement.
+ * Group commit: many inserts and conditional updates, each with its history row and outbox messages, in
+ * ONE statement.
  * $1 is a JSON array with one flat object per commit (`batchParam`), so the text never changes and is
  * prepared once per connection. (One JSON parameter, not an array per column for `unnest`: measured on
  * a 16-commit batch it cost the client 2.6× less CPU through `pg` and 1.8× less through Prisma, whose
  * raw-query path works per parameter byte and per array element.) Each commit succeeds or fails alone:
  * - an insert applies unless its (saga_name, correlation_id) or id exists (`ON CONFLICT DO NOTHING`);
- * - an update applies only where `version = expected`. Two updates of one row in the same batch join
- *   the same target row, and PostgreSQL updates a row at most once per statement: one wins, and
- *   `RETURNING v.ord` says which;
- * - history rows are inserted for exactly the commits that applied.
+ * - an update applies only where `version = expected` and the instance's history lacks its message id
+ *   (the inbox). Two updates of one row in the same batch join the same target row, and PostgreSQL
+ *   updates a row at most once per statement: one wins, and `RETURNING v.ord` says which;
+ * - history rows and outbox rows (a commit's optional `outbox` array) are inserted for exactly the
+ *   commits that applied.
  * The result is the `ord`s of the commits that applied. `expected` is null for an insert. JSON null
  * becomes SQL NULL in `jsonb_to_recordset`, hence the COALESCEs: a NOT NULL jsonb column stores JSON
- * null, as the single-commit statements do. All CTEs see one snapshot and commit together, or not at all.
+ * null, as the single-commit statements do; an absent `outbox` is NULL too, which expands to no rows. All
+ * CTEs see one snapshot and commit together, or not at all.
  */
 export const BATCH_COMMIT = `WITH v AS (
   SELECT * FROM jsonb_to_recordset($1::jsonb) AS v(ord int, id uuid, saga_name text, correlation_id text,
     expected int, state text, data jsonb, data_version int, version int, status text, compensation jsonb,
     error jsonb, updated_at timestamptz, completed_at timestamptz, created_at timestamptz, message_id text,
-    event_type text, state_before text, state_after text, payload jsonb, at timestamptz, sequence int)
+    event_type text, state_before text, state_after text, payload jsonb, at timestamptz, sequence int, outbox jsonb)
 ), inserted AS (
   INSERT INTO sagaflow_instances
     (id, saga_name, correlation_id, state, data, data_version, version, status, compensation, error, updated_at,
@@ -111,6 +147,7 @@ export const BATCH_COMMIT = `WITH v AS (
       updated_at = v.updated_at, completed_at = v.completed_at
   FROM v
   WHERE v.expected IS NOT NULL AND i.id = v.id AND i.version = v.expected
+    AND NOT EXISTS (SELECT 1 FROM sagaflow_history AS h WHERE h.instance_id = v.id AND h.message_id = v.message_id)
   RETURNING v.ord
 ), applied AS (
   SELECT v.ord FROM v JOIN inserted ON inserted.id = v.id WHERE v.expected IS NULL
@@ -120,6 +157,8 @@ export const BATCH_COMMIT = `WITH v AS (
   INSERT INTO sagaflow_history (instance_id, message_id, event_type, state_before, state_after, payload, at, sequence)
   SELECT v.id, v.message_id, v.event_type, v.state_before, v.state_after, COALESCE(v.payload, 'null'), v.at, v.sequence
   FROM v JOIN applied ON applied.ord = v.ord
+), outbox AS (
+  ${outboxInsert('v JOIN applied ON applied.ord = v.ord', 'v.id', 'v.outbox')}
 )
 SELECT ord FROM applied`;
 

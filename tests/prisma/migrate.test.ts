@@ -15,7 +15,8 @@ import {
   PrismaSagaRepository,
   SCHEMA_MISSING,
 } from '../../src/prisma/index.ts';
-import { migrationsDir, readMigrations } from '../../src/prisma/package-files.ts';
+import { migrationsDir, readMigrations, readSchema } from '../../src/prisma/package-files.ts';
+import { startSchemaEngine } from '../../src/prisma/schema-engine.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.ts';
 import { insertOf, makeInstance } from '../helpers/records.ts';
 
@@ -86,10 +87,8 @@ describe('migrate', () => {
       run('src/cli/index.ts', ['migrate', '--url', db.url]),
     ]);
     expect([a.code, b.code, a.stderr, b.stderr]).toEqual([0, 0, '', '']);
-    expect([a.stdout, b.stdout].sort()).toEqual([
-      expect.stringMatching(/^applied \d{14}_init\n$/),
-      'database is up to date\n',
-    ]);
+    const names = (await readMigrations()).migrationDirectories.map((m) => m.path);
+    expect([a.stdout, b.stdout].sort()).toEqual([`applied ${names.join(', ')}\n`, 'database is up to date\n']);
     expect(await appliedRows(db.url)).toHaveLength((await readMigrations()).migrationDirectories.length);
   });
 
@@ -114,7 +113,8 @@ describe('migrate', () => {
       // What Prisma Migrate says about a non-empty schema it does not manage (P3005).
       await expect(migrate({ connectionString: db.url })).rejects.toThrow(/schema is not empty/);
 
-      expect((await migrate({ connectionString: db.url, schema: 'sagaflow' })).applied).toHaveLength(1);
+      const { migrationDirectories } = await readMigrations();
+      expect((await migrate({ connectionString: db.url, schema: 'sagaflow' })).applied).toHaveLength(migrationDirectories.length);
       expect((await migrate({ connectionString: `${db.url}?schema=sagaflow` })).applied).toEqual([]);
       const { rows } = await client.query<{ table_schema: string; table_name: string }>(
         `SELECT table_schema, table_name FROM information_schema.tables
@@ -123,8 +123,10 @@ describe('migrate', () => {
       expect(rows.map((r) => `${r.table_schema}.${r.table_name}`)).toEqual([
         'public.app_users',
         'sagaflow._prisma_migrations',
+        'sagaflow.sagaflow_dead_letters',
         'sagaflow.sagaflow_history',
         'sagaflow.sagaflow_instances',
+        'sagaflow.sagaflow_outbox',
       ]);
       for (const via of ['adapter', 'client', 'pg'] as const) {
         const repository = await createPrismaRepository({ databaseUrl: `${db.url}?schema=sagaflow`, via });
@@ -137,6 +139,34 @@ describe('migrate', () => {
     } finally {
       await client.end();
     }
+  });
+
+  it('brings a database migrated by an older version up to date, asking for the new tables until then', async () => {
+    const db = await fresh();
+    // What an earlier release shipped: the first migration alone, applied with Prisma's bookkeeping.
+    const all = await readMigrations();
+    const [first, ...later] = all.migrationDirectories;
+    expect(later.length).toBeGreaterThan(0);
+    // Its own pool, ended afterwards: the engine's advisory lock lives as long as its connection.
+    const pool = new pg.Pool({ connectionString: db.url, max: 2 });
+    const engine = await startSchemaEngine(new PrismaPg(pool), await readSchema());
+    try {
+      await engine.applyMigrations({
+        migrationsList: { ...all, migrationDirectories: [first!] },
+        filters: { externalTables: [], externalEnums: [] },
+      });
+    } finally {
+      engine.free();
+      await pool.end();
+    }
+    const error = await createPrismaRepository({ databaseUrl: db.url }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MissingTablesError);
+    expect((error as MissingTablesError).missing).toEqual(['sagaflow_outbox', 'sagaflow_dead_letters']);
+
+    expect((await migrate({ connectionString: db.url })).applied).toEqual(later.map((m) => m.path));
+    const repository = await createPrismaRepository({ databaseUrl: db.url });
+    expect(await repository.outboxSize()).toBe(0);
+    await repository.close();
   });
 
   it('prints usage and exits 2 when there is nowhere to migrate', async () => {
@@ -168,7 +198,12 @@ describe('schema check', () => {
     const error = await createPrismaRepository({ databaseUrl: db.url }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MissingTablesError);
     expect(isSagaflowError(error, SCHEMA_MISSING)).toBe(true);
-    expect((error as MissingTablesError).missing).toEqual(['sagaflow_instances', 'sagaflow_history']);
+    expect((error as MissingTablesError).missing).toEqual([
+      'sagaflow_instances',
+      'sagaflow_history',
+      'sagaflow_outbox',
+      'sagaflow_dead_letters',
+    ]);
     expect((error as Error).message).toContain('sagaflow migrate');
   });
 
@@ -185,7 +220,11 @@ describe('schema check', () => {
     await migrate({ connectionString: db.url });
     const repository = new PrismaSagaRepository(client);
     await repository.ready();
-    await client.$executeRawUnsafe('DROP TABLE sagaflow_history, sagaflow_instances, _prisma_migrations');
+    await client.$executeRawUnsafe('DROP TABLE sagaflow_outbox');
+    const error = await repository.outboxSize().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MissingTablesError);
+    expect((error as MissingTablesError).missing).toEqual(['sagaflow_outbox']);
+    await client.$executeRawUnsafe('DROP TABLE sagaflow_history, sagaflow_instances, sagaflow_dead_letters, _prisma_migrations');
     await expect(repository.commit(insertOf(makeInstance()))).rejects.toBeInstanceOf(MissingTablesError);
   });
 });
