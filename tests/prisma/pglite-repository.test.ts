@@ -3,6 +3,7 @@ import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { afterAll, beforeAll } from 'vitest';
 import { PrismaClient } from '../../src/prisma/generated/client.ts';
 import { migrate, PrismaSagaRepository } from '../../src/prisma/index.ts';
+import { runReliabilityContract } from '../contract/reliability-contract.ts';
 import { runRepositoryContract } from '../contract/repository-contract.ts';
 
 // One in-memory database for the file (starting PGlite and migrating takes seconds), emptied per test.
@@ -19,3 +20,4 @@ const make = async () => {
   return { repository: new PrismaSagaRepository(client), cleanup: () => client.$disconnect() };
 };
 runRepositoryContract('PGlite', make);
+runReliabilityContract('PGlite', make);

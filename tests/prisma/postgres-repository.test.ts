@@ -1,5 +1,6 @@
 import { afterAll, beforeAll } from 'vitest';
 import { createPrismaRepository } from '../../src/prisma/index.ts';
+import { runReliabilityContract } from '../contract/reliability-contract.ts';
 import { runRepositoryContract } from '../contract/repository-contract.ts';
 import { createTestDatabase, truncateSagaTables, type TestDatabase } from '../helpers/postgres.ts';
 
@@ -17,12 +18,15 @@ for (const via of ['adapter', 'client', 'pg'] as const) {
     return { repository, cleanup: () => repository.close() };
   };
   runRepositoryContract(`PostgreSQL (via ${via})`, make);
+  runReliabilityContract(`PostgreSQL (via ${via})`, make);
 }
 
 // The read-your-writes cache answers `findByCorrelation` from this repository's own commits: the
 // contract must hold with it on.
-runRepositoryContract('PostgreSQL (default: via adapter, instance cache on)', async () => {
+const cached = async () => {
   await truncateSagaTables(db.url);
   const repository = await createPrismaRepository({ databaseUrl: db.url, poolSize: 16, cache: { maxInstances: 100 } });
   return { repository, cleanup: () => repository.close() };
-});
+};
+runRepositoryContract('PostgreSQL (default: via adapter, instance cache on)', cached);
+runReliabilityContract('PostgreSQL (default: via adapter, instance cache on)', cached);

@@ -1,4 +1,6 @@
 import { InMemorySagaRepository } from '../../src/repository/in-memory-saga-repository.ts';
+import { runReliabilityContract } from '../contract/reliability-contract.ts';
 import { runRepositoryContract } from '../contract/repository-contract.ts';
 
 runRepositoryContract('in-memory', async () => ({ repository: new InMemorySagaRepository() }));
+runReliabilityContract('in-memory', async () => ({ repository: new InMemorySagaRepository() }));
