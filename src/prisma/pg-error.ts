@@ -36,7 +36,8 @@ export function sqlState(error: unknown): string | undefined {
   const fromAdapter = e.meta?.driverAdapterError?.cause?.originalCode;
   if (typeof fromAdapter === 'string') return fromAdapter;
   if (typeof e.meta?.code === 'string' && /^[0-9A-Z]{5}$/.test(e.meta.code)) return e.meta.code;
-  if (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) return e.code;
+  // Prisma's own codes (P1xxx…P6xxx) have the same shape; PL/pgSQL's SQLSTATEs are P0xxx.
+  if (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code) && !/^P[1-9]/.test(e.code)) return e.code;
   if (typeof e.message === 'string') return /Code: `([0-9A-Z]{5})`/.exec(e.message)?.[1];
   return undefined;
 }
@@ -85,7 +86,6 @@ export interface TransientFailure {
 export function transientFailure(error: unknown): TransientFailure | undefined {
   for (let e = error, depth = 0; typeof e === 'object' && e !== null && depth < 5; depth++) {
     const shape = e as ErrorShape;
-    // Before the SQLSTATE: Prisma's P1017 has the shape of one.
     if (typeof shape.code === 'string' && (SOCKET_CODES.has(shape.code) || PRISMA_CODES.has(shape.code))) {
       return { reason: shape.code };
     }

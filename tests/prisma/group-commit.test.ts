@@ -1,12 +1,13 @@
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ConcurrencyError } from '../../src/errors/concurrency-error.ts';
+import { DuplicateMessageError } from '../../src/errors/duplicate-message-error.ts';
 import { TransientStoreError } from '../../src/errors/transient-store-error.ts';
 import { PrismaSagaRepository, pgPoolClient, type SagaflowPrismaClient } from '../../src/prisma/index.ts';
-import { BATCH_COMMIT, FIND_BY_CORRELATION_BATCH } from '../../src/prisma/sql.ts';
+import { BATCH_COMMIT, DUPLICATES, FIND_BY_CORRELATION_BATCH } from '../../src/prisma/sql.ts';
 import type { SagaCommit } from '../../src/repository/types.ts';
 import { createTestDatabase, truncateSagaTables, type TestDatabase } from '../helpers/postgres.ts';
-import { insertOf, makeInstance, updateOf } from '../helpers/records.ts';
+import { insertOf, makeInstance, makeOutboxEntry, updateOf, withMessageId, withOutbox } from '../helpers/records.ts';
 
 /** A client that records every statement it sends, and can be told to fail the next batch. */
 function recording(inner: SagaflowPrismaClient) {
@@ -33,7 +34,15 @@ function recording(inner: SagaflowPrismaClient) {
 
 function settle(promises: Promise<void>[]) {
   return Promise.allSettled(promises).then((results) =>
-    results.map((r) => (r.status === 'fulfilled' ? 'ok' : r.reason instanceof ConcurrencyError ? 'conflict' : r.reason)),
+    results.map((r) =>
+      r.status === 'fulfilled'
+        ? 'ok'
+        : r.reason instanceof ConcurrencyError
+          ? 'conflict'
+          : r.reason instanceof DuplicateMessageError
+            ? 'duplicate'
+            : r.reason,
+    ),
   );
 }
 
@@ -100,6 +109,34 @@ describe('group commit on PostgreSQL', () => {
     expect(await repo.findById(twin.id)).toBeNull();
     expect((await repo.history(existing.id)).map((h) => h.sequence)).toEqual([1, 2]);
     expect(await repo.history(fresh.id)).toHaveLength(1);
+  });
+
+  it('refuses redelivered messages in a batch as duplicates and stores the outbox of exactly the commits that applied', async () => {
+    const a = makeInstance();
+    const b = makeInstance();
+    const created = insertOf(a);
+    await repo.commit(created);
+    await repo.commit(insertOf(b));
+    const applied = updateOf(a, { state: 'A2' });
+    await repo.commit(applied.commit);
+    const appliedId = applied.commit.kind === 'update' ? applied.commit.history.messageId : '';
+    const before = await repo.outboxSize();
+    const fresh = makeInstance();
+    const outcomes = await inOneBatch([
+      // At the current version, stopped by the inbox alone.
+      withOutbox(withMessageId(updateOf(applied.next).commit, appliedId), [makeOutboxEntry()]),
+      withOutbox(updateOf(b, { state: 'B2' }).commit, [makeOutboxEntry(), makeOutboxEntry()]),
+      withOutbox(insertOf(fresh), [makeOutboxEntry()]),
+      // Stale and a redelivery of the creating message: a duplicate, not a conflict.
+      withOutbox(withMessageId(updateOf(a).commit, created.kind === 'insert' ? created.history.messageId : ''), [makeOutboxEntry()]),
+      withOutbox(updateOf(a, { state: 'Stale' }).commit, [makeOutboxEntry()]),
+    ]);
+    expect(outcomes).toEqual(['duplicate', 'ok', 'ok', 'duplicate', 'conflict']);
+    expect(await repo.outboxSize()).toBe(before + 3);
+    expect(await repo.findById(a.id)).toEqual(applied.next);
+    expect((await repo.history(a.id)).map((h) => h.sequence)).toEqual([1, 2]);
+    // One extra statement told the duplicates from the conflicts, for the whole batch.
+    expect(rec.sent.filter((s) => s.sql === DUPLICATES)).toHaveLength(1);
   });
 
   it('fails only the commit with data PostgreSQL rejects, and applies the rest of its batch', async () => {
