@@ -3,8 +3,6 @@
  *
  * `SagaRepository` on PostgreSQL (a server or embedded PGlite) through any Prisma client.
  */
-import { ConcurrencyError } from '../errors/concurrency-error.ts';
-import { DuplicateMessageError } from '../errors/duplicate-message-error.ts';
 import { MissingTablesError } from '../errors/missing-tables-error.ts';
 import { TransientStoreError } from '../errors/transient-store-error.ts';
 import type {
@@ -24,22 +22,18 @@ import type {
 } from '../repository/types.ts';
 import type { SagaflowPrismaClient, SqlRunner } from './client-types.ts';
 import { encodeCursor } from '../repository/cursor.ts';
+import { CommitWriter } from './commit-writer.ts';
 import * as DeadLetters from './dead-letter-sql.ts';
 import { buildListQuery } from './list-query.ts';
 import * as Outbox from './outbox-sql.ts';
 import { PgErrorCode, sqlState, transientFailure } from './pg-error.ts';
 import { InstanceCache } from './instance-cache.ts';
 import {
-  type PreparedCommit,
   toJson,
   type HistoryRow,
   type InstanceJson,
   type InstanceRow,
-  batchParam,
-  historyParams,
-  iso,
   jsonToInstance,
-  mutableParams,
   rowToHistory,
   rowToInstance,
 } from './row-mapping.ts';
@@ -73,9 +67,6 @@ export interface PrismaSagaRepositoryOptions {
   readonly cache?: { readonly maxInstances: number };
 }
 
-/** Failures after which PostgreSQL rolled the statement back: data errors, constraint violations, deadlock. */
-const ROLLED_BACK_CLASSES = new Set(['22', '23', '40']);
-
 /**
  * Optimistic, versioned saga persistence over any Prisma client (or a `pg` pool, via `pgPoolClient`).
  * Every commit is a single SQL statement; the first call checks that the tables exist and throws
@@ -90,14 +81,14 @@ const ROLLED_BACK_CLASSES = new Set(['22', '23', '40']);
 export class PrismaSagaRepository implements SagaRepository {
   readonly #client: SagaflowPrismaClient;
   readonly #onClose: (() => Promise<void>) | undefined;
-  readonly #writes: SmartBatcher<PreparedCommit, void> | undefined;
+  readonly #writer: CommitWriter;
   readonly #reads: SmartBatcher<readonly [string, string], SagaInstanceRecord | null> | undefined;
   readonly #cache: InstanceCache | undefined;
   #ready: Promise<void> | undefined;
   /** Set once the schema check passed: the hot path then skips awaiting it. */
   #verified = false;
   #closed: Promise<void> | undefined;
-  /** What the outbox and dead-letter statements go through. */
+  /** What the commit writer, the outbox and the dead-letter statements go through. */
   readonly #sql: SqlRunner = {
     query: (sql, params) => this.#query(sql, params),
     execute: (sql, params) => this.#execute(sql, params),
@@ -106,11 +97,9 @@ export class PrismaSagaRepository implements SagaRepository {
   constructor(client: SagaflowPrismaClient, options: PrismaSagaRepositoryOptions = {}) {
     this.#client = client;
     this.#onClose = options.onClose;
-    if (options.groupCommit !== false) {
-      const maxBatch = options.groupCommit?.maxBatch ?? DEFAULT_MAX_BATCH;
-      this.#writes = new SmartBatcher({ maxBatch, flush: (batch) => this.#flushCommits(batch) });
-      this.#reads = new SmartBatcher({ maxBatch, flush: (batch) => this.#flushLookups(batch) });
-    }
+    const maxBatch = options.groupCommit === false ? undefined : (options.groupCommit?.maxBatch ?? DEFAULT_MAX_BATCH);
+    this.#writer = new CommitWriter(this.#sql, maxBatch !== undefined && { maxBatch });
+    if (maxBatch !== undefined) this.#reads = new SmartBatcher({ maxBatch, flush: (batch) => this.#flushLookups(batch) });
     this.#cache = options.cache && new InstanceCache(options.cache.maxInstances);
   }
 
@@ -151,10 +140,7 @@ export class PrismaSagaRepository implements SagaRepository {
     const { instance } = commit;
     const dataJson = commit.kind === 'delete' ? '' : toJson(instance.data);
     try {
-      const outboxJson = Outbox.outboxJson(commit.outbox);
-      // Deletes are rare and go alone, beside any batch in flight.
-      if (commit.kind === 'delete' || this.#writes === undefined) await this.#commitOne({ commit, dataJson, outboxJson });
-      else await this.#writes.submit({ commit, dataJson, outboxJson });
+      await this.#writer.write({ commit, dataJson, outboxJson: Outbox.outboxJson(commit.outbox) });
     } catch (error) {
       // A conflict or a duplicate means a newer version exists; any other failure leaves the outcome unknown.
       this.#cache?.delete(instance.sagaName, instance.correlationId);
@@ -164,100 +150,6 @@ export class PrismaSagaRepository implements SagaRepository {
       if (commit.kind === 'delete') this.#cache.delete(instance.sagaName, instance.correlationId);
       else this.#cache.set(instance, dataJson);
     }
-  }
-
-  /** One commit, one statement (`INSERT_COMMIT`, `UPDATE_COMMIT` or `DELETE_COMMIT`). */
-  async #commitOne({ commit, dataJson, outboxJson }: PreparedCommit<SagaCommit>): Promise<void> {
-    const { instance } = commit;
-    let written: number;
-    try {
-      switch (commit.kind) {
-        case 'insert':
-          written = await this.#execute(SQL.INSERT_COMMIT, [
-            instance.id,
-            instance.sagaName,
-            instance.correlationId,
-            ...mutableParams(instance, dataJson),
-            iso(instance.createdAt),
-            ...historyParams(commit.history),
-            outboxJson,
-          ]);
-          break;
-        case 'update':
-          written = await this.#execute(SQL.UPDATE_COMMIT, [
-            instance.id,
-            commit.expectedVersion,
-            ...mutableParams(instance, dataJson),
-            ...historyParams(commit.history),
-            outboxJson,
-          ]);
-          break;
-        case 'delete': {
-          const [row] = await this.#query<{ deleted: number | bigint }>(SQL.DELETE_COMMIT, [
-            instance.id,
-            commit.expectedVersion,
-            outboxJson,
-          ]);
-          written = Number(row?.deleted ?? 0);
-          break;
-        }
-      }
-    } catch (error) {
-      // A history row that already exists means another writer produced this version first.
-      if (sqlState(error) !== PgErrorCode.UniqueViolation) throw error;
-      written = 0;
-    }
-    if (written === 0) throw (await this.#refusals([commit]))[0];
-  }
-
-  /**
-   * Why each of these commits did not apply: `DuplicateMessageError` where the instance already holds the
-   * message in its history (whether that or the version check stopped the write), else `ConcurrencyError`.
-   * One statement for all of them, sent only on this rare path.
-   */
-  async #refusals(commits: readonly SagaCommit[]): Promise<Error[]> {
-    const asked = commits.filter((c) => c.kind !== 'delete');
-    const duplicates = new Set<SagaCommit>();
-    if (asked.length > 0) {
-      const rows = await this.#query<{ ord: number | bigint }>(SQL.DUPLICATES, [
-        asked.map((c) => c.instance.sagaName),
-        asked.map((c) => c.instance.correlationId),
-        asked.map((c) => c.history.messageId),
-      ]);
-      for (const { ord } of rows) duplicates.add(asked[Number(ord) - 1]!);
-    }
-    return commits.map((c) =>
-      c.kind !== 'delete' && duplicates.has(c)
-        ? new DuplicateMessageError(c.instance.sagaName, c.instance.correlationId, c.history.messageId)
-        : conflict(c),
-    );
-  }
-
-  /**
-   * Sends a batch of inserts and updates as one `BATCH_COMMIT` (a batch of one as the cheaper single
-   * statement) and settles each commit by whether it applied.
-   */
-  async #flushCommits(batch: readonly Pending<PreparedCommit, void>[]): Promise<void> {
-    if (batch.length === 1) {
-      const only = batch[0]!;
-      return this.#commitOne(only.item).then(only.resolve, only.reject);
-    }
-    let applied: Set<number>;
-    try {
-      const rows = await this.#query<{ ord: number | bigint }>(SQL.BATCH_COMMIT, [batchParam(batch.map((p) => p.item))], false);
-      applied = new Set(rows.map((r) => Number(r.ord)));
-    } catch (error) {
-      // PostgreSQL rolled the whole statement back, so nothing of it applied: one commit with bad data
-      // (or a deadlock with another process's batch) must not fail the others. Each goes again alone.
-      if (!ROLLED_BACK_CLASSES.has(sqlState(error)?.slice(0, 2) ?? '')) throw this.#translate(error);
-      await Promise.all(batch.map((p) => this.#commitOne(p.item).then(p.resolve, p.reject)));
-      return;
-    }
-    const refused: Pending<PreparedCommit, void>[] = [];
-    batch.forEach((p, k) => (applied.has(k + 1) ? p.resolve() : refused.push(p)));
-    if (refused.length === 0) return;
-    const errors = await this.#refusals(refused.map((p) => p.item.commit));
-    refused.forEach((p, k) => p.reject(errors[k]));
   }
 
   /** Answers a batch of `findByCorrelation`s with one statement (a batch of one with the simpler one). */
@@ -347,13 +239,12 @@ export class PrismaSagaRepository implements SagaRepository {
     return this.#closed;
   }
 
-  /** `translate: false` leaves the caller to look at the driver's own error first (then translate it). */
-  async #query<T>(sql: string, params: readonly unknown[], translate = true): Promise<T[]> {
+  async #query<T>(sql: string, params: readonly unknown[]): Promise<T[]> {
     try {
       if (!this.#verified) await this.ready();
       return await this.#client.$queryRawUnsafe<T[]>(sql, ...params);
     } catch (error) {
-      throw translate ? this.#translate(error) : error;
+      throw this.#translate(error);
     }
   }
 
@@ -379,17 +270,4 @@ export class PrismaSagaRepository implements SagaRepository {
     const transient = transientFailure(error);
     return transient ? new TransientStoreError(transient.reason, error) : error;
   }
-}
-
-function conflict(commit: SagaCommit, detail?: string): ConcurrencyError {
-  const { instance } = commit;
-  if (commit.kind === 'insert') {
-    return new ConcurrencyError(instance.sagaName, instance.correlationId, 0, detail ?? 'the instance already exists');
-  }
-  return new ConcurrencyError(
-    instance.sagaName,
-    instance.correlationId,
-    commit.expectedVersion,
-    detail ?? 'stored version differs or the instance is gone',
-  );
 }

@@ -1,0 +1,158 @@
+/**
+ * @module prisma/commit-writer
+ *
+ * The write side of the Prisma repository: each commit as one statement, alone or with others as one
+ * group-commit statement, and, for the commits that did not apply, whether a duplicate message or a
+ * version conflict was the reason.
+ */
+import { ConcurrencyError } from '../errors/concurrency-error.ts';
+import { DuplicateMessageError } from '../errors/duplicate-message-error.ts';
+import { TransientStoreError } from '../errors/transient-store-error.ts';
+import type { SagaCommit } from '../repository/types.ts';
+import type { SqlRunner } from './client-types.ts';
+import { PgErrorCode, sqlState } from './pg-error.ts';
+import { batchParam, historyParams, iso, mutableParams, type PreparedCommit } from './row-mapping.ts';
+import { SmartBatcher, type Pending } from './smart-batcher.ts';
+import * as SQL from './sql.ts';
+
+/** Failures after which PostgreSQL rolled the statement back: data errors, constraint violations, deadlock. */
+const ROLLED_BACK_CLASSES = new Set(['22', '23', '40']);
+
+/**
+ * @example
+ * const writer = new CommitWriter(sql, { maxBatch: 128 });
+ * await writer.write({ commit, dataJson: toJson(commit.instance.data), outboxJson: outboxJson(commit.outbox) });
+ */
+export class CommitWriter {
+  readonly #sql: SqlRunner;
+  readonly #batcher: SmartBatcher<PreparedCommit, void> | undefined;
+
+  /** `groupCommit: false` sends every commit as its own statement, concurrently over the pool. */
+  constructor(sql: SqlRunner, groupCommit: false | { readonly maxBatch: number }) {
+    this.#sql = sql;
+    if (groupCommit) this.#batcher = new SmartBatcher({ maxBatch: groupCommit.maxBatch, flush: (batch) => this.#flush(batch) });
+  }
+
+  /**
+   * Applies the commit, or throws `ConcurrencyError` / `DuplicateMessageError` when it did not apply,
+   * `TransientStoreError` when the outcome is unknown.
+   */
+  write(prepared: PreparedCommit<SagaCommit>): Promise<void> {
+    // Deletes are rare and go alone, beside any batch in flight.
+    if (prepared.commit.kind === 'delete' || this.#batcher === undefined) return this.#writeOne(prepared);
+    return this.#batcher.submit(prepared as PreparedCommit);
+  }
+
+  /** One commit, one statement (`INSERT_COMMIT`, `UPDATE_COMMIT` or `DELETE_COMMIT`). */
+  async #writeOne({ commit, dataJson, outboxJson }: PreparedCommit<SagaCommit>): Promise<void> {
+    const { instance } = commit;
+    let written: number;
+    try {
+      switch (commit.kind) {
+        case 'insert':
+          written = await this.#sql.execute(SQL.INSERT_COMMIT, [
+            instance.id,
+            instance.sagaName,
+            instance.correlationId,
+            ...mutableParams(instance, dataJson),
+            iso(instance.createdAt),
+            ...historyParams(commit.history),
+            outboxJson,
+          ]);
+          break;
+        case 'update':
+          written = await this.#sql.execute(SQL.UPDATE_COMMIT, [
+            instance.id,
+            commit.expectedVersion,
+            ...mutableParams(instance, dataJson),
+            ...historyParams(commit.history),
+            outboxJson,
+          ]);
+          break;
+        case 'delete': {
+          const [row] = await this.#sql.query<{ deleted: number | bigint }>(SQL.DELETE_COMMIT, [
+            instance.id,
+            commit.expectedVersion,
+            outboxJson,
+          ]);
+          written = Number(row?.deleted ?? 0);
+          break;
+        }
+      }
+    } catch (error) {
+      // A history row that already exists means another writer produced this version first.
+      if (sqlState(error) !== PgErrorCode.UniqueViolation) throw error;
+      written = 0;
+    }
+    if (written === 0) throw (await this.#refusals([commit]))[0];
+  }
+
+  /**
+   * Sends a batch of inserts and updates as one `BATCH_COMMIT` (a batch of one as the cheaper single
+   * statement) and settles each commit by whether it applied.
+   */
+  async #flush(batch: readonly Pending<PreparedCommit, void>[]): Promise<void> {
+    if (batch.length === 1) {
+      const only = batch[0]!;
+      return this.#writeOne(only.item).then(only.resolve, only.reject);
+    }
+    let applied: Set<number>;
+    try {
+      const rows = await this.#sql.query<{ ord: number | bigint }>(SQL.BATCH_COMMIT, [batchParam(batch.map((p) => p.item))]);
+      applied = new Set(rows.map((r) => Number(r.ord)));
+    } catch (error) {
+      // PostgreSQL rolled the whole statement back, so nothing of it applied: one commit with bad data
+      // (or a deadlock with another process's batch) must not fail the others. Each goes again alone.
+      if (!rolledBack(error)) throw error;
+      await Promise.all(batch.map((p) => this.#writeOne(p.item).then(p.resolve, p.reject)));
+      return;
+    }
+    const refused: Pending<PreparedCommit, void>[] = [];
+    batch.forEach((p, k) => (applied.has(k + 1) ? p.resolve() : refused.push(p)));
+    if (refused.length === 0) return;
+    const errors = await this.#refusals(refused.map((p) => p.item.commit));
+    refused.forEach((p, k) => p.reject(errors[k]));
+  }
+
+  /**
+   * Why each of these commits did not apply: `DuplicateMessageError` where the instance already holds the
+   * message in its history (whether that or the version check stopped the write), else `ConcurrencyError`.
+   * One statement for all of them, sent only on this rare path.
+   */
+  async #refusals(commits: readonly SagaCommit[]): Promise<Error[]> {
+    const asked = commits.filter((c) => c.kind !== 'delete');
+    const duplicates = new Set<SagaCommit>();
+    if (asked.length > 0) {
+      const rows = await this.#sql.query<{ ord: number | bigint }>(SQL.DUPLICATES, [
+        asked.map((c) => c.instance.sagaName),
+        asked.map((c) => c.instance.correlationId),
+        asked.map((c) => c.history.messageId),
+      ]);
+      for (const { ord } of rows) duplicates.add(asked[Number(ord) - 1]!);
+    }
+    return commits.map((c) =>
+      c.kind !== 'delete' && duplicates.has(c)
+        ? new DuplicateMessageError(c.instance.sagaName, c.instance.correlationId, c.history.messageId)
+        : conflict(c),
+    );
+  }
+}
+
+/** Whether the statement certainly applied nothing; a deadlock or serialization failure arrives translated. */
+function rolledBack(error: unknown): boolean {
+  const state = sqlState(error instanceof TransientStoreError ? error.cause : error);
+  return ROLLED_BACK_CLASSES.has(state?.slice(0, 2) ?? '');
+}
+
+function conflict(commit: SagaCommit): ConcurrencyError {
+  const { instance } = commit;
+  if (commit.kind === 'insert') {
+    return new ConcurrencyError(instance.sagaName, instance.correlationId, 0, 'the instance already exists');
+  }
+  return new ConcurrencyError(
+    instance.sagaName,
+    instance.correlationId,
+    commit.expectedVersion,
+    'stored version differs or the instance is gone',
+  );
+}
