@@ -21,7 +21,16 @@ export type { Envelope, EnvelopeHeaders, EnvelopeOptions } from './messages/enve
 export { uuidv7 } from './messages/uuid-v7.ts';
 
 export { defineSaga, Saga } from './dsl/saga.ts';
-export type { SagaOptions, EventOptions, Policy, SagaDefinition, CompensationHandler, AnySaga } from './dsl/saga.ts';
+export type {
+  SagaOptions,
+  EventOptions,
+  Policy,
+  SagaDefinition,
+  CompensationHandler,
+  AnySaga,
+  TimedEvent,
+  TimedEventOptions,
+} from './dsl/saga.ts';
 export { defineCompensation } from './dsl/compensation-definition.ts';
 export type { CompensationDefinition } from './dsl/compensation-definition.ts';
 export type {
@@ -32,6 +41,8 @@ export type {
   CompensationApi,
   InstanceInfo,
   OutgoingOptions,
+  ScheduleTiming,
+  ScheduleOptions,
   Guard,
   Action,
   ErrorClass,
@@ -53,6 +64,9 @@ export type { OutboxRelayOptions, RelayPass } from './runtime/outbox-relay.ts';
 export { DEFAULT_OUTBOX_LEASE_MS } from './runtime/outbox-delivery.ts';
 export type { OutboxOptions } from './runtime/outbox-delivery.ts';
 export { DeadLetters, DEAD_LETTER_NOT_FOUND } from './runtime/dead-letters.ts';
+export { StaleSweeper } from './runtime/stale-sweeper.ts';
+export type { StaleSweeperOptions, SweepResult } from './runtime/stale-sweeper.ts';
+export { SCHEDULE_KEY_HEADER, SCHEDULE_SAGA_HEADER, DEADLINE_KEY, timeoutKey } from './runtime/schedules.ts';
 export type { SagaObserver, TransitionInfo } from './runtime/observers.ts';
 export type { DispatchResult, SagaOutcome, IgnoreReason, CompensationReport } from './runtime/outcome.ts';
 export type { CompensationRun } from './runtime/compensation-runner.ts';
@@ -79,6 +93,7 @@ export type {
   OutboxMessage,
   DeadLetter,
   DeadLetterQuery,
+  ScheduleEntry,
 } from './repository/types.ts';
 export { encodeCursor, decodeCursor } from './repository/cursor.ts';
 

@@ -61,6 +61,7 @@ export function compileSaga(def: SagaDefinition): CompiledSaga {
     for (const [event, handlers] of byEvent) for (const h of handlers) edges.push(...edgesOf(state, event, h));
   }
   checkReachable(saga, states, edges);
+  checkTimedEvents(def, table);
 
   return {
     name: saga,
@@ -72,6 +73,22 @@ export function compileSaga(def: SagaDefinition): CompiledSaga {
     compensations: def.compensations,
     edges,
   };
+}
+
+/** A timeout or deadline event that no handler can take would only ever be dead-lettered. */
+function checkTimedEvents(def: SagaDefinition, table: Table): void {
+  for (const [state, timed] of def.timeouts) {
+    if (!table.get(state)?.has(timed.message.name)) {
+      throw new DefinitionError(
+        { saga: def.name, state, event: timed.message.name },
+        `the timeout event is not handled in '${state}': add during('${state}', s => s.when(${timed.message.name})...)`,
+      );
+    }
+  }
+  const deadline = def.deadline?.message.name;
+  if (deadline !== undefined && ![...table.values()].some((byEvent) => byEvent.has(deadline))) {
+    throw new DefinitionError({ saga: def.name, event: deadline }, 'the deadline event is not handled in any state');
+  }
 }
 
 function push<T>(map: Map<string, T[]>, key: string, value: T): void {

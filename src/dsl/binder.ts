@@ -14,7 +14,16 @@ import {
   type Activity,
   type HandlerSpec,
 } from './activities.ts';
-import type { Action, ActionContext, CatchContext, ErrorClass, Guard, GuardContext } from './context.ts';
+import type {
+  Action,
+  ActionContext,
+  CatchContext,
+  ErrorClass,
+  Guard,
+  GuardContext,
+  ScheduleOptions,
+  ScheduleTiming,
+} from './context.ts';
 
 type PayloadSource<Ctx, P> = P | ((ctx: Ctx) => P);
 
@@ -32,6 +41,18 @@ export interface ChainVerbs<Data, Payload, States extends string, Ctx, Self, Fin
   publish<M extends EventDefinition>(message: M, payload: PayloadSource<Ctx, InputOf<M>>): Self;
   /** Sends a command after the event commits. */
   send<M extends CommandDefinition>(message: M, payload: PayloadSource<Ctx, InputOf<M>>): Self;
+  /**
+   * Schedules `message` for this instance after the event commits (`ctx.schedule`); scheduling under a
+   * key that is pending replaces it.
+   */
+  schedule<M extends EventDefinition>(
+    message: M,
+    payload: PayloadSource<Ctx, InputOf<M>>,
+    when: ScheduleTiming | ((ctx: Ctx) => ScheduleTiming),
+    options?: ScheduleOptions,
+  ): Self;
+  /** Cancels the pending schedule of `message` (or under `key`). */
+  unschedule(key: EventDefinition | string): Self;
   /** Runs `build`'s chain when `condition` holds where the branch stands. */
   if(
     condition: (ctx: GuardContext<Data, Payload>) => boolean,
@@ -109,6 +130,12 @@ export function settleAbandoned(value: unknown): boolean {
   if (value === null || typeof value !== 'object' || typeof (value as PromiseLike<unknown>).then !== 'function') return false;
   Promise.resolve(value as PromiseLike<unknown>).catch(() => {});
   return true;
+}
+
+function isTiming(value: unknown): value is ScheduleTiming {
+  if (value === null || typeof value !== 'object') return false;
+  const v = value as { delayMs?: unknown; at?: unknown };
+  return (typeof v.delayMs === 'number' && v.delayMs >= 0) || v.at instanceof Date;
 }
 
 function labelOf(fn: unknown, fallback: string): string {
@@ -244,6 +271,26 @@ export class Binder {
     }
     const source = typeof payload === 'function' ? (payload as (ctx: unknown) => unknown) : () => payload;
     return this.#append({ type, message, payload: source }, verb);
+  }
+
+  schedule(message: EventDefinition, payload: unknown, when: unknown, options?: ScheduleOptions): Binder {
+    if (!message || typeof message.name !== 'string' || !('schema' in message)) {
+      this.#fail('schedule() needs an event made with defineEvent()');
+    }
+    if (!isTiming(when) && typeof when !== 'function') this.#fail(`schedule(${message.name}): give { delayMs } or { at }, or a function of ctx returning one`);
+    const payloadOf = typeof payload === 'function' ? (payload as (ctx: unknown) => unknown) : () => payload;
+    const timingOf = typeof when === 'function' ? (when as (ctx: unknown) => ScheduleTiming) : () => when as ScheduleTiming;
+    // An action like any other: schedules take effect when the event commits, like the rest of ctx.
+    const action = (ctx: ActionContext<unknown, unknown>) =>
+      ctx.schedule(message, payloadOf(ctx) as never, timingOf(ctx), options);
+    return this.#append({ type: 'saga.then', action, label: `schedule ${message.name}` }, 'schedule');
+  }
+
+  unschedule(key: EventDefinition | string): Binder {
+    const name = typeof key === 'string' ? key : key?.name;
+    if (typeof name !== 'string' || name.length === 0) this.#fail('unschedule() needs an event or a schedule key');
+    const action = (ctx: ActionContext<unknown, unknown>) => ctx.unschedule(name);
+    return this.#append({ type: 'saga.then', action, label: `unschedule ${name}` }, 'unschedule');
   }
 
   if(condition: unknown, build: unknown): Binder {

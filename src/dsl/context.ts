@@ -38,6 +38,17 @@ export interface OutgoingOptions {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
+/** When a scheduled event is due: after a delay from now, or at a time. */
+export type ScheduleTiming = { readonly delayMs: number } | { readonly at: Date };
+
+export interface ScheduleOptions {
+  /**
+   * One pending schedule per key: scheduling again under the same key replaces (supersedes) the pending
+   * one, whose message will then be dropped if it still arrives. Default: the event's name.
+   */
+  readonly key?: string;
+}
+
 export interface CompensationApi {
   /** Pushes a compensation on the instance's LIFO stack; its args are checked against its schema now. */
   add<C extends CompensationDefinition>(compensation: C, args: z.input<C['schema']>): void;
@@ -59,6 +70,13 @@ export interface ActionContext<Data, Payload> {
   publish<M extends EventDefinition>(message: M, payload: InputOf<M>, options?: OutgoingOptions): void;
   /** Sends a command once this event's write has committed. */
   send<M extends CommandDefinition>(message: M, payload: InputOf<M>, options?: OutgoingOptions): void;
+  /**
+   * Schedules `message` for this instance, once this event's write has committed. It arrives as an
+   * ordinary correlated event when due, unless cancelled (`unschedule`) or superseded first.
+   */
+  schedule<M extends EventDefinition>(message: M, payload: InputOf<M>, when: ScheduleTiming, options?: ScheduleOptions): void;
+  /** Cancels the pending schedule under `key` (an event's name by default); nothing happens if there is none. */
+  unschedule(key: string | EventDefinition): void;
   /** The orchestrator clock's current time. */
   now(): Date;
 }

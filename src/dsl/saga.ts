@@ -7,7 +7,7 @@
 import type { z } from 'zod';
 import { DefinitionError } from '../errors/definition-error.ts';
 import type { Envelope } from '../messages/envelope.ts';
-import type { MessageDefinition, PayloadOf } from '../messages/message-definition.ts';
+import type { EventDefinition, InputOf, MessageDefinition, PayloadOf } from '../messages/message-definition.ts';
 import { FINAL_STATE, INITIAL_STATE, type BlockScope, type StateBlock } from './activities.ts';
 import { Binder, settleAbandoned, type StateBinder } from './binder.ts';
 import type { CompensationContext } from './context.ts';
@@ -73,6 +73,23 @@ export interface CompensationSpec {
   readonly handler: CompensationHandler<unknown, unknown>;
 }
 
+/** An event the runtime schedules by itself: a state's timeout, or the saga's deadline. */
+export interface TimedEvent {
+  /** Milliseconds after entering the state (timeout) or creating the instance (deadline). */
+  readonly afterMs: number;
+  readonly message: MessageDefinition;
+  /** The event's payload, from the instance data at the time it is scheduled. */
+  readonly payload: (data: unknown) => unknown;
+}
+
+export interface TimedEventOptions<Data, M extends MessageDefinition> {
+  /** Milliseconds. */
+  readonly after: number;
+  readonly event: M;
+  /** Default `{}`: the event's schema must accept it then. */
+  readonly payload?: (data: Readonly<Data>) => InputOf<M>;
+}
+
 export interface EventSpec {
   readonly message: MessageDefinition;
   readonly options: EventOptions<unknown>;
@@ -95,6 +112,10 @@ export interface SagaDefinition {
   readonly blocks: readonly StateBlock[];
   readonly events: ReadonlyMap<string, EventSpec>;
   readonly compensations: ReadonlyMap<string, CompensationSpec>;
+  /** state → the event that fires if the instance is still in that state `afterMs` after entering it. */
+  readonly timeouts: ReadonlyMap<string, TimedEvent>;
+  /** The event that fires `afterMs` after an instance is created, unless it finished first. */
+  readonly deadline: TimedEvent | undefined;
 }
 
 type BlockBuilder<Data, States extends string> = (s: StateBinder<Data, States>) => StateBinder<Data, States>;
@@ -181,6 +202,32 @@ export class Saga<Name extends string = string, Data = unknown, States extends s
     const events = new Map(this.definition.events);
     events.set(message.name, { message, options: options as EventOptions<unknown> });
     return this.#with({ events });
+  }
+
+  /**
+   * A timeout for `state`: if an instance is still in it `after` ms after entering it, `event` arrives
+   * and is handled like any other (handle it in `during(state, ...)`). Leaving the state cancels it;
+   * a cancelled timeout never fires.
+   *
+   * @example
+   * saga.timeout('AwaitingPayment', { after: 15 * 60_000, event: PaymentTimedOut, payload: (d) => ({ orderId: d.orderId }) })
+   */
+  timeout<M extends EventDefinition>(state: States, options: TimedEventOptions<Data, M>): Saga<Name, Data, States> {
+    const where = { saga: this.name, state };
+    if (typeof state !== 'string' || !this.definition.states.includes(state)) {
+      throw new DefinitionError(where, `timeout(): no such state; declared states: ${this.definition.states.join(', ')}`);
+    }
+    const timeouts = new Map(this.definition.timeouts);
+    timeouts.set(state, timedEvent(options as never, where, 'timeout'));
+    return this.#with({ timeouts });
+  }
+
+  /**
+   * A deadline for the whole saga: `event` arrives `after` ms after the instance was created, unless it
+   * finished first. Handle it where it can arrive (`duringAny`, say), e.g. compensate and finalize.
+   */
+  deadline<M extends EventDefinition>(options: TimedEventOptions<Data, M>): Saga<Name, Data, States> {
+    return this.#with({ deadline: timedEvent(options as never, { saga: this.name }, 'deadline') });
   }
 
   /**
@@ -301,6 +348,26 @@ export function defineSaga<const Name extends string, Schema extends z.ZodType, 
     blocks: [],
     events: new Map(),
     compensations: new Map(),
+    timeouts: new Map(),
+    deadline: undefined,
   });
 }
 
+
+function timedEvent(
+  options: TimedEventOptions<unknown, MessageDefinition>,
+  where: ConstructorParameters<typeof DefinitionError>[0],
+  verb: string,
+): TimedEvent {
+  const { after, event, payload } = options ?? ({} as TimedEventOptions<unknown, MessageDefinition>);
+  if (!event || typeof event.name !== 'string' || !('schema' in event)) {
+    throw new DefinitionError(where, `${verb}() needs { after, event } with an event made with defineEvent()`);
+  }
+  if (typeof after !== 'number' || !Number.isFinite(after) || after <= 0) {
+    throw new DefinitionError({ ...where, event: event.name }, `${verb}(): after must be a positive number of ms, got ${String(after)}`);
+  }
+  if (payload !== undefined && typeof payload !== 'function') {
+    throw new DefinitionError({ ...where, event: event.name }, `${verb}(): payload must be a function of the instance data`);
+  }
+  return { afterMs: after, message: event, payload: (payload as ((data: unknown) => unknown) | undefined) ?? (() => ({})) };
+}

@@ -22,6 +22,7 @@ import type {
   HistoryRecord,
   InstanceError,
   InstanceQuery,
+  ScheduleEntry,
   Page,
   SagaCommit,
   SagaInstanceRecord,
@@ -43,6 +44,8 @@ interface StoredInstance {
   /** Deeply frozen, so it is shared with loaded records rather than copied. */
   readonly compensation: readonly CompensationEntry[];
   readonly error: InstanceError | null;
+  /** Deeply frozen, shared with loaded records like the stack; `undefined` for none. */
+  readonly schedules: readonly ScheduleEntry[] | undefined;
   readonly createdAt: number;
   readonly updatedAt: number;
   readonly completedAt: number | null;
@@ -122,6 +125,7 @@ export class InMemorySagaRepository implements SagaRepository {
       else this.#applied.set(instance.id, new Set([row.messageId]));
     }
     if (outbox) for (const o of outbox) this.#outbox.set(o.id, o);
+    if (commit.cancelOutbox) for (const id of commit.cancelOutbox) this.#outbox.delete(id);
   }
 
   async stageOutbox(entries: readonly OutboxEntry[]): Promise<void> {
@@ -287,10 +291,15 @@ function freeze(r: SagaInstanceRecord): StoredInstance {
     status: r.status,
     compensation: frozenStack(r.compensation),
     error: r.error ? Object.freeze({ ...r.error, at: new Date(r.error.at) }) : null,
+    schedules: r.schedules?.length ? frozenSchedules(r.schedules) : undefined,
     createdAt: r.createdAt.getTime(),
     updatedAt: r.updatedAt.getTime(),
     completedAt: r.completedAt ? r.completedAt.getTime() : null,
   };
+}
+
+function frozenSchedules(entries: readonly ScheduleEntry[]): readonly ScheduleEntry[] {
+  return Object.freeze(entries.map((e) => Object.freeze({ key: e.key, token: e.token, type: e.type, dueAt: new Date(e.dueAt) })));
 }
 
 function thaw(s: StoredInstance): SagaInstanceRecord {
@@ -306,6 +315,7 @@ function thaw(s: StoredInstance): SagaInstanceRecord {
     compensation: s.compensation,
     // A Date is mutable: hand out a fresh one.
     error: s.error ? { ...s.error, at: new Date(s.error.at) } : null,
+    ...(s.schedules && { schedules: s.schedules.map((e) => ({ ...e, dueAt: new Date(e.dueAt) })) }),
     createdAt: new Date(s.createdAt),
     updatedAt: new Date(s.updatedAt),
     completedAt: s.completedAt === null ? null : new Date(s.completedAt),

@@ -44,6 +44,21 @@ export interface CompensationEntry {
   readonly attempts: number;
 }
 
+/**
+ * An event an instance scheduled for itself and has not received yet. The scheduled message waits in the
+ * outbox (id = `token`, available at `dueAt`); when it arrives, the orchestrator applies it only if the
+ * instance still holds this token, so a cancelled or superseded schedule never fires.
+ */
+export interface ScheduleEntry {
+  /** One pending schedule per key: `timeout:<State>`, `deadline`, or the key an action chose. */
+  readonly key: string;
+  /** The scheduled message's id. */
+  readonly token: string;
+  /** The event type that will arrive. */
+  readonly type: string;
+  readonly dueAt: Date;
+}
+
 /** Why the last compensation run stopped. */
 export interface InstanceError {
   readonly code: string;
@@ -70,6 +85,8 @@ export interface SagaInstanceRecord {
   /** Bottom first: the last element is the top of the LIFO stack. */
   readonly compensation: readonly CompensationEntry[];
   readonly error: InstanceError | null;
+  /** Pending schedules (column `schedules`, default `[]`); absent means none. */
+  readonly schedules?: readonly ScheduleEntry[];
   readonly createdAt: Date;
   readonly updatedAt: Date;
   readonly completedAt: Date | null;
@@ -114,7 +131,8 @@ export interface OutboxMessage extends OutboxEntry {
  * the stored version still equals it, and otherwise throws `ConcurrencyError`. An insert or update whose
  * `history.messageId` the instance's history already holds does not apply either: the store throws
  * `DuplicateMessageError` (also when the duplicate is why the version or insert check failed).
- * `outbox` entries are stored if and only if the write applies.
+ * `outbox` entries are stored if and only if the write applies, and so are the deletions of
+ * `cancelOutbox` (cancelled schedules; ids already gone are ignored).
  */
 export type SagaCommit =
   | {
@@ -122,6 +140,7 @@ export type SagaCommit =
       readonly instance: SagaInstanceRecord;
       readonly history: HistoryRecord;
       readonly outbox?: readonly OutboxEntry[];
+      readonly cancelOutbox?: readonly string[];
     }
   | {
       readonly kind: 'update';
@@ -129,6 +148,7 @@ export type SagaCommit =
       readonly expectedVersion: number;
       readonly history: HistoryRecord;
       readonly outbox?: readonly OutboxEntry[];
+      readonly cancelOutbox?: readonly string[];
     }
   | {
       /** Removes a finalized instance (and its history) when the saga asks for that. */
@@ -136,6 +156,7 @@ export type SagaCommit =
       readonly instance: SagaInstanceRecord;
       readonly expectedVersion: number;
       readonly outbox?: readonly OutboxEntry[];
+      readonly cancelOutbox?: readonly string[];
     };
 
 /** Why a message was dead-lettered; stable strings, stored with the letter. */

@@ -14,7 +14,8 @@ import type { InstanceInfo } from '../dsl/context.ts';
 import type { CompiledEvent, CompiledHandler, CompiledSaga } from '../core/compiled-saga.ts';
 import type { Envelope } from '../messages/envelope.ts';
 import { uuidv7 } from '../messages/uuid-v7.ts';
-import { SagaStatus, type SagaCommit, type SagaInstanceRecord } from '../repository/types.ts';
+import { SagaStatus, type SagaCommit, type SagaInstanceRecord, type ScheduleEntry } from '../repository/types.ts';
+import { planSchedules, SCHEDULE_KEY_HEADER, type ScheduleOp, type SchedulePlan } from './schedules.ts';
 import { runCompensation } from './compensation-runner.ts';
 import { EventContext } from './event-context.ts';
 import { checkDataForWrite, hydrateData } from './hydrate.ts';
@@ -23,6 +24,8 @@ import { runActivities } from './run-activities.ts';
 import type { RuntimeDeps } from './runtime-deps.ts';
 
 const NO_STACK: SagaInstanceRecord['compensation'] = Object.freeze([]);
+const NO_SCHEDULES: readonly ScheduleEntry[] = Object.freeze([]);
+const NO_OPS: readonly ScheduleOp[] = Object.freeze([]);
 
 export async function applyEvent(
   deps: RuntimeDeps,
@@ -34,6 +37,13 @@ export async function applyEvent(
 ): Promise<SagaOutcome> {
   const record = await deps.repository.findByCorrelation(saga.name, correlationId);
   const now = deps.clock.now();
+
+  // A scheduled message applies only while the instance still holds its token: a cancelled or
+  // superseded schedule (or one for an instance that is gone) is dropped, never fired.
+  const fired = envelope.headers[SCHEDULE_KEY_HEADER] === undefined ? undefined : envelope.messageId;
+  if (fired !== undefined && !record?.schedules?.some((e) => e.token === fired)) {
+    return { saga: saga.name, correlationId, result: 'ignored', reason: 'stale-schedule', ...(record && { state: record.state }) };
+  }
 
   if (record === null && !event.startsInstance) {
     if (event.missingInstance === 'ignore') return { saga: saga.name, correlationId, result: 'ignored', reason: 'missing-instance' };
@@ -89,6 +99,26 @@ export async function applyEvent(
     nextStack = Object.freeze([...nextStack.slice(0, -1), Object.freeze({ ...top, attempts: top.attempts + 1 })]);
   }
   const status = nextStatus(record?.status, compensating, ctx.compensateRequested, final);
+  let plan: SchedulePlan;
+  try {
+    plan = planSchedules({
+      saga,
+      correlationId,
+      causationId: envelope.messageId,
+      previous: record?.schedules ?? NO_SCHEDULES,
+      fired,
+      stateBefore: record ? state : null,
+      stateAfter: nextState,
+      final,
+      ops: ctx.scheduleOps ?? NO_OPS,
+      data: nextData,
+      now,
+    });
+  } catch (error) {
+    // A timeout's or deadline's payload function threw, or made a payload its schema refuses.
+    throw new ActionError(saga.name, correlationId, state, envelope.type, error, record?.id);
+  }
+  const schedules = plan.schedules ?? record?.schedules;
   const at = new Date(now);
   const next: SagaInstanceRecord = {
     id: instance.id,
@@ -101,6 +131,7 @@ export async function applyEvent(
     status,
     compensation: nextStack,
     error: compensating ? null : (record?.error ?? null),
+    ...(schedules?.length && { schedules }),
     createdAt: record?.createdAt ?? at,
     updatedAt: at,
     completedAt: status === SagaStatus.Completed || status === SagaStatus.Faulted ? at : null,
@@ -117,13 +148,16 @@ export async function applyEvent(
   };
   const removed = status === SagaStatus.Completed && saga.definition.removeOnCompletion;
   const outgoing = ctx.outgoing;
-  const outbox = deps.outbox.stage(outgoing);
+  const staged = deps.outbox.stage(outgoing);
+  // Scheduled messages wait in the outbox until due; they are not delivered with the others.
+  const outbox = plan.outbox.length ? [...(staged ?? []), ...plan.outbox] : staged;
+  const cancelOutbox = plan.cancel.length ? plan.cancel : undefined;
   const commit: SagaCommit =
     record === null
       ? { kind: 'insert', instance: next, history, outbox }
       : removed
-        ? { kind: 'delete', instance: next, expectedVersion: version, outbox }
-        : { kind: 'update', instance: next, expectedVersion: version, history, outbox };
+        ? { kind: 'delete', instance: next, expectedVersion: version, outbox, cancelOutbox }
+        : { kind: 'update', instance: next, expectedVersion: version, history, outbox, cancelOutbox };
   try {
     if (removed && record === null) {
       // Created and completed by one event: no instance to keep, only its messages.
@@ -138,7 +172,8 @@ export async function applyEvent(
     throw error;
   }
 
-  if (outgoing.length) deps.outbox.deliver(outgoing, outbox);
+  if (outgoing.length) deps.outbox.deliver(outgoing, staged);
+  if (plan.outbox.length) deps.outbox.scheduled(plan.outbox);
   if (!deps.observers.empty) {
     const info = { saga: saga.name, instance: next, from: record ? state : null, to: nextState, envelope };
     if (record === null) deps.observers.notify('created', info);

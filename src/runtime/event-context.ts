@@ -11,7 +11,15 @@ import { createEnvelope, type Envelope, type EnvelopeOptions } from '../messages
 import type { MessageDefinition } from '../messages/message-definition.ts';
 import type { CompensationEntry } from '../repository/types.ts';
 import type { CompensationDefinition } from '../dsl/compensation-definition.ts';
-import type { ActionContext, CompensationApi, InstanceInfo, OutgoingOptions } from '../dsl/context.ts';
+import type {
+  ActionContext,
+  CompensationApi,
+  InstanceInfo,
+  OutgoingOptions,
+  ScheduleOptions,
+  ScheduleTiming,
+} from '../dsl/context.ts';
+import type { ScheduleOp } from './schedules.ts';
 import type { CompiledSaga } from '../core/compiled-saga.ts';
 import { deepFreeze } from '../core/deep-freeze.ts';
 import { toJsonValue } from '../core/json-value.ts';
@@ -77,6 +85,8 @@ export class EventContext implements ActionContext<unknown, unknown> {
   finalize = false;
   compensateRequested = false;
   added: CompensationEntry[] | undefined = undefined;
+  /** `schedule`/`unschedule` calls, in order; applied when the event commits. */
+  scheduleOps: ScheduleOp[] | undefined = undefined;
   #outbox: Outbox | undefined;
   #compensation: EventCompensation | undefined;
   readonly #saga: CompiledSaga;
@@ -135,6 +145,18 @@ export class EventContext implements ActionContext<unknown, unknown> {
 
   send(message: MessageDefinition, payload: unknown, options?: OutgoingOptions): void {
     this.outbox.add(message, payload, options);
+  }
+
+  schedule(message: MessageDefinition, payload: unknown, when: ScheduleTiming, options?: ScheduleOptions): void {
+    const parsed = message.parse(payload);
+    const dueAt = 'at' in when ? when.at.getTime() : this.#now() + when.delayMs;
+    if (!Number.isFinite(dueAt)) throw new RangeError(`schedule(${message.name}): the due time is not a valid time`);
+    const key = options?.key ?? message.name;
+    (this.scheduleOps ??= []).push({ kind: 'set', key, message, payload: parsed, dueAt });
+  }
+
+  unschedule(key: string | MessageDefinition): void {
+    (this.scheduleOps ??= []).push({ kind: 'cancel', key: typeof key === 'string' ? key : key.name });
   }
 
   now(): Date {

@@ -45,6 +45,7 @@ import { payloadBytes, readIncoming } from '../messages/incoming.ts';
 import { OutboxDelivery, type OutboxOptions } from './outbox-delivery.ts';
 import { OutboxRelay, type OutboxRelayOptions } from './outbox-relay.ts';
 import { DeadLetters } from './dead-letters.ts';
+import { SCHEDULE_SAGA_HEADER } from './schedules.ts';
 import { deadLetterReason } from './dead-letter-reason.ts';
 import type { DeadLetter } from '../repository/types.ts';
 
@@ -166,6 +167,8 @@ export class SagaOrchestrator {
       this.#outbox.enabled && options.relay !== false
         ? new OutboxRelay({ onError: this.#onError, ...options.relay, repository: this.repository, bus, clock: this.clock })
         : undefined;
+    const relay = this.relay;
+    if (relay) this.#outbox.onScheduled = (entries) => relay.wakeAt(Math.min(...entries.map((e) => e.availableAt.getTime())));
     this.deadLetters = new DeadLetters(this.repository, this.clock, (envelope) => this.dispatch(envelope));
     if (options.subscribe ?? true) {
       for (const type of this.#routes.keys()) {
@@ -245,8 +248,11 @@ export class SagaOrchestrator {
 
   async #dispatch(envelope: Envelope): Promise<DispatchResult> {
     if (this.#closed) throw new SagaflowError('SAGA_ORCHESTRATOR_CLOSED', 'the orchestrator is closed');
-    const routes = this.#routes.get(envelope.type);
-    if (routes === undefined) {
+    let routes = this.#routes.get(envelope.type);
+    const target = envelope.headers[SCHEDULE_SAGA_HEADER];
+    // A scheduled message is for the saga that scheduled it, and names its instance in the envelope.
+    if (target !== undefined && routes !== undefined) routes = routes.filter((r) => r.saga.name === target);
+    if (routes === undefined || routes.length === 0) {
       if (this.#unknownEvent === 'ignore') return { messageId: envelope.messageId, type: envelope.type, outcomes: [] };
       throw new UnknownEventError(envelope.type, [...this.#routes.keys()]);
     }
@@ -275,7 +281,7 @@ export class SagaOrchestrator {
     const { saga, event } = route;
     let correlationId: string | undefined;
     try {
-      correlationId = event.correlate(payload, envelope);
+      correlationId = envelope.headers[SCHEDULE_SAGA_HEADER] === saga.name ? envelope.correlationId : event.correlate(payload, envelope);
     } catch (error) {
       return Promise.reject(
         new EnvelopeError(`'${envelope.type}': saga '${saga.name}' could not correlate it: ${String(error)}`),

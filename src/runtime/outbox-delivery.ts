@@ -96,6 +96,14 @@ export class OutboxDelivery {
     }
   }
 
+  /** Hears of schedules this process committed, so a relay can wake up when the first is due. */
+  onScheduled: ((entries: readonly OutboxEntry[]) => void) | undefined;
+
+  /** Reports committed schedules (delivered by the relay when due, not now). */
+  scheduled(entries: readonly OutboxEntry[]): void {
+    this.onScheduled?.(entries);
+  }
+
   /** Something is being delivered or marked sent. */
   get busy(): boolean {
     return this.#inFlight.size > 0 || this.#flushing !== undefined;

@@ -51,6 +51,9 @@ export class OutboxRelay {
   #loop: Promise<void> | undefined;
   #wake: (() => void) | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
+  #alarm: ReturnType<typeof setTimeout> | undefined;
+  #nextWake: number | undefined;
+  #woken = false;
 
   constructor(options: OutboxRelayOptions) {
     this.#repository = options.repository;
@@ -104,12 +107,34 @@ export class OutboxRelay {
 
   /** Cuts the current pause short (new messages were staged). */
   wake(): void {
-    this.#wake?.();
+    if (this.#wake) this.#wake();
+    else this.#woken = true; // mid-pass: the next pass follows at once
+  }
+
+  /**
+   * Makes sure a pass runs at `time` (clock ms) even if the poll interval is longer: a schedule this
+   * process committed is then delivered on time without polling faster. Other processes' schedules are
+   * found by polling.
+   */
+  wakeAt(time: number): void {
+    if (!this.#running) return;
+    // +1 ms: a timer may fire within the millisecond before its due time, when nothing is due yet.
+    const delay = Math.max(0, time - this.#clock.now() + 1);
+    if (this.#nextWake !== undefined && this.#nextWake <= time) return;
+    this.#nextWake = time;
+    clearTimeout(this.#alarm);
+    this.#alarm = setTimeout(() => {
+      this.#nextWake = undefined;
+      this.wake();
+    }, delay);
+    this.#alarm.unref?.();
   }
 
   /** Stops polling; resolves once the pass in progress has finished. */
   async stop(): Promise<void> {
     this.#running = false;
+    clearTimeout(this.#alarm);
+    this.#nextWake = undefined;
     this.wake();
     await this.#loop;
   }
@@ -123,7 +148,8 @@ export class OutboxRelay {
       } catch (error) {
         this.#onError(error);
       }
-      if (!full && this.#running) await this.#pause();
+      if (!full && this.#running && !this.#woken) await this.#pause();
+      this.#woken = false;
     }
   }
 

@@ -11,7 +11,9 @@ export type IgnoreReason =
   /** The state has no handler or no guard matched (policy `unhandled: 'ignore'`). */
   | 'unhandled'
   /** The state declares `ignore()` for the event. */
-  | 'ignored';
+  | 'ignored'
+  /** A scheduled event whose schedule was cancelled or superseded (or whose instance is gone). */
+  | 'stale-schedule';
 
 export interface CompensationReport {
   /** Steps that ran to completion in this run. */
