@@ -16,7 +16,8 @@ export interface Incoming {
 
 export function readIncoming(input: unknown): Incoming {
   let value: unknown = input;
-  if (typeof input === 'string' || input instanceof Uint8Array) {
+  // isView first: it reads no property, so a proxy's traps never run outside the checks below.
+  if (typeof input === 'string' || (ArrayBuffer.isView(input) && input instanceof Uint8Array)) {
     const text = typeof input === 'string' ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString('utf8');
     try {
       value = JSON.parse(text);
@@ -52,7 +53,11 @@ function describe(value: unknown): string {
   try {
     return value instanceof Error ? value.message : String(value);
   } catch {
-    return Object.prototype.toString.call(value);
+    try {
+      return Object.prototype.toString.call(value);
+    } catch {
+      return typeof value; // a proxy whose traps throw
+    }
   }
 }
 
