@@ -24,6 +24,10 @@ import { runActivities } from './run-activities.ts';
 import type { RuntimeDeps } from './runtime-deps.ts';
 
 const NO_STACK: SagaInstanceRecord['compensation'] = Object.freeze([]);
+const FRESH = Object.freeze({ fresh: true });
+
+/** Thrown (and caught by the orchestrator, which reads again with `fresh`) when a no-write decision rested on a possibly cached read. */
+export class StaleReadSignal extends Error {}
 const NO_SCHEDULES: readonly ScheduleEntry[] = Object.freeze([]);
 const NO_OPS: readonly ScheduleOp[] = Object.freeze([]);
 
@@ -34,14 +38,21 @@ export async function applyEvent(
   envelope: Envelope,
   payload: unknown,
   correlationId: string,
+  fresh = false,
 ): Promise<SagaOutcome> {
-  const record = await deps.repository.findByCorrelation(saga.name, correlationId);
+  const record = await deps.repository.findByCorrelation(saga.name, correlationId, fresh ? FRESH : undefined);
   const now = deps.clock.now();
+  // A write is version-checked, so a stale read only costs a retry; a decision to write nothing is not,
+  // so it must not rest on a cached copy another process may have outdated.
+  const nothingToWrite = () => {
+    if (!fresh && record !== null) throw new StaleReadSignal();
+  };
 
   // A scheduled message applies only while the instance still holds its token: a cancelled or
   // superseded schedule (or one for an instance that is gone) is dropped, never fired.
   const fired = envelope.headers[SCHEDULE_KEY_HEADER] === undefined ? undefined : envelope.messageId;
   if (fired !== undefined && !record?.schedules?.some((e) => e.token === fired)) {
+    nothingToWrite();
     return { saga: saga.name, correlationId, result: 'ignored', reason: 'stale-schedule', ...(record && { state: record.state }) };
   }
 
@@ -71,6 +82,7 @@ export async function applyEvent(
     throw new ActionError(saga.name, correlationId, state, envelope.type, error, record?.id);
   }
   if (handler === undefined) {
+    nothingToWrite();
     if (event.unhandled === 'ignore') return { saga: saga.name, correlationId, result: 'ignored', reason: 'unhandled', state };
     // A redelivered message usually finds the instance past the state that handled it: that is a
     // duplicate to acknowledge, not an error. Checked only here, on the way to failing.
@@ -79,7 +91,10 @@ export async function applyEvent(
     }
     throw new UnhandledEventError(saga.name, correlationId, state, envelope.type, record?.id);
   }
-  if (handler.ignore) return { saga: saga.name, correlationId, result: 'ignored', reason: 'ignored', state };
+  if (handler.ignore) {
+    nothingToWrite();
+    return { saga: saga.name, correlationId, result: 'ignored', reason: 'ignored', state };
+  }
 
   try {
     const pending = runActivities(handler.activities, ctx);

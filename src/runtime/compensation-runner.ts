@@ -10,7 +10,8 @@
  */
 import { CompensationError, UnknownCompensationError } from '../errors/compensation-error.ts';
 import { ConcurrencyError } from '../errors/concurrency-error.ts';
-import { isSagaflowError } from '../errors/sagaflow-error.ts';
+import { DuplicateMessageError } from '../errors/duplicate-message-error.ts';
+import { TransientStoreError } from '../errors/transient-store-error.ts';
 import { SagaStatus, type CompensationEntry, type OutboxEntry, type SagaInstanceRecord } from '../repository/types.ts';
 import type { CompiledSaga } from '../core/compiled-saga.ts';
 import type { CompensationContext, InstanceInfo } from '../dsl/context.ts';
@@ -126,8 +127,9 @@ async function popOrFail(
   outbox: readonly OutboxEntry[] | undefined,
 ): Promise<SagaInstanceRecord | null> {
   let current = record;
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const next = error ? failedRecord(deps, current, error) : poppedRecord(deps, saga, current);
+  let next = error ? failedRecord(deps, current, error) : poppedRecord(deps, saga, current);
+  let messageId = uuidv7(deps.clock.now());
+  for (let attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
     try {
       if (!error && next.status === SagaStatus.Faulted && saga.definition.removeOnCompletion) {
         await deps.repository.commit({ kind: 'delete', instance: next, expectedVersion: current.version, outbox });
@@ -139,7 +141,7 @@ async function popOrFail(
           history: {
             instanceId: current.id,
             sequence: next.version,
-            messageId: uuidv7(deps.clock.now()),
+            messageId,
             eventType: error ? COMPENSATION_FAILED_EVENT : COMPENSATION_STEP,
             stateBefore: current.state,
             stateAfter: current.state,
@@ -151,17 +153,29 @@ async function popOrFail(
       }
       return next;
     } catch (e) {
-      if (!isSagaflowError(e) || !(e instanceof ConcurrencyError)) throw e;
+      // The same write, sent again after a failure that hid its outcome, had applied: done.
+      if (e instanceof DuplicateMessageError) return next;
+      if (e instanceof TransientStoreError) {
+        // Whether it applied is unknown: send the very same write again; the inbox tells.
+        await sleep(Math.min(100, 2 ** attempt));
+        continue;
+      }
+      if (!(e instanceof ConcurrencyError)) throw e;
       const reloaded = await deps.repository.findById(current.id);
       const top = reloaded?.compensation[reloaded.compensation.length - 1];
       if (!reloaded || reloaded.status !== SagaStatus.Compensating || !top || top.name !== step.name || top.attempts !== step.attempts) {
         return null;
       }
       current = reloaded;
+      next = error ? failedRecord(deps, current, error) : poppedRecord(deps, saga, current);
+      messageId = uuidv7(deps.clock.now());
     }
   }
   return null;
 }
+
+/** Writes of one step's result before the runner gives up (conflicts and transient failures). */
+const MAX_WRITE_ATTEMPTS = 12;
 
 function poppedRecord(deps: RuntimeDeps, saga: CompiledSaga, r: SagaInstanceRecord): SagaInstanceRecord {
   const rest = r.compensation.slice(0, -1);

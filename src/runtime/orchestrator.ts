@@ -20,7 +20,7 @@ import { assertEnvelope, createEnvelope, type Envelope, type EnvelopeOptions } f
 import type { InputOf, MessageDefinition } from '../messages/message-definition.ts';
 import { InMemorySagaRepository } from '../repository/in-memory-saga-repository.ts';
 import { SagaStatus, type SagaInstanceRecord, type SagaRepository } from '../repository/types.ts';
-import { applyEvent } from './apply-event.ts';
+import { applyEvent, StaleReadSignal } from './apply-event.ts';
 import { claimedRecord, COMPENSATION_RETRY, runCompensation, type CompensationRun } from './compensation-runner.ts';
 import { hydrateData } from './hydrate.ts';
 import { KeyedMutex } from './keyed-mutex.ts';
@@ -309,13 +309,24 @@ export class SagaOrchestrator {
     // Two budgets: the store's (conflicts, transient failures) and the application's (failing actions).
     let conflicts = 0;
     let failures = 0;
+    let fresh = false;
+    let uncertain = false;
     const policy = event.retry ?? this.#actionRetry;
     for (;;) {
       try {
-        return await applyEvent(this.#deps, saga, event, envelope, payload, correlationId);
+        const outcome = await applyEvent(this.#deps, saga, event, envelope, payload, correlationId, fresh);
+        // A transient failure may have hidden a commit that applied: the retry then sees a duplicate. If
+        // that commit started a compensation, nobody is running it: finish it here (the claim is
+        // version-checked, so a runner elsewhere and this one never both proceed).
+        if (uncertain && outcome.result === 'duplicate') await this.#finishCompensation(saga, correlationId);
+        return outcome;
       } catch (error) {
+        // After any failure, read past caches: a stale copy may be what failed.
+        fresh = true;
+        if (error instanceof StaleReadSignal) continue;
         let delay: number | null;
         if (error instanceof ConcurrencyError || error instanceof TransientStoreError) {
+          if (error instanceof TransientStoreError) uncertain = true;
           conflicts++;
           delay = conflicts < this.#retry.maxAttempts ? conflictBackoff(this.#retry, conflicts) : null;
         } else if (error instanceof ActionError) {
@@ -332,6 +343,16 @@ export class SagaOrchestrator {
         }
         await sleep(delay);
       }
+    }
+  }
+
+  async #finishCompensation(saga: CompiledSaga, correlationId: string): Promise<void> {
+    const record = await this.repository.findByCorrelation(saga.name, correlationId, { fresh: true });
+    if (record?.status !== SagaStatus.Compensating) return;
+    try {
+      await this.#resume(saga, record);
+    } catch (error) {
+      if (!(error instanceof ConcurrencyError)) throw error; // another runner claimed it first
     }
   }
 

@@ -47,7 +47,7 @@ describe('known bugs', () => {
     await db?.drop();
   });
 
-  it.fails('an event reaching a process whose instance cache is stale is applied, not refused as unhandled and dead-lettered', async () => {
+  it('an event reaching a process whose instance cache is stale is applied, not refused as unhandled and dead-lettered', async () => {
     const repository = async () => {
       const r = await createPrismaRepository({ databaseUrl: db.url }); // the factory's default: cache on
       opened.push(r);
@@ -64,7 +64,7 @@ describe('known bugs', () => {
     expect((await b.find(Order, 'o-1'))?.state).toBe('Done');
   });
 
-  it.fails('a transient store failure while popping a compensation step does not leave the run to recover()', async () => {
+  it('a transient store failure while popping a compensation step does not leave the run to recover()', async () => {
     const inner = new InMemorySagaRepository();
     let failOnce = true;
     const repository = {
