@@ -31,8 +31,11 @@ export const MALFORMED_INPUT_RUNS = Object.freeze({
 
 export const MALFORMED_INPUT_TOTAL = Object.values(MALFORMED_INPUT_RUNS).reduce((a, b) => a + b, 0);
 
-/** `interleavings.test.ts`: random schedules (orders, deliveries, duplicates, relay passes, crashes). */
-export const INTERLEAVING_RUNS = 150;
+/**
+ * `interleavings.test.ts`: random schedules (orders, deliveries, duplicates at once and later, a second
+ * process racing the first, relay passes, crashes of order and services processes), each played to the end.
+ */
+export const INTERLEAVING_RUNS = 1_000;
 
-/** Orders per schedule, and commands per schedule before the final drain. */
+/** Orders per schedule, commands per schedule before the final drain, crashes per kind of process. */
 export const INTERLEAVING_SHAPE = Object.freeze({ minOrders: 2, maxOrders: 5, maxCommands: 40, maxCrashes: 2 });
