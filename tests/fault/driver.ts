@@ -58,7 +58,12 @@ export interface FaultScenarioReport {
   readonly durationMs: number;
   /** From the end of the chaos until every saga was final and the outbox empty; null when it never was. */
   readonly settledAfterMs: number | null;
-  readonly orders: { readonly total: number; readonly byPlan: Record<Plan, number> };
+  readonly orders: {
+    readonly total: number;
+    readonly byPlan: Record<Plan, number>;
+    /** Sagas already final when the chaos stopped: how much of the work ran under it. */
+    readonly finalAtChaosEnd: number;
+  };
   readonly kills: {
     readonly random: number;
     /** Random kills that hit a worker still starting (connecting, running `recover()`). */
@@ -71,7 +76,13 @@ export interface FaultScenarioReport {
   readonly duplicates: { readonly injected: number; readonly atOnce: number; readonly late: number };
   readonly malformed: { readonly tried: number; readonly throughWorkers: number; readonly throughReceive: number; readonly byKind: Record<string, number> };
   /** What the workers that stopped cleanly counted (recoveries, errors reported to `onError`). */
-  readonly workerStats: { readonly recoveredAtStart: number; readonly recoveredPeriodically: number; readonly errors: number };
+  readonly workerStats: {
+    readonly recoveredAtStart: number;
+    readonly recoveredPeriodically: number;
+    readonly errors: number;
+    /** Median time from spawn to ready. */
+    readonly startUpMs: number;
+  };
   readonly verdict: Verdict;
   readonly lostTotal: number;
   /** The last lines workers wrote to stderr, for diagnosis. */
@@ -103,6 +114,7 @@ export async function runFaultScenario(options: FaultScenarioOptions): Promise<F
     log(`chaos over: ${pool.kills.random} random kills, ${Object.values(pool.kills.byPoint).reduce((a, b) => a + b, 0)} at kill points`);
 
     const chaosEnd = Date.now();
+    const finalAtChaosEnd = await countFinal(client);
     const settled = await waitUntilSettled(client, staged.orders.length, options.settleTimeoutMs, log);
     const settledAfterMs = settled ? Date.now() - chaosEnd : null;
     await pool.stopAll();
@@ -116,7 +128,7 @@ export async function runFaultScenario(options: FaultScenarioOptions): Promise<F
       options: kept,
       durationMs: Date.now() - started,
       settledAfterMs,
-      orders: { total: staged.orders.length, byPlan },
+      orders: { total: staged.orders.length, byPlan, finalAtChaosEnd },
       kills: { ...pool.kills, byPoint: { ...pool.kills.byPoint } },
       duplicates: staged.duplicates,
       malformed: {
@@ -125,7 +137,7 @@ export async function runFaultScenario(options: FaultScenarioOptions): Promise<F
         throughReceive: staged.malformed.filter((m) => m.deadLetterId !== undefined).length,
         byKind,
       },
-      workerStats: pool.stats,
+      workerStats: { ...pool.stats, startUpMs: median(pool.startUpMs) },
       verdict,
       lostTotal: totalLost(verdict.lost),
       stderrTail: pool.stderrTail,
@@ -210,6 +222,14 @@ async function stageScenario(url: string, options: FaultScenarioOptions, started
   }
 }
 
+async function countFinal(client: pg.Client): Promise<number> {
+  const { rows } = await client.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM sagaflow_instances WHERE saga_name = $1 AND status IN ('completed', 'faulted')`,
+    [FAULT_SAGA],
+  );
+  return rows[0]!.n;
+}
+
 /** Polls until every order's instance is final and the outbox is empty, or the time is up. */
 export async function waitUntilSettled(client: pg.Client, orders: number, timeoutMs: number, log: (line: string) => void): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
@@ -247,6 +267,8 @@ class WorkerPool {
   };
   readonly stats = { recoveredAtStart: 0, recoveredPeriodically: 0, errors: 0 };
   readonly stderrTail: string[] = [];
+  /** Spawn to ready, per start. */
+  readonly startUpMs: number[] = [];
   readonly #slots: Slot[] = [];
   #stopping = false;
 
@@ -266,14 +288,18 @@ class WorkerPool {
         FAULT_CHAOS_UNTIL: String(this.chaosEnd),
         FAULT_LEASE_MS: String(this.options.leaseMs ?? 1_500),
         FAULT_INSTANCE_CACHE: this.options.instanceCache === false ? '0' : '1',
+        // Replies go to whichever relay polls first, so a saga's steps spread over the processes.
+        FAULT_WAKE_RELAY: '0',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    const spawnedAt = Date.now();
     const slot: Slot = { child, ready: false, stopping: false, exited: Promise.resolve() };
     this.#slots[index] = slot;
     createInterface({ input: child.stdout! }).on('line', (line) => {
       if (line.startsWith(READY_MARK)) {
         slot.ready = true;
+        this.startUpMs.push(Date.now() - spawnedAt);
         const stats = JSON.parse(line.slice(READY_MARK.length).split(' ').slice(1).join(' ')) as { recoveredAtStart: number };
         this.stats.recoveredAtStart += stats.recoveredAtStart;
       } else if (line.startsWith(KILL_MARK)) {
@@ -347,6 +373,11 @@ class WorkerPool {
       }),
     );
   }
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length === 0 ? 0 : sorted[Math.floor(sorted.length / 2)]!;
 }
 
 export function sleep(ms: number): Promise<void> {

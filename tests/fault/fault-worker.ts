@@ -23,6 +23,11 @@ export interface FaultWorkerOptions {
   /** `receive()` dead-letters larger payloads. Default 32 KiB. */
   readonly maxPayloadBytes?: number;
   readonly poolSize?: number;
+  /**
+   * Wake this process's relay when a service staged a reply (default true). Off, replies wait for the
+   * next poll of whichever relay comes first, so consecutive steps of a saga spread over processes.
+   */
+  readonly wakeRelay?: boolean;
   /** The repository's instance cache (on by default in `createPrismaRepository`). Default true. */
   readonly instanceCache?: boolean;
   readonly onError?: (error: unknown) => void;
@@ -69,7 +74,8 @@ export async function startFaultWorker(options: FaultWorkerOptions): Promise<Fau
   const repository = killingRepository(store, chaos);
   const bus = new InProcessBus();
   let orchestrator: SagaOrchestrator | undefined;
-  const stopServices = startServices(bus, { repository, effects, chaos, wake: () => orchestrator?.relay?.wake() });
+  const wake = options.wakeRelay === false ? () => {} : () => orchestrator?.relay?.wake();
+  const stopServices = startServices(bus, { repository, effects, chaos, wake });
   orchestrator = new SagaOrchestrator({
     sagas: [faultSaga({ effects, chaos })],
     repository,

@@ -7,7 +7,8 @@
  * - `FAULT_KILL_ODDS`: JSON `{ "after-commit": 0.02, … }`, probabilities of killing itself at each kill point;
  * - `FAULT_CHAOS_UNTIL`: epoch ms after which no kill point fires;
  * - `FAULT_LEASE_MS`, `FAULT_POLL_MS`, `FAULT_RECOVER_MS`;
- * - `FAULT_INSTANCE_CACHE=0` to open the repository without its instance cache.
+ * - `FAULT_INSTANCE_CACHE=0` to open the repository without its instance cache;
+ * - `FAULT_WAKE_RELAY=0` to leave replies to the next poll of any relay.
  *
  * Prints `FAULT-READY <pid>` once it processes messages; SIGTERM stops it cleanly.
  */
@@ -36,6 +37,7 @@ const worker = await startFaultWorker({
   ...(numeric('FAULT_POLL_MS') !== undefined && { pollIntervalMs: numeric('FAULT_POLL_MS')! }),
   ...(numeric('FAULT_RECOVER_MS') !== undefined && { recoverEveryMs: numeric('FAULT_RECOVER_MS')! }),
   instanceCache: process.env.FAULT_INSTANCE_CACHE !== '0',
+  wakeRelay: process.env.FAULT_WAKE_RELAY !== '0',
   // Errors are expected while other workers die (a lease taken over, a conflict); a few are kept for diagnosis.
   onError: (error) => {
     if (errorsLogged++ < 20) console.error('[worker]', error instanceof Error ? `${error.name}: ${error.message}` : error);

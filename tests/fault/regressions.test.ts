@@ -1,8 +1,7 @@
 /**
- * Framework bugs the fault-injection suite found, each reduced to a deterministic case that states the
- * correct behaviour. They are marked `it.fails` so the suite stays green while they are open: once one is
- * fixed its test starts failing, which is the signal to drop `.fails` (and, for the instance cache, to run
- * fault-injection.test.ts with the cache on again).
+ * The framework bugs the fault-injection suite found, each reduced to a deterministic case (both fixed
+ * in 9a15be7): an event decided on a stale instance cache, and a compensation run abandoned after a
+ * transient store failure.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -36,7 +35,7 @@ const Order = defineSaga('order', { data: z.object({}), states: ['AwaitingPaymen
   )
   .compensation(Refund, () => void refunds++);
 
-describe('known bugs', () => {
+describe('regressions found by fault injection', () => {
   let db: TestDatabase;
   const opened: PrismaSagaRepository[] = [];
   beforeAll(async () => {
