@@ -50,7 +50,14 @@ function define<Name extends string, Schema extends z.ZodType, Kind extends Mess
     name,
     schema,
     parse(payload: unknown) {
-      const result = schema.safeParse(payload);
+      let result: ReturnType<typeof schema.safeParse>;
+      try {
+        result = schema.safeParse(payload);
+      } catch (error) {
+        // A payload that cannot even be read (a throwing getter, a revoked proxy) is as invalid as a wrong one.
+        const reason = error instanceof Error ? error.message : 'unreadable';
+        throw new ValidationError(name, [{ code: 'custom', message: `unreadable: ${reason}`, path: [], input: undefined }]);
+      }
       if (!result.success) throw new ValidationError(name, result.error.issues);
       return result.data;
     },

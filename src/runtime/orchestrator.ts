@@ -16,7 +16,7 @@ import { EnvelopeError } from '../errors/envelope-error.ts';
 import { RetriesExhaustedError } from '../errors/retries-exhausted-error.ts';
 import { SagaflowError } from '../errors/sagaflow-error.ts';
 import { UnknownEventError } from '../errors/unknown-event-error.ts';
-import { assertEnvelope, createEnvelope, type Envelope, type EnvelopeOptions } from '../messages/envelope.ts';
+import { createEnvelope, type Envelope, type EnvelopeOptions } from '../messages/envelope.ts';
 import type { InputOf, MessageDefinition } from '../messages/message-definition.ts';
 import { InMemorySagaRepository } from '../repository/in-memory-saga-repository.ts';
 import { SagaStatus, type SagaInstanceRecord, type SagaRepository } from '../repository/types.ts';
@@ -194,10 +194,9 @@ export class SagaOrchestrator {
    */
   async receive(input: unknown): Promise<ReceiveResult> {
     const incoming = readIncoming(input);
-    let envelope: Envelope | undefined;
+    const envelope = 'messageId' in incoming.envelope ? incoming.envelope : undefined;
     try {
-      if (!(incoming.envelope instanceof EnvelopeError)) envelope = incoming.envelope;
-      else throw incoming.envelope;
+      if (envelope === undefined) throw incoming.envelope;
       const bytes = payloadBytes(envelope);
       if (bytes > this.#maxPayloadBytes) throw new PayloadTooLargeError(envelope.type, bytes, this.#maxPayloadBytes);
       return { status: 'handled', result: await this.#dispatch(envelope) };
@@ -242,8 +241,12 @@ export class SagaOrchestrator {
    * for that saga.
    */
   async dispatch(envelope: Envelope): Promise<DispatchResult> {
-    assertEnvelope(envelope);
-    return this.#dispatch(envelope);
+    // An envelope object, not bytes or text: those are receive()'s.
+    if (typeof envelope !== 'object' || envelope === null || ArrayBuffer.isView(envelope)) throw new EnvelopeError('not an object');
+    // Read once into a plain copy: a getter or proxy in the caller's object cannot change or break it later.
+    const incoming = readIncoming(envelope);
+    if (!('messageId' in incoming.envelope)) throw incoming.envelope;
+    return this.#dispatch(incoming.envelope);
   }
 
   async #dispatch(envelope: Envelope): Promise<DispatchResult> {
