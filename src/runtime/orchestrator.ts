@@ -84,6 +84,11 @@ export interface SagaOrchestratorOptions {
   readonly outbox?: OutboxOptions | false;
   /** The relay `start()` runs for messages a crash left in the outbox. `false`: none in this process. */
   readonly relay?: Omit<OutboxRelayOptions, 'repository' | 'bus' | 'clock'> | false;
+  /**
+   * How long a compensation run may go without a write (a step running) before `recover()` in another
+   * process takes it over. Default 30 s: set it above your slowest compensation step.
+   */
+  readonly compensationLeaseMs?: number;
   /** `receive()` dead-letters larger payloads (JSON bytes). Default 256 KiB. */
   readonly maxPayloadBytes?: number;
 }
@@ -94,6 +99,7 @@ export type ReceiveResult =
   | { readonly status: 'dead-lettered'; readonly deadLetter: DeadLetter };
 
 export const DEFAULT_MAX_PAYLOAD_BYTES = 256 * 1024;
+export const DEFAULT_COMPENSATION_LEASE_MS = 30_000;
 
 interface Route {
   readonly saga: CompiledSaga;
@@ -126,6 +132,9 @@ export class SagaOrchestrator {
   /** Dead-lettered messages: list, inspect, replay, discard. */
   readonly deadLetters: DeadLetters;
   #closed = false;
+  readonly #compensationLeaseMs: number;
+  #recovery: ReturnType<typeof setInterval> | undefined;
+  #recovering: Promise<unknown> | undefined;
 
   constructor(options: SagaOrchestratorOptions) {
     this.repository = options.repository ?? new InMemorySagaRepository();
@@ -148,6 +157,7 @@ export class SagaOrchestrator {
 
     this.#actionRetry = checkedPolicy(options.retry, 'retry') ?? NO_RETRY;
     this.#maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
+    this.#compensationLeaseMs = options.compensationLeaseMs ?? DEFAULT_COMPENSATION_LEASE_MS;
     const bus = this.bus;
     this.#outbox = new OutboxDelivery({
       bus,
@@ -185,6 +195,12 @@ export class SagaOrchestrator {
   async start(): Promise<void> {
     await this.recover();
     this.relay?.start();
+    this.#recovery ??= setInterval(() => {
+      this.#recovering ??= this.recover()
+        .catch(this.#onError)
+        .finally(() => (this.#recovering = undefined));
+    }, Math.max(1, this.#compensationLeaseMs / 2));
+    this.#recovery.unref?.();
   }
 
   /**
@@ -390,10 +406,15 @@ export class SagaOrchestrator {
   }
 
   /**
-   * Finds instances left `compensating` (a process died mid-run) and finishes their compensation.
-   * Call it at start-up. Returns how many instances it resumed.
+   * Finds instances left `compensating` by a process that died mid-run and finishes their compensation.
+   * `start()` runs it, and again every half `compensationLeaseMs`. Only instances whose last write is
+   * older than `olderThanMs` (default: `compensationLeaseMs`) are taken: every finished step writes, so a
+   * live runner keeps its instances fresh, and a step is taken over only once it has run longer than
+   * that. Pass `{ olderThanMs: 0 }` when you know the runner is gone. Returns how many it resumed.
    */
-  async recover(): Promise<number> {
+  async recover(options: { readonly olderThanMs?: number } = {}): Promise<number> {
+    const olderThanMs = options.olderThanMs ?? this.#compensationLeaseMs;
+    const before = new Date(this.clock.now() - olderThanMs + 1);
     let resumed = 0;
     for (const compiled of this.#sagas.values()) {
       let cursor: string | undefined;
@@ -401,6 +422,7 @@ export class SagaOrchestrator {
         const page = await this.repository.list({
           sagaName: compiled.name,
           status: SagaStatus.Compensating,
+          updatedBefore: before,
           order: 'asc',
           limit: 100,
           ...(cursor !== undefined && { cursor }),
@@ -464,6 +486,8 @@ export class SagaOrchestrator {
   async close(): Promise<void> {
     this.#closed = true;
     for (const off of this.#unsubscribe.splice(0)) off();
+    clearInterval(this.#recovery);
+    await this.#recovering;
     await this.relay?.stop();
     await this.#outbox.idle();
   }

@@ -81,6 +81,9 @@ export async function startFaultWorker(options: FaultWorkerOptions): Promise<Fau
     repository,
     bus,
     outbox: { leaseMs },
+    // recover() takes over a compensation only after this long without a write: a killed worker's runs
+    // are resumed within it, a live worker's are left alone.
+    compensationLeaseMs: leaseMs,
     relay: { leaseMs, pollIntervalMs: options.pollIntervalMs ?? 75, batchSize: 25, concurrency: 8 },
     maxPayloadBytes: options.maxPayloadBytes ?? 32 * 1024,
     onError,

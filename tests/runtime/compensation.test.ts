@@ -127,7 +127,7 @@ describe('compensation', () => {
 
     // A new process starts and recovers.
     const second = new SagaOrchestrator({ sagas: [makeSaga({ ran, attempts }).saga], repository: store });
-    expect(await second.recover()).toBe(1);
+    expect(await second.recover({ olderThanMs: 0 })).toBe(1);
     // 'c' never ran again; 'b' (in flight at the crash) ran again, at least once in all; then 'a'.
     expect(ran).toEqual(['c', 'b', 'b', 'a']);
     // The step that may have run before the crash knows it: its attempt is 2.
@@ -135,7 +135,7 @@ describe('compensation', () => {
     const done = (await store.findByCorrelation('steps', 'o'))!;
     expect(done.status).toBe('faulted');
     expect(done.compensation).toEqual([]);
-    expect(await second.recover()).toBe(0);
+    expect(await second.recover({ olderThanMs: 0 })).toBe(0);
   });
 
   it('stops at a failing step, records the error, and resumes from that step on retryCompensation', async () => {
@@ -182,7 +182,7 @@ describe('compensation', () => {
     expect(ran).toEqual(['b']);
     const p1 = new SagaOrchestrator({ sagas: [makeSaga({ ran }).saga], repository: store });
     const p2 = new SagaOrchestrator({ sagas: [makeSaga({ ran }).saga], repository: store });
-    const resumed = await Promise.all([p1.recover(), p2.recover()]);
+    const resumed = await Promise.all([p1.recover({ olderThanMs: 0 }), p2.recover({ olderThanMs: 0 })]);
     // The loser of the claim skips the instance instead of failing.
     expect(resumed.sort()).toEqual([0, 1]);
     expect(ran).toEqual(['b', 'b', 'a']);
@@ -230,5 +230,37 @@ describe('compensation', () => {
     await runSteps(new SagaOrchestrator({ sagas: [makeSaga({ ran }).saga], repository: store }), 'o', ['x', 'y']);
     await new SagaOrchestrator({ sagas: [makeSaga({ ran }).saga], repository: store }).publish(Fail, {}, { correlationId: 'o' });
     expect(ran).toEqual(['y', 'x']);
+  });
+});
+
+describe('recover() and the compensation lease', () => {
+  it('leaves a run alone while it is younger than the lease, and takes it over after', async () => {
+    const { z } = await import('zod');
+    const { defineCompensation, defineEvent, defineSaga, FakeClock, InMemorySagaRepository, SagaOrchestrator } = await import('../../src/index.ts');
+    const { crashingRepository } = await import('../helpers/faulty-repository.ts');
+    const Placed = defineEvent('Placed', z.object({}));
+    const Failed = defineEvent('Failed', z.object({}));
+    const Undo = defineCompensation('undo', z.object({ n: z.number() }));
+    const undone: number[] = [];
+    const Saga = defineSaga('leased', { data: z.object({}), states: ['Open'] })
+      .initially((s) => s.when(Placed).then((ctx) => [1, 2].forEach((n) => ctx.compensation.add(Undo, { n }))).transitionTo('Open'))
+      .during('Open', (s) => s.when(Failed).compensate().finalize())
+      .compensation(Undo, (args) => void undone.push(args.n));
+    const store = new InMemorySagaRepository();
+    const clock = new FakeClock();
+    // The first process dies when it writes the result of the first step.
+    const dying = crashingRepository(store, (commit) => commit.kind === 'update' && commit.history.eventType === 'sagaflow.compensation.step');
+    const first = new SagaOrchestrator({ sagas: [Saga], repository: dying, clock, compensationLeaseMs: 10_000 });
+    await first.publish(Placed, {}, { correlationId: 'l-1' });
+    await first.publish(Failed, {}, { correlationId: 'l-1' }).catch(() => {});
+    expect(undone).toEqual([2]);
+
+    const second = new SagaOrchestrator({ sagas: [Saga], repository: store, clock, compensationLeaseMs: 10_000 });
+    clock.advance(9_999);
+    expect(await second.recover()).toBe(0);
+    clock.advance(1);
+    expect(await second.recover()).toBe(1);
+    expect(undone).toEqual([2, 2, 1]); // the step that was running runs again (ctx.attempt 2), then the next
+    expect((await second.find(Saga, 'l-1'))!.status).toBe('faulted');
   });
 });
