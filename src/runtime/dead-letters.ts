@@ -70,17 +70,19 @@ export class DeadLetters {
     const now = this.#clock.now();
     const at = new Date(now);
     const where = failedAt(error);
-    const text = (value: string | null | undefined) => (value == null ? null : (storable(value) as string));
+    const text = (value: unknown) => (typeof value === 'string' ? (storable(value) as string) : null);
+    // A malformed envelope may still name itself: keep what it says, for filtering.
+    const named = (stored !== null && typeof stored === 'object' ? stored : {}) as { messageId?: unknown; type?: unknown; correlationId?: unknown };
     return {
       id: uuidv7(now),
       reason,
       errorCode: codeOf(error),
       errorMessage: text(messageOf(error))!,
       envelope: storable(stored),
-      messageId: text(envelope?.messageId),
-      messageType: text(envelope?.type),
+      messageId: text(envelope?.messageId ?? named.messageId),
+      messageType: text(envelope?.type ?? named.type),
       sagaName: text(where.sagaName),
-      correlationId: text(where.correlationId ?? envelope?.correlationId),
+      correlationId: text(where.correlationId ?? envelope?.correlationId ?? named.correlationId),
       instanceId: where.instanceId,
       replays: 0,
       createdAt: at,

@@ -76,6 +76,13 @@ describe('receive() and dead letters', () => {
     });
   });
 
+  it('keeps the id and type a malformed envelope gives, for filtering', async () => {
+    const { orchestrator } = setup();
+    const result = await orchestrator.receive({ type: 'Incremented', messageId: 'm-odd', kind: 'rumour', payload: {} });
+    expect(result).toMatchObject({ deadLetter: { reason: 'malformed-envelope', messageId: 'm-odd', messageType: 'Incremented' } });
+    expect((await orchestrator.deadLetters.list({ messageType: 'Incremented' })).items).toHaveLength(1);
+  });
+
   it('dead-letters a payload over the size limit', async () => {
     const { orchestrator } = setup({ maxPayloadBytes: 64 });
     await orchestrator.publish(Started, {}, { correlationId: 'c-1' });
