@@ -91,6 +91,7 @@ export type {
   ReadOptions,
   OutboxEntry,
   OutboxMessage,
+  ClaimOptions,
   DeadLetter,
   DeadLetterQuery,
   ScheduleEntry,

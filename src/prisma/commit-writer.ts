@@ -11,7 +11,7 @@ import { TransientStoreError } from '../errors/transient-store-error.ts';
 import type { SagaCommit } from '../repository/types.ts';
 import type { SqlRunner } from './client-types.ts';
 import { PgErrorCode, sqlState } from './pg-error.ts';
-import { batchParam, historyParams, iso, mutableParams, type PreparedCommit } from './row-mapping.ts';
+import { batchParam, cancelParam, historyParams, iso, mutableParams, schedulesJson, type PreparedCommit } from './row-mapping.ts';
 import { SmartBatcher, type Pending } from './smart-batcher.ts';
 import * as SQL from './sql.ts';
 
@@ -58,6 +58,7 @@ export class CommitWriter {
             iso(instance.createdAt),
             ...historyParams(commit.history),
             outboxJson,
+            schedulesJson(instance),
           ]);
           break;
         case 'update':
@@ -67,6 +68,8 @@ export class CommitWriter {
             ...mutableParams(instance, dataJson),
             ...historyParams(commit.history),
             outboxJson,
+            schedulesJson(instance),
+            cancelParam(commit),
           ]);
           break;
         case 'delete': {
@@ -74,6 +77,7 @@ export class CommitWriter {
             instance.id,
             commit.expectedVersion,
             outboxJson,
+            cancelParam(commit),
           ]);
           written = Number(row?.deleted ?? 0);
           break;

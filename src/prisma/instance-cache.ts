@@ -40,6 +40,7 @@ export class InstanceCache {
       ...record,
       data: JSON.parse(entry.data) as unknown,
       error: record.error && { ...record.error, at: new Date(record.error.at) },
+      ...(record.schedules && { schedules: copySchedules(record.schedules) }),
       createdAt: new Date(record.createdAt),
       updatedAt: new Date(record.updatedAt),
       completedAt: record.completedAt && new Date(record.completedAt),
@@ -59,6 +60,7 @@ export class InstanceCache {
         data: undefined,
         compensation: frozenStack(record.compensation),
         error: record.error && { ...record.error, at: new Date(record.error.at) },
+        ...(record.schedules && { schedules: copySchedules(record.schedules) }),
         createdAt: new Date(record.createdAt),
         updatedAt: new Date(record.updatedAt),
         completedAt: record.completedAt && new Date(record.completedAt),
@@ -75,6 +77,11 @@ export class InstanceCache {
   get size(): number {
     return this.#entries.size;
   }
+}
+
+/** Each entry's due time is a Date, which is mutable: copies in and out. */
+function copySchedules(entries: NonNullable<SagaInstanceRecord['schedules']>): NonNullable<SagaInstanceRecord['schedules']> {
+  return entries.map((e) => ({ ...e, dueAt: new Date(e.dueAt) }));
 }
 
 function keyOf(sagaName: string, correlationId: string): string {

@@ -8,7 +8,7 @@
  * `jsonb_to_recordset`: the statement text stays the same whatever the number of messages, so it is
  * prepared once, and a commit without messages passes NULL, which expands to no rows.
  */
-import type { OutboxEntry, OutboxMessage } from '../repository/types.ts';
+import type { ClaimOptions, OutboxEntry, OutboxMessage } from '../repository/types.ts';
 import type { SqlRunner } from './client-types.ts';
 import { iso } from './row-mapping.ts';
 import { isUuid } from './uuid.ts';
@@ -29,6 +29,14 @@ export function outboxInsert(from: string, instanceId: string, entries: string):
   ON CONFLICT (id) DO NOTHING`;
 }
 
+/**
+ * A `DELETE` of outbox rows (cancelled schedules) for a commit, for use as a data-modifying CTE: rows go
+ * only if the write in `from` applied. `ids` is a `uuid[]` expression, NULL for none.
+ */
+export function outboxCancel(from: string, ids: string): string {
+  return `DELETE FROM sagaflow_outbox WHERE id = ANY(${ids}) AND EXISTS (SELECT 1 FROM ${from})`;
+}
+
 /** $1 the entries (`outboxJson`); no instance. */
 export const STAGE_OUTBOX = outboxInsert('(VALUES (1)) AS one', 'NULL::uuid', '$1::jsonb');
 
@@ -43,6 +51,18 @@ SET available_at = $3::timestamptz, attempts = attempts + 1
 WHERE id IN (
   SELECT id FROM sagaflow_outbox
   WHERE available_at <= $2::timestamptz
+  ORDER BY id
+  LIMIT $1::int
+  FOR UPDATE SKIP LOCKED
+)
+RETURNING id::text AS id, envelope::text AS envelope, available_at, attempts, created_at`;
+
+/** `CLAIM_OUTBOX` on the database's clock: $1 limit, $2 lease in ms. */
+export const CLAIM_OUTBOX_AT_DB_TIME = `UPDATE sagaflow_outbox
+SET available_at = now() + $2::int * interval '1 millisecond', attempts = attempts + 1
+WHERE id IN (
+  SELECT id FROM sagaflow_outbox
+  WHERE available_at <= now()
   ORDER BY id
   LIMIT $1::int
   FOR UPDATE SKIP LOCKED
@@ -99,13 +119,13 @@ export async function stageOutbox(sql: SqlRunner, entries: readonly OutboxEntry[
 }
 
 /** `SagaRepository.claimOutbox`, oldest first. */
-export async function claimOutbox(
-  sql: SqlRunner,
-  options: { readonly limit: number; readonly now: Date; readonly leaseUntil: Date },
-): Promise<OutboxMessage[]> {
+export async function claimOutbox(sql: SqlRunner, options: ClaimOptions): Promise<OutboxMessage[]> {
   const limit = Math.floor(options.limit);
   if (!(limit >= 1)) return [];
-  const rows = await sql.query<OutboxRow>(CLAIM_OUTBOX, [limit, iso(options.now), iso(options.leaseUntil)]);
+  const rows =
+    'leaseMs' in options
+      ? await sql.query<OutboxRow>(CLAIM_OUTBOX_AT_DB_TIME, [limit, Math.max(0, Math.round(options.leaseMs))])
+      : await sql.query<OutboxRow>(CLAIM_OUTBOX, [limit, iso(options.now), iso(options.leaseUntil)]);
   // RETURNING keeps no order; the ids are lowercase UUIDs, which compare as text as PostgreSQL orders them.
   return rows.map(rowToOutboxMessage).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }

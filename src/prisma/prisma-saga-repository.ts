@@ -6,6 +6,7 @@
 import { MissingTablesError } from '../errors/missing-tables-error.ts';
 import { TransientStoreError } from '../errors/transient-store-error.ts';
 import type {
+  ClaimOptions,
   DeadLetter,
   DeadLetterQuery,
   HistoryRecord,
@@ -93,6 +94,11 @@ export class PrismaSagaRepository implements SagaRepository {
     query: (sql, params) => this.#query(sql, params),
     execute: (sql, params) => this.#execute(sql, params),
   };
+
+  /** With the instance cache on, reads may be stale; see `SagaRepository.cachesReads`. */
+  get cachesReads(): boolean {
+    return this.#cache !== undefined;
+  }
 
   constructor(client: SagaflowPrismaClient, options: PrismaSagaRepositoryOptions = {}) {
     this.#client = client;
@@ -201,7 +207,7 @@ export class PrismaSagaRepository implements SagaRepository {
     return Outbox.stageOutbox(this.#sql, entries);
   }
 
-  claimOutbox(options: { readonly limit: number; readonly now: Date; readonly leaseUntil: Date }): Promise<readonly OutboxMessage[]> {
+  claimOutbox(options: ClaimOptions): Promise<readonly OutboxMessage[]> {
     return Outbox.claimOutbox(this.#sql, options);
   }
 

@@ -7,6 +7,7 @@
  */
 import type {
   CompensationEntry,
+  ScheduleEntry,
   HistoryRecord,
   InstanceError,
   SagaCommit,
@@ -26,6 +27,7 @@ export interface InstanceRow {
   status: string;
   compensation: string;
   error: string | null;
+  schedules: string;
   created_at: Date | string;
   updated_at: Date | string;
   completed_at: Date | string | null;
@@ -75,6 +77,7 @@ export function rowToInstance(row: InstanceRow): SagaInstanceRecord {
     status: row.status as SagaStatus,
     compensation: JSON.parse(row.compensation) as CompensationEntry[],
     error: parseError(row.error),
+    ...parseSchedules(JSON.parse(row.schedules ?? '[]') as StoredSchedule[]),
     createdAt: toDate(row.created_at),
     updatedAt: toDate(row.updated_at),
     completedAt: row.completed_at === null ? null : toDate(row.completed_at),
@@ -106,6 +109,7 @@ export interface InstanceJson {
   status: string;
   compensation: CompensationEntry[];
   error: (Omit<InstanceError, 'at'> & { at: string }) | null;
+  schedules: StoredSchedule[] | null;
   created_at: string;
   updated_at: string;
   completed_at: string | null;
@@ -123,10 +127,29 @@ export function jsonToInstance(row: InstanceJson): SagaInstanceRecord {
     status: row.status as SagaStatus,
     compensation: row.compensation,
     error: row.error === null ? null : { ...row.error, at: new Date(row.error.at) },
+    ...parseSchedules(row.schedules ?? []),
     createdAt: new Date(row.created_at),
     updatedAt: new Date(row.updated_at),
     completedAt: row.completed_at === null ? null : new Date(row.completed_at),
   };
+}
+
+/** A `ScheduleEntry` inside the `schedules` JSON, its due time an ISO string. */
+type StoredSchedule = Omit<ScheduleEntry, 'dueAt'> & { dueAt: string };
+
+/** The record's `schedules`, left out when there are none (as the port allows). */
+function parseSchedules(stored: readonly StoredSchedule[]): { schedules?: ScheduleEntry[] } {
+  return stored.length === 0 ? {} : { schedules: stored.map((e) => ({ ...e, dueAt: new Date(e.dueAt) })) };
+}
+
+/** The `schedules` column: JSON, `[]` for none. */
+export function schedulesJson(i: SagaInstanceRecord): string {
+  return i.schedules?.length ? toJson(i.schedules) : '[]';
+}
+
+/** The outbox ids a commit deletes, as a `uuid[]` parameter; null for none. */
+export function cancelParam(commit: SagaCommit): readonly string[] | null {
+  return commit.cancelOutbox?.length ? commit.cancelOutbox : null;
 }
 
 /** The mutable columns of an instance, in `UPDATE_COMMIT` order ($3…$11). */
@@ -197,6 +220,8 @@ export function batchParam(commits: readonly PreparedCommit[]): string {
       ',"payload":' + toJson(h.payload) +
       ',"at":"' + iso(h.at) +
       '","sequence":' + h.sequence +
+      (i.schedules?.length ? ',"schedules":' + toJson(i.schedules) : '') +
+      (commit.cancelOutbox?.length ? ',"cancel":' + JSON.stringify(commit.cancelOutbox) : '') +
       (outboxJson === null ? '}' : ',"outbox":' + outboxJson + '}');
   }
   return out + ']';

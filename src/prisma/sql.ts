@@ -11,14 +11,14 @@
  * JSON columns are read as text and parsed here, so the result does not depend on how a client or
  * driver adapter decodes `jsonb`.
  */
-import { outboxInsert } from './outbox-sql.ts';
+import { outboxCancel, outboxInsert } from './outbox-sql.ts';
 
 /** Columns of `sagaflow_instances`, in the shape `rowToInstance` reads. */
 function instanceColumns(): string {
   const c = '';
   return `${c}id::text AS id, ${c}saga_name, ${c}correlation_id, ${c}state, ${c}data::text AS data, ${c}data_version,
-  ${c}version, ${c}status, ${c}compensation::text AS compensation, ${c}error::text AS error, ${c}created_at,
-  ${c}updated_at, ${c}completed_at`;
+  ${c}version, ${c}status, ${c}compensation::text AS compensation, ${c}error::text AS error,
+  ${c}schedules::text AS schedules, ${c}created_at, ${c}updated_at, ${c}completed_at`;
 }
 
 export const INSTANCE_COLUMNS = instanceColumns();
@@ -32,14 +32,15 @@ export const HISTORY_COLUMNS = `instance_id::text AS instance_id, sequence, mess
  * repository then asks `DUPLICATES` whether the winner applied this same message (→ DuplicateMessageError)
  * or another one (→ ConcurrencyError). A new instance has no history, so it needs no inbox check itself.
  * $1 id, $2 saga_name, $3 correlation_id, $4…$12 as in `UPDATE_COMMIT`'s $3…$11, $13 created_at,
- * $14…$20 the history row (`historyParams`), $21 the outbox entries (`outboxJson`, NULL for none).
+ * $14…$20 the history row (`historyParams`), $21 the outbox entries (`outboxJson`, NULL for none),
+ * $22 the pending schedules (`schedulesJson`).
  */
 export const INSERT_COMMIT = `WITH i AS (
   INSERT INTO sagaflow_instances
     (id, saga_name, correlation_id, state, data, data_version, version, status, compensation, error, updated_at,
-     completed_at, created_at)
+     completed_at, created_at, schedules)
   VALUES ($1::uuid, $2::text, $3::text, $4::text, $5::jsonb, $6::int, $7::int, $8::text, $9::jsonb, $10::jsonb,
-          $11::timestamptz, $12::timestamptz, $13::timestamptz)
+          $11::timestamptz, $12::timestamptz, $13::timestamptz, $22::jsonb)
   ON CONFLICT DO NOTHING
   RETURNING id
 ), o AS (
@@ -53,29 +54,36 @@ SELECT i.id, $14::text, $15::text, $16::text, $17::text, $18::jsonb, $19::timest
  * insert rows exactly when the version check and the inbox check let it through. The inbox check (no
  * history row of this instance has the message id) runs on the history's primary-key prefix.
  * $1 id, $2 expected version, $3…$11 the mutable columns (`mutableParams`), $12…$18 the history row
- * (`historyParams`), $19 the outbox entries (`outboxJson`, NULL for none).
+ * (`historyParams`), $19 the outbox entries (`outboxJson`, NULL for none), $20 the pending schedules
+ * (`schedulesJson`), $21 the outbox ids to delete with the write (cancelled schedules; NULL for none).
  */
 export const UPDATE_COMMIT = `WITH u AS (
   UPDATE sagaflow_instances
   SET state = $3::text, data = $4::jsonb, data_version = $5::int, version = $6::int, status = $7::text,
-      compensation = $8::jsonb, error = $9::jsonb, updated_at = $10::timestamptz, completed_at = $11::timestamptz
+      compensation = $8::jsonb, error = $9::jsonb, updated_at = $10::timestamptz, completed_at = $11::timestamptz,
+      schedules = $20::jsonb
   WHERE id = $1::uuid AND version = $2::int
     AND NOT EXISTS (SELECT 1 FROM sagaflow_history WHERE instance_id = $1::uuid AND message_id = $12::text)
   RETURNING id
 ), o AS (
   ${outboxInsert('u', 'u.id', '$19::jsonb')}
+), c AS (
+  ${outboxCancel('u', '$21::uuid[]')}
 )
 INSERT INTO sagaflow_history (instance_id, message_id, event_type, state_before, state_after, payload, at, sequence)
 SELECT u.id, $12::text, $13::text, $14::text, $15::text, $16::jsonb, $17::timestamptz, $18::int FROM u`;
 
 /**
  * Conditional delete plus outbox messages; history goes with it (ON DELETE CASCADE), the messages stay
- * (no foreign key). Answers `deleted`, 0 or 1. $1 id, $2 expected version, $3 the outbox entries.
+ * (no foreign key). Answers `deleted`, 0 or 1. $1 id, $2 expected version, $3 the outbox entries, $4 the
+ * outbox ids to delete with it (NULL for none).
  */
 export const DELETE_COMMIT = `WITH d AS (
   DELETE FROM sagaflow_instances WHERE id = $1::uuid AND version = $2::int RETURNING id
 ), o AS (
   ${outboxInsert('d', 'd.id', '$3::jsonb')}
+), c AS (
+  ${outboxCancel('d', '$4::uuid[]')}
 )
 SELECT count(*)::int AS deleted FROM d`;
 
@@ -130,13 +138,14 @@ export const BATCH_COMMIT = `WITH v AS (
   SELECT * FROM jsonb_to_recordset($1::jsonb) AS v(ord int, id uuid, saga_name text, correlation_id text,
     expected int, state text, data jsonb, data_version int, version int, status text, compensation jsonb,
     error jsonb, updated_at timestamptz, completed_at timestamptz, created_at timestamptz, message_id text,
-    event_type text, state_before text, state_after text, payload jsonb, at timestamptz, sequence int, outbox jsonb)
+    event_type text, state_before text, state_after text, payload jsonb, at timestamptz, sequence int, outbox jsonb,
+    schedules jsonb, cancel uuid[])
 ), inserted AS (
   INSERT INTO sagaflow_instances
     (id, saga_name, correlation_id, state, data, data_version, version, status, compensation, error, updated_at,
-     completed_at, created_at)
+     completed_at, created_at, schedules)
   SELECT id, saga_name, correlation_id, state, COALESCE(data, 'null'), data_version, version, status,
-    COALESCE(compensation, 'null'), error, updated_at, completed_at, created_at
+    COALESCE(compensation, 'null'), error, updated_at, completed_at, created_at, COALESCE(schedules, '[]')
   FROM v WHERE expected IS NULL
   ON CONFLICT DO NOTHING
   RETURNING id
@@ -144,7 +153,7 @@ export const BATCH_COMMIT = `WITH v AS (
   UPDATE sagaflow_instances AS i
   SET state = v.state, data = COALESCE(v.data, 'null'), data_version = v.data_version, version = v.version,
       status = v.status, compensation = COALESCE(v.compensation, 'null'), error = v.error,
-      updated_at = v.updated_at, completed_at = v.completed_at
+      updated_at = v.updated_at, completed_at = v.completed_at, schedules = COALESCE(v.schedules, '[]')
   FROM v
   WHERE v.expected IS NOT NULL AND i.id = v.id AND i.version = v.expected
     AND NOT EXISTS (SELECT 1 FROM sagaflow_history AS h WHERE h.instance_id = v.id AND h.message_id = v.message_id)
@@ -159,6 +168,8 @@ export const BATCH_COMMIT = `WITH v AS (
   FROM v JOIN applied ON applied.ord = v.ord
 ), outbox AS (
   ${outboxInsert('v JOIN applied ON applied.ord = v.ord', 'v.id', 'v.outbox')}
+), cancelled AS (
+  DELETE FROM sagaflow_outbox AS x USING v JOIN applied ON applied.ord = v.ord WHERE x.id = ANY(v.cancel)
 )
 SELECT ord FROM applied`;
 

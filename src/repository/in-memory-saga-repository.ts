@@ -14,6 +14,7 @@ import { ConcurrencyError } from '../errors/concurrency-error.ts';
 import { DuplicateMessageError } from '../errors/duplicate-message-error.ts';
 import { decodeCursor, encodeCursor, pageSize } from './cursor.ts';
 import type {
+  ClaimOptions,
   CompensationEntry,
   DeadLetter,
   DeadLetterQuery,
@@ -133,12 +134,13 @@ export class InMemorySagaRepository implements SagaRepository {
     for (const o of stored) if (!this.#outbox.has(o.id)) this.#outbox.set(o.id, o);
   }
 
-  async claimOutbox(options: { readonly limit: number; readonly now: Date; readonly leaseUntil: Date }): Promise<readonly OutboxMessage[]> {
-    const now = options.now.getTime();
+  async claimOutbox(options: ClaimOptions): Promise<readonly OutboxMessage[]> {
+    const now = 'leaseMs' in options ? Date.now() : options.now.getTime();
+    const leaseUntil = 'leaseMs' in options ? now + options.leaseMs : options.leaseUntil.getTime();
     const claimed: OutboxMessage[] = [];
     const due = [...this.#outbox.values()].filter((o) => o.availableAt <= now).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     for (const o of due.slice(0, options.limit)) {
-      const next: StoredOutbox = { ...o, availableAt: options.leaseUntil.getTime(), attempts: o.attempts + 1 };
+      const next: StoredOutbox = { ...o, availableAt: leaseUntil, attempts: o.attempts + 1 };
       this.#outbox.set(o.id, next);
       claimed.push(thawOutbox(next));
     }

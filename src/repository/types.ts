@@ -107,6 +107,11 @@ export interface HistoryRecord {
   readonly at: Date;
 }
 
+/** How a relay claims: at a time it gives, or at the store's own time. */
+export type ClaimOptions =
+  | { readonly limit: number; readonly now: Date; readonly leaseUntil: Date }
+  | { readonly limit: number; readonly leaseMs: number };
+
 /** A message staged in the outbox by a commit (or by `stageOutbox`). */
 export interface OutboxEntry {
   /** The row's own id (a UUIDv7): envelopes may share a message id (a deterministic reply, say). */
@@ -253,6 +258,11 @@ export interface ReadOptions {
  * const found = await repo.findByCorrelation('order', 'order-42');
  */
 export interface SagaRepository {
+  /**
+   * True when `findByCorrelation` without `{ fresh: true }` may answer from a cache. The orchestrator
+   * then reads again, fresh, before deciding to write nothing (an unhandled or ignored event).
+   */
+  readonly cachesReads?: boolean;
   findByCorrelation(sagaName: string, correlationId: string, options?: ReadOptions): Promise<SagaInstanceRecord | null>;
   findById(id: string): Promise<SagaInstanceRecord | null>;
   /**
@@ -278,9 +288,10 @@ export interface SagaRepository {
   /**
    * Claims up to `limit` messages whose `availableAt` is at or before `now`, oldest first, moving their
    * `availableAt` to `leaseUntil` and counting the attempt. Concurrent relays never claim the same
-   * message while its lease runs.
+   * message while its lease runs. With `{ leaseMs }` instead of `now` and `leaseUntil`, the store's own
+   * clock decides (the database's, for PostgreSQL), so processes whose clocks drift agree on what is due.
    */
-  claimOutbox(options: { readonly limit: number; readonly now: Date; readonly leaseUntil: Date }): Promise<readonly OutboxMessage[]>;
+  claimOutbox(options: ClaimOptions): Promise<readonly OutboxMessage[]>;
   /** Removes delivered messages. Unknown ids are ignored (another relay got there first). */
   markSent(ids: readonly string[]): Promise<void>;
   /** How many messages wait in the outbox (delivered ones are gone). */

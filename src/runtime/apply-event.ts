@@ -45,7 +45,7 @@ export async function applyEvent(
   // A write is version-checked, so a stale read only costs a retry; a decision to write nothing is not,
   // so it must not rest on a cached copy another process may have outdated.
   const nothingToWrite = () => {
-    if (!fresh && record !== null) throw new StaleReadSignal();
+    if (!fresh && record !== null && deps.repository.cachesReads) throw new StaleReadSignal();
   };
 
   // A scheduled message applies only while the instance still holds its token: a cancelled or

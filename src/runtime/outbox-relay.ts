@@ -21,6 +21,11 @@ export interface OutboxRelayOptions {
   readonly leaseMs?: number;
   /** Pause between polls when the outbox had nothing due. Default 1 s. */
   readonly pollIntervalMs?: number;
+  /**
+   * Whose clock decides what is due: `'clock'` (default, the relay's `clock`, so a `FakeClock` drives it
+   * in tests) or `'store'` (the database's, so processes whose clocks drift agree on deadlines).
+   */
+  readonly time?: 'clock' | 'store';
   /** Messages published at once within a batch. Default 16. */
   readonly concurrency?: number;
   readonly onError?: (error: unknown, message?: OutboxMessage) => void;
@@ -46,6 +51,7 @@ export class OutboxRelay {
   readonly #leaseMs: number;
   readonly #pollIntervalMs: number;
   readonly #concurrency: number;
+  readonly #storeTime: boolean;
   readonly #onError: (error: unknown, message?: OutboxMessage) => void;
   #running = false;
   #loop: Promise<void> | undefined;
@@ -63,6 +69,7 @@ export class OutboxRelay {
     this.#leaseMs = options.leaseMs ?? 30_000;
     this.#pollIntervalMs = options.pollIntervalMs ?? 1_000;
     this.#concurrency = Math.max(1, options.concurrency ?? 16);
+    this.#storeTime = options.time === 'store';
     this.#onError = options.onError ?? ((error) => console.error('[sagaflow] outbox relay:', error));
   }
 
@@ -73,11 +80,11 @@ export class OutboxRelay {
   /** One claim-and-deliver pass over at most `batchSize` due messages. */
   async runOnce(): Promise<RelayPass> {
     const now = this.#clock.now();
-    const claimed = await this.#repository.claimOutbox({
-      limit: this.#batchSize,
-      now: new Date(now),
-      leaseUntil: new Date(now + this.#leaseMs),
-    });
+    const claimed = await this.#repository.claimOutbox(
+      this.#storeTime
+        ? { limit: this.#batchSize, leaseMs: this.#leaseMs }
+        : { limit: this.#batchSize, now: new Date(now), leaseUntil: new Date(now + this.#leaseMs) },
+    );
     const sent: string[] = [];
     let failed = 0;
     let next = 0;

@@ -440,5 +440,51 @@ export function runReliabilityContract(name: string, make: MakeRepository): void
         }
       });
     });
+
+    describe('schedules', () => {
+      const schedule = (key: string, dueAt: Date) => ({ key, token: uuidv7(), type: 'Tick', dueAt });
+
+      it('round-trips pending schedules with the instance, and none means none', async () => {
+        const plain = await insert();
+        expect((await repo.findById(plain.id))!.schedules ?? []).toEqual([]);
+        const pending = [schedule('timeout:A', at(1000)), schedule('deadline', at(5000))];
+        const withSchedules = await insert({ schedules: pending });
+        expect((await repo.findById(withSchedules.id))!.schedules).toEqual(pending);
+        const { commit, next } = updateOf(withSchedules, { schedules: [pending[1]!] });
+        await repo.commit(commit);
+        expect((await repo.findByCorrelation(saga, next.correlationId, { fresh: true }))!.schedules).toEqual([pending[1]]);
+        const cleared = updateOf(next, { schedules: [] });
+        await repo.commit(cleared.commit);
+        expect((await repo.findById(next.id))!.schedules ?? []).toEqual([]);
+      });
+
+      it('deletes cancelled outbox rows with the write that cancels them, and only if it applies', async () => {
+        const instance = await insert();
+        const [a, b, c] = entries(3);
+        const first = updateOf(instance);
+        await repo.commit(withOutbox(first.commit, [a!, b!, c!]));
+        const stale = updateOf(instance); // expects version 1: refused
+        await expect(repo.commit({ ...stale.commit, cancelOutbox: [a!.id] })).rejects.toBeInstanceOf(ConcurrencyError);
+        const second = updateOf(first.next);
+        await repo.commit({ ...second.commit, cancelOutbox: [a!.id, b!.id, uuidv7()] });
+        const claimed = await repo.claimOutbox({ limit: 100, now: at(0), leaseUntil: at(1) });
+        expect(claimed.map((m) => m.id)).toEqual([c!.id]);
+      });
+
+      it("claims on the store's own clock when given a lease instead of a time", async () => {
+        const [due] = entries(1);
+        const future = makeOutboxEntry(new Date(Date.UTC(3000, 0, 1)));
+        await repo.stageOutbox([due!, future]);
+        const claimed = await repo.claimOutbox({ limit: 1000, leaseMs: 60_000 });
+        const ids = claimed.map((m) => m.id);
+        expect(ids).toContain(due!.id);
+        expect(ids).not.toContain(future.id);
+        const mine = claimed.find((m) => m.id === due!.id)!;
+        expect(mine.attempts).toBe(1);
+        // Leased about a minute past the store's now (which is near this machine's, give or take).
+        expect(Math.abs(mine.availableAt.getTime() - (Date.now() + 60_000))).toBeLessThan(30_000);
+        expect((await repo.claimOutbox({ limit: 1000, leaseMs: 60_000 })).map((m) => m.id)).not.toContain(due!.id);
+      });
+    });
   });
 }

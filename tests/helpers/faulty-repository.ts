@@ -43,7 +43,8 @@ export function delegate(
     'findByCorrelation', 'findById', 'commit', 'list', 'countByState', 'history', 'stageOutbox', 'claimOutbox',
     'markSent', 'outboxSize', 'addDeadLetter', 'getDeadLetter', 'listDeadLetters', 'updateDeadLetter', 'deleteDeadLetter',
   ] as const satisfies readonly (keyof SagaRepository)[];
-  const out: Record<string, unknown> = {};
+  // A wrapper caches whatever its inner store caches.
+  const out: Record<string, unknown> = { cachesReads: inner.cachesReads ?? false };
   for (const name of methods) {
     const fn = inner[name] as (...args: unknown[]) => Promise<unknown>;
     out[name] = (...args: unknown[]) => wrap(name, () => fn.apply(inner, args));
