@@ -8,6 +8,7 @@
  */
 import { benchInMemoryOrchestrator, benchXStateTransition } from './in-memory.ts';
 import { runPostgresBench } from './postgres.ts';
+import { benchScheduleLagInMemory } from './schedules.ts';
 import type { BenchResult } from './report.ts';
 
 const args = process.argv.slice(2);
@@ -20,8 +21,9 @@ function report(r: BenchResult): void {
     return;
   }
   const latency = r.p50_ms !== undefined ? `  p50 ${r.p50_ms} ms  p99 ${r.p99_ms} ms` : '';
+  const lag = r.achieved_rate !== undefined ? `  (started at ${String(r.achieved_rate)}/s, max ${String(r.max_ms)} ms)` : '';
   const ratio = r.vs_raw !== undefined ? `  ${r.vs_raw}x raw` : '';
-  console.log(`${r.name.padEnd(64)} ${String(r.ops_per_sec).padStart(9)} ops/s  (${r.ops} ops in ${r.seconds}s)${latency}${ratio}`);
+  console.log(`${r.name.padEnd(64)} ${String(r.ops_per_sec).padStart(9)} ops/s  (${r.ops} ops in ${r.seconds}s)${latency}${ratio}${lag}`);
 }
 
 async function main(): Promise<void> {
@@ -31,6 +33,7 @@ async function main(): Promise<void> {
     report(await benchInMemoryOrchestrator(25_000, 1));
     report(await benchInMemoryOrchestrator(25_000, 64));
     report(await benchInMemoryOrchestrator(25_000, 1, true));
+    report(await benchScheduleLagInMemory());
   }
   if (!only || only === 'postgres') {
     await runPostgresBench(report, (line) => {

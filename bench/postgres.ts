@@ -18,6 +18,7 @@ import { InProcessBus, SagaOrchestrator } from '../src/index.ts';
 import { measureRawPgBaseline } from './raw-pg-baseline.ts';
 import { orderEvents } from './order-workload.ts';
 import { result, type BenchResult } from './report.ts';
+import { benchScheduleLag } from './schedules.ts';
 
 export const BENCH_PG_URL =
   process.env.SAGAFLOW_BENCH_PG_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -239,6 +240,12 @@ export async function runPostgresBench(report: (r: BenchResult) => void, note: (
     }
     const median = [...ratios].sort((a, b) => a - b)[1]!;
     note(`# target: default at 16 publishers >= 0.7x raw; rounds ${ratios.join(', ')}; median ${median}x`);
+    const lagRepository = await createPrismaRepository({ databaseUrl: url, schema, poolSize: 16 });
+    try {
+      report(await benchScheduleLag('PostgreSQL', lagRepository, { rate: 1_000, seconds: 5 }));
+    } finally {
+      await lagRepository.close();
+    }
   } finally {
     await drop();
   }

@@ -10,6 +10,7 @@ import type { Clock } from '../clock/clock.ts';
 import { systemClock } from '../clock/clock.ts';
 import type { MessageBus } from '../bus/message-bus.ts';
 import type { OutboxMessage, SagaRepository } from '../repository/types.ts';
+import { MinHeap } from './min-heap.ts';
 
 export interface OutboxRelayOptions {
   readonly repository: SagaRepository;
@@ -59,6 +60,8 @@ export class OutboxRelay {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #alarm: ReturnType<typeof setTimeout> | undefined;
   #nextWake: number | undefined;
+  /** Due times of schedules this process committed: the alarm goes off at the earliest. */
+  readonly #due = new MinHeap();
   #woken = false;
 
   constructor(options: OutboxRelayOptions) {
@@ -125,15 +128,25 @@ export class OutboxRelay {
    */
   wakeAt(time: number): void {
     if (!this.#running) return;
-    // +1 ms: a timer may fire within the millisecond before its due time, when nothing is due yet.
-    const delay = Math.max(0, time - this.#clock.now() + 1);
-    if (this.#nextWake !== undefined && this.#nextWake <= time) return;
-    this.#nextWake = time;
+    this.#due.push(time);
+    if (this.#nextWake === undefined || time < this.#nextWake) this.#arm();
+  }
+
+  /** Sets the alarm for the earliest due time it knows of, dropping those already past. */
+  #arm(): void {
     clearTimeout(this.#alarm);
+    this.#nextWake = undefined;
+    const now = this.#clock.now();
+    while (this.#due.size > 0 && this.#due.peek()! < now) this.#due.pop();
+    const next = this.#due.peek();
+    if (next === undefined) return;
+    this.#nextWake = next;
+    // +1 ms: a timer may fire within the millisecond before its due time, when nothing is due yet.
     this.#alarm = setTimeout(() => {
-      this.#nextWake = undefined;
+      this.#due.pop();
       this.wake();
-    }, delay);
+      this.#arm();
+    }, Math.max(0, next - now + 1));
     this.#alarm.unref?.();
   }
 
@@ -142,6 +155,7 @@ export class OutboxRelay {
     this.#running = false;
     clearTimeout(this.#alarm);
     this.#nextWake = undefined;
+    this.#due.clear();
     this.wake();
     await this.#loop;
   }
