@@ -171,8 +171,9 @@ their connections at whatever moment that lands.
 
 ## Bugs this suite found
 
-Both were fixed (9a15be7) and are kept as deterministic cases in \`tests/fault/regressions.test.ts\`; the
-scenarios above run with the defaults that exposed them.
+All are fixed and kept as deterministic cases (\`tests/fault/regressions.test.ts\`,
+\`tests/fault/recover-lease.test.ts\`, \`tests/runtime/reliability/dead-letters.test.ts\`); the scenarios above
+run with the defaults that exposed them.
 
 1. **A stale instance cache refused events.** With the repository's instance cache (on by default in
    \`createPrismaRepository\`), a worker whose cached copy of an instance was older than the stored row
@@ -187,22 +188,20 @@ scenarios above run with the defaults that exposed them.
    \`recover()\` (1–2 of 150 sagas per run with connections terminated every 250 ms). Now the same write
    is sent again and the inbox tells whether it had applied; the terminated-connections scenario runs
    with no periodic \`recover()\` to show it.
+3. **\`recover()\` took over compensations that were running.** It claimed every \`compensating\`
+   instance, however recently its step was claimed, so a process starting up while another was in the
+   middle of a step ran that step a second time, concurrently. Runs now hold a lease
+   (\`compensationLeaseMs\`, renewed by every step's write); \`recover()\` takes over only runs idle for
+   longer. The workers here use a 1.5 s lease.
+4. **A malformed envelope's dead letter lost its id and type.** It now keeps the \`messageId\`,
+   \`type\` and \`correlationId\` the input carried as strings, so \`listDeadLetters({ messageType })\`
+   finds it.
 
-## Open issues
+## Known limits
 
-Found by this suite, not fixed yet; \`tests/fault/open-issues.test.ts\` states the first as an \`it.fails\` case.
-
-1. **\`recover()\` takes over compensations that are running.** It claims every \`compensating\` instance,
-   however recently its step was claimed, so a process that starts (\`start()\` runs \`recover()\`) while
-   another is in the middle of a compensation step runs that step a second time, concurrently, though
-   nothing crashed; the first runner then stops at its next write. The ${o.compensationResumes} runs "resumed" above
-   include such takeovers by the workers' periodic \`recover()\`; the effects table absorbed the second
-   run. A lease (take over only a step claimed longer ago than a set time, as the outbox does) would
-   limit second runs to real crashes.
-2. **Dead letters are stored per delivery, not per message.** A malformed message redelivered after a
-   kill (stored, then the worker died before marking it sent) is stored again under a new id ("stored
-   twice" above). And a malformed envelope's letter has no \`messageId\` or \`messageType\` even when the
-   input carried them as strings, so \`listDeadLetters({ messageType })\` does not find it.
+- **Dead letters are stored per delivery, not per message.** A malformed message redelivered after a
+  kill (stored, then the worker died before marking it sent) is stored again under a new id ("stored
+  twice" above). Replaying either is harmless (the inbox), and discarding both is an operator's job.
 
 ## How the suite is built
 
@@ -216,7 +215,7 @@ Found by this suite, not fixed yet; \`tests/fault/open-issues.test.ts\` states t
 | \`tests/fault/concurrent-delivery.ts\` | \`runConcurrentDelivery\`: one message, N deliveries, two orchestrators |
 | \`tests/fault/terminate-backends.ts\` | \`runTerminateScenario\`: \`pg_terminate_backend\` under load |
 | \`tests/fault/check.ts\` | the SQL checks and what counts as lost |
-| \`tests/fault/regressions.test.ts\`, \`open-issues.test.ts\` | the bugs above, fixed and open, reduced to deterministic cases |
+| \`tests/fault/regressions.test.ts\`, \`recover-lease.test.ts\` | the bugs above, reduced to deterministic cases |
 | \`scripts/reliability-report.ts\` | runs them full size and writes this file |
 `;
 }

@@ -77,7 +77,7 @@ export function rowToInstance(row: InstanceRow): SagaInstanceRecord {
     status: row.status as SagaStatus,
     compensation: JSON.parse(row.compensation) as CompensationEntry[],
     error: parseError(row.error),
-    ...parseSchedules(JSON.parse(row.schedules ?? '[]') as StoredSchedule[]),
+    schedules: parseSchedules(JSON.parse(row.schedules ?? '[]') as StoredSchedule[]),
     createdAt: toDate(row.created_at),
     updatedAt: toDate(row.updated_at),
     completedAt: row.completed_at === null ? null : toDate(row.completed_at),
@@ -127,7 +127,7 @@ export function jsonToInstance(row: InstanceJson): SagaInstanceRecord {
     status: row.status as SagaStatus,
     compensation: row.compensation,
     error: row.error === null ? null : { ...row.error, at: new Date(row.error.at) },
-    ...parseSchedules(row.schedules ?? []),
+    schedules: parseSchedules(row.schedules ?? []),
     createdAt: new Date(row.created_at),
     updatedAt: new Date(row.updated_at),
     completedAt: row.completed_at === null ? null : new Date(row.completed_at),
@@ -137,9 +137,9 @@ export function jsonToInstance(row: InstanceJson): SagaInstanceRecord {
 /** A `ScheduleEntry` inside the `schedules` JSON, its due time an ISO string. */
 type StoredSchedule = Omit<ScheduleEntry, 'dueAt'> & { dueAt: string };
 
-/** The record's `schedules`, left out when there are none (as the port allows). */
-function parseSchedules(stored: readonly StoredSchedule[]): { schedules?: ScheduleEntry[] } {
-  return stored.length === 0 ? {} : { schedules: stored.map((e) => ({ ...e, dueAt: new Date(e.dueAt) })) };
+/** The record's `schedules`, undefined when there are none (as the port allows). */
+function parseSchedules(stored: readonly StoredSchedule[]): ScheduleEntry[] | undefined {
+  return stored.length === 0 ? undefined : stored.map((e) => ({ ...e, dueAt: new Date(e.dueAt) }));
 }
 
 /** The `schedules` column: JSON, `[]` for none. */

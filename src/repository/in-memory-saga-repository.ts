@@ -73,8 +73,6 @@ export class InMemorySagaRepository implements SagaRepository {
   readonly #byKey = new Map<string, StoredInstance>();
   readonly #byId = new Map<string, StoredInstance>();
   readonly #history = new Map<string, StoredHistory[]>();
-  /** Message ids each instance applied: the inbox. */
-  readonly #applied = new Map<string, Set<string>>();
   /** Insertion order is id order for UUIDv7 ids made in this process, which is what a relay wants. */
   readonly #outbox = new Map<string, StoredOutbox>();
   readonly #deadLetters = new Map<string, string>();
@@ -93,7 +91,8 @@ export class InMemorySagaRepository implements SagaRepository {
     const { instance } = commit;
     const key = keyOf(instance.sagaName, instance.correlationId);
     const existing = this.#byKey.get(key);
-    if (commit.kind !== 'delete' && existing && this.#applied.get(existing.id)?.has(commit.history.messageId)) {
+    // The inbox is the history: an instance has few rows, and a scan allocates nothing.
+    if (commit.kind !== 'delete' && existing && hasMessage(this.#history.get(existing.id), commit.history.messageId)) {
       throw new DuplicateMessageError(instance.sagaName, instance.correlationId, commit.history.messageId);
     }
     if (commit.kind === 'insert') {
@@ -112,7 +111,6 @@ export class InMemorySagaRepository implements SagaRepository {
       this.#byKey.delete(key);
       this.#byId.delete(instance.id);
       this.#history.delete(instance.id);
-      this.#applied.delete(instance.id);
     } else {
       const stored = freeze(instance);
       const row = freezeHistory(commit.history);
@@ -121,9 +119,6 @@ export class InMemorySagaRepository implements SagaRepository {
       const history = this.#history.get(instance.id);
       if (history) history.push(row);
       else this.#history.set(instance.id, [row]);
-      const applied = this.#applied.get(instance.id);
-      if (applied) applied.add(row.messageId);
-      else this.#applied.set(instance.id, new Set([row.messageId]));
     }
     if (outbox) for (const o of outbox) this.#outbox.set(o.id, o);
     if (commit.cancelOutbox) for (const id of commit.cancelOutbox) this.#outbox.delete(id);
@@ -251,6 +246,12 @@ export class InMemorySagaRepository implements SagaRepository {
   async close(): Promise<void> {}
 }
 
+function hasMessage(history: readonly StoredHistory[] | undefined, messageId: string): boolean {
+  if (history === undefined) return false;
+  for (let i = history.length - 1; i >= 0; i--) if (history[i]!.messageId === messageId) return true;
+  return false;
+}
+
 interface StoredOutbox {
   readonly id: string;
   readonly envelopeJson: string;
@@ -317,7 +318,7 @@ function thaw(s: StoredInstance): SagaInstanceRecord {
     compensation: s.compensation,
     // A Date is mutable: hand out a fresh one.
     error: s.error ? { ...s.error, at: new Date(s.error.at) } : null,
-    ...(s.schedules && { schedules: s.schedules.map((e) => ({ ...e, dueAt: new Date(e.dueAt) })) }),
+    schedules: s.schedules && s.schedules.map((e) => ({ ...e, dueAt: new Date(e.dueAt) })),
     createdAt: new Date(s.createdAt),
     updatedAt: new Date(s.updatedAt),
     completedAt: s.completedAt === null ? null : new Date(s.completedAt),

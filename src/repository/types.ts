@@ -85,8 +85,8 @@ export interface SagaInstanceRecord {
   /** Bottom first: the last element is the top of the LIFO stack. */
   readonly compensation: readonly CompensationEntry[];
   readonly error: InstanceError | null;
-  /** Pending schedules (column `schedules`, default `[]`); absent means none. */
-  readonly schedules?: readonly ScheduleEntry[];
+  /** Pending schedules (column `schedules`, default `[]`); absent or undefined means none. */
+  readonly schedules?: readonly ScheduleEntry[] | undefined;
   readonly createdAt: Date;
   readonly updatedAt: Date;
   readonly completedAt: Date | null;

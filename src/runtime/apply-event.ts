@@ -44,15 +44,13 @@ export async function applyEvent(
   const now = deps.clock.now();
   // A write is version-checked, so a stale read only costs a retry; a decision to write nothing is not,
   // so it must not rest on a cached copy another process may have outdated.
-  const nothingToWrite = () => {
-    if (!fresh && record !== null && deps.repository.cachesReads) throw new StaleReadSignal();
-  };
+  const mayBeStale = !fresh && record !== null && deps.repository.cachesReads === true;
 
   // A scheduled message applies only while the instance still holds its token: a cancelled or
   // superseded schedule (or one for an instance that is gone) is dropped, never fired.
   const fired = envelope.headers[SCHEDULE_KEY_HEADER] === undefined ? undefined : envelope.messageId;
   if (fired !== undefined && !record?.schedules?.some((e) => e.token === fired)) {
-    nothingToWrite();
+    if (mayBeStale) throw new StaleReadSignal();
     return { saga: saga.name, correlationId, result: 'ignored', reason: 'stale-schedule', ...(record && { state: record.state }) };
   }
 
@@ -82,7 +80,7 @@ export async function applyEvent(
     throw new ActionError(saga.name, correlationId, state, envelope.type, error, record?.id);
   }
   if (handler === undefined) {
-    nothingToWrite();
+    if (mayBeStale) throw new StaleReadSignal();
     if (event.unhandled === 'ignore') return { saga: saga.name, correlationId, result: 'ignored', reason: 'unhandled', state };
     // A redelivered message usually finds the instance past the state that handled it: that is a
     // duplicate to acknowledge, not an error. Checked only here, on the way to failing.
@@ -92,7 +90,7 @@ export async function applyEvent(
     throw new UnhandledEventError(saga.name, correlationId, state, envelope.type, record?.id);
   }
   if (handler.ignore) {
-    nothingToWrite();
+    if (mayBeStale) throw new StaleReadSignal();
     return { saga: saga.name, correlationId, result: 'ignored', reason: 'ignored', state };
   }
 
@@ -146,7 +144,8 @@ export async function applyEvent(
     status,
     compensation: nextStack,
     error: compensating ? null : (record?.error ?? null),
-    ...(schedules?.length && { schedules }),
+    // Always present (undefined for none): one object shape for every record, on the hot path.
+    schedules: schedules?.length ? schedules : undefined,
     createdAt: record?.createdAt ?? at,
     updatedAt: at,
     completedAt: status === SagaStatus.Completed || status === SagaStatus.Faulted ? at : null,
