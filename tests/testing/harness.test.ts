@@ -77,6 +77,19 @@ describe('sagaflow/testing', () => {
     await expect(harness.waitForState(OrderSaga, 'o-1', 'Completed', { timeoutMs: 50 })).rejects.toMatchObject({ code: HARNESS_TIMEOUT });
   });
 
+  it('reports a saga that keeps scheduling itself with no delay instead of hanging', async () => {
+    const { z } = await import('zod');
+    const { defineEvent, defineSaga } = await import('../../src/index.ts');
+    const Go = defineEvent('Go', z.object({}));
+    const Tick = defineEvent('Tick', z.object({}));
+    const Looping = defineSaga('looping', { data: z.object({ ticks: z.number().default(0) }), states: ['On'] })
+      .initially((s) => s.when(Go).schedule(Tick, {}, { delayMs: 0 }).transitionTo('On'))
+      .during('On', (s) => s.when(Tick).then((ctx) => void (ctx.data.ticks += 1)).schedule(Tick, {}, { delayMs: 0 }));
+    harness = createTestHarness({ sagas: [Looping] });
+    await expect(harness.publish(Go, {}, { correlationId: 'l' })).rejects.toMatchObject({ code: HARNESS_TIMEOUT });
+    expect((await harness.instance(Looping, 'l'))!.data.ticks).toBeGreaterThanOrEqual(999);
+  });
+
   it('returns the typed error from dispatch, where publish would dead-letter', async () => {
     harness = createTestHarness({ sagas: [OrderSaga] });
     await expect(harness.dispatch(PaymentProcessed, { orderId: 'ghost', transactionId: 't', amount: 1 })).rejects.toMatchObject({

@@ -132,6 +132,22 @@ describe('the transactional outbox', () => {
     expect(Unship.name).toBe('Unship');
   });
 
+  it('stages nothing for a type nobody subscribes to on the in-process bus (it would be dropped anyway)', async () => {
+    const repository = new InMemorySagaRepository();
+    const staged: number[] = [];
+    const watching: SagaRepository = {
+      ...delegate(repository),
+      commit: async (commit: SagaCommit) => {
+        staged.push(commit.outbox?.length ?? 0);
+        await repository.commit(commit);
+      },
+    };
+    const orchestrator = new SagaOrchestrator({ sagas: [shipmentSaga().saga], repository: watching, bus: new InProcessBus() });
+    await orchestrator.publish(ShipRequested, { orderId: 'o-7' }, { correlationId: 'o-7' });
+    expect(staged).toEqual([0]);
+    expect(await repository.outboxSize()).toBe(0);
+  });
+
   it('with the outbox off, publishes after the commit and stores nothing', async () => {
     const repository = new InMemorySagaRepository();
     const bus = new InProcessBus();
