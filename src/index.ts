@@ -106,3 +106,5 @@ export type { Clock } from './clock/clock.ts';
 export { FakeClock } from './clock/fake-clock.ts';
 
 export * from './errors/index.ts';
+
+export * from './host/index.ts';

@@ -235,6 +235,11 @@ export class SagaOrchestrator {
     }
   }
 
+  /** True when it subscribed to its bus itself (option `subscribe`, default true). */
+  get subscribed(): boolean {
+    return this.#unsubscribe.length > 0;
+  }
+
   /** The message types some saga handles. */
   get handledTypes(): readonly string[] {
     return [...this.#routes.keys()];
