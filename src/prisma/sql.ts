@@ -169,7 +169,8 @@ export const BATCH_COMMIT = `WITH v AS (
 ), outbox AS (
   ${outboxInsert('v JOIN applied ON applied.ord = v.ord', 'v.id', 'v.outbox')}
 ), cancelled AS (
-  DELETE FROM sagaflow_outbox AS x USING v JOIN applied ON applied.ord = v.ord WHERE x.id = ANY(v.cancel)
+  -- The ids first, then the primary key: a batch that cancels nothing touches no outbox row.
+  DELETE FROM sagaflow_outbox WHERE id IN (SELECT unnest(v.cancel) FROM v JOIN applied ON applied.ord = v.ord)
 )
 SELECT ord FROM applied`;
 

@@ -139,6 +139,26 @@ describe('group commit on PostgreSQL', () => {
     expect(rec.sent.filter((s) => s.sql === DUPLICATES)).toHaveLength(1);
   });
 
+  it('stores schedules and deletes cancelled outbox rows for exactly the commits of a batch that applied', async () => {
+    const a = makeInstance();
+    const b = makeInstance();
+    await repo.commit(insertOf(a));
+    await repo.commit(insertOf(b));
+    const [ka, kb] = [makeOutboxEntry(), makeOutboxEntry()];
+    await repo.stageOutbox([ka!, kb!]);
+    const pending = [{ key: 'Remind', token: ka!.id, type: 'Remind', dueAt: new Date(Date.UTC(2030, 0, 1)) }];
+    const outcomes = await inOneBatch([
+      { ...updateOf(a, { schedules: pending }).commit, cancelOutbox: [ka!.id] },
+      { ...updateOf(b, { state: 'Stale' }).commit, expectedVersion: 7, cancelOutbox: [kb!.id] } as SagaCommit,
+    ]);
+    expect(outcomes).toEqual(['ok', 'conflict']);
+    expect(rec.batches()).toHaveLength(1);
+    expect((await repo.findById(a.id))!.schedules).toEqual(pending);
+    const left = await repo.claimOutbox({ limit: 100, now: new Date(Date.UTC(2100, 0, 1)), leaseUntil: new Date(Date.UTC(2100, 0, 2)) });
+    expect(left.map((m) => m.id)).toContain(kb!.id);
+    expect(left.map((m) => m.id)).not.toContain(ka!.id);
+  });
+
   it('fails only the commit with data PostgreSQL rejects, and applies the rest of its batch', async () => {
     const ok1 = makeInstance();
     const poison = makeInstance({ data: { text: 'NUL \u0000 is not allowed in jsonb' } });
