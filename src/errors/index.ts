@@ -16,3 +16,4 @@ export * from './duplicate-message-error.ts';
 export * from './transient-store-error.ts';
 export * from './payload-too-large-error.ts';
 export * from './unstorable-value-error.ts';
+export * from './transport-error.ts';
