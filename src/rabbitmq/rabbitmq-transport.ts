@@ -1,0 +1,263 @@
+/**
+ * @module rabbitmq/rabbitmq-transport
+ * A `MessageBus` over RabbitMQ. `publish` resolves once the broker confirmed the message (it is then
+ * on disk in every queue it was routed to), which is what lets the outbox mark it sent. `subscribe`
+ * registers a local handler; the service's partition queues are bound for that type and consumed, with
+ * manual acks (see `delivery.ts`). Messages are routed by a hash of their correlation id to one of
+ * `partitions` single-active-consumer queues (see `partition.ts`, `topology.ts`).
+ *
+ * The connection comes back by itself (see `broker-connection.ts`); on every new connection the whole
+ * topology is declared again and consumption resumes. A publish during an outage waits for the
+ * connection up to `publishTimeoutMs`, then rejects with `TransportError`.
+ */
+import type { ConsumeMessage } from 'amqplib';
+import type { MessageBus, MessageHandler } from '../bus/message-bus.ts';
+import { TransportError } from '../errors/transport-error.ts';
+import type { Envelope } from '../messages/envelope.ts';
+import { encode } from './amqp-message.ts';
+import { BrokerConnection, type BackoffOptions, type Link } from './broker-connection.ts';
+import { handleDelivery, type RedeliveryOptions } from './delivery.ts';
+import { partitionKey, partitionOf } from './partition.ts';
+import {
+  assertRoutableType,
+  bindType,
+  declareExchange,
+  declareServiceQueues,
+  partitionQueue,
+  routingKey,
+  type TopologyNames,
+} from './topology.ts';
+
+export interface RabbitMqTransportOptions {
+  /** Default `amqp://guest:guest@127.0.0.1:5672`. */
+  readonly url?: string;
+  /** The topic exchange every process of the system shares. Default `sagaflow`. */
+  readonly exchange?: string;
+  /**
+   * The consuming service this process is an instance of (`orders`, `payments`): its instances share
+   * its queues. Without it the transport only publishes.
+   */
+  readonly service?: string;
+  /** Partition queues per service. Default 8. Must be the same in every process sharing the exchange. */
+  readonly partitions?: number;
+  /** Unacknowledged messages per partition queue this process holds at once. Default 16. */
+  readonly prefetch?: number;
+  /** Deliveries of a failing message before the broker dead-letters it. Default 5. */
+  readonly maxDeliveries?: number;
+  readonly redelivery?: RedeliveryOptions;
+  readonly reconnect?: BackoffOptions;
+  /** How long a publish waits for a lost connection to come back. Default 10 s. */
+  readonly publishTimeoutMs?: number;
+  /** How long `start()` tries to connect. Default 10 s. */
+  readonly connectTimeoutMs?: number;
+  /** The connection's name in the broker's tools: say which worker it is (host and pid, say). */
+  readonly connectionName?: string;
+  /** Connection losses, failing handlers, rejected messages. Default: `console.error`. */
+  readonly onError?: (error: unknown) => void;
+}
+
+/**
+ * @example
+ * const transport = new RabbitMqTransport({ url: process.env.AMQP_URL, service: 'orders' });
+ * const orchestrator = new SagaOrchestrator({ sagas: [OrderSaga], repository, bus: transport });
+ * await transport.start(); // connects, declares the queues, binds the saga's types, consumes
+ * await orchestrator.start();
+ * // … on shutdown:
+ * await orchestrator.close();
+ * await transport.close();
+ */
+export class RabbitMqTransport implements MessageBus {
+  readonly names: TopologyNames;
+  readonly #options: RabbitMqTransportOptions;
+  readonly #maxDeliveries: number;
+  readonly #prefetch: number;
+  readonly #onError: (error: unknown) => void;
+  readonly #connection: BrokerConnection;
+  readonly #handlers = new Map<string, Set<MessageHandler>>();
+  /** Types bound on the connection of generation `#boundOn`. */
+  #bound = new Set<string>();
+  #boundOn = 0;
+  #consuming: { readonly generation: number; readonly tags: readonly string[] } | undefined;
+  #sync: Promise<void> = Promise.resolve();
+  readonly #inFlight = new Set<Promise<void>>();
+  readonly #publishing = new Set<Promise<void>>();
+  readonly #wakers = new Set<() => void>();
+  #closing = false;
+
+  constructor(options: RabbitMqTransportOptions = {}) {
+    this.#options = options;
+    this.names = { exchange: options.exchange ?? 'sagaflow', service: options.service, partitions: options.partitions ?? 8 };
+    partitionOf('', this.names.partitions); // throws RangeError for a bad count, at construction
+    this.#maxDeliveries = positive(options.maxDeliveries ?? 5, 'maxDeliveries');
+    this.#prefetch = positive(options.prefetch ?? 16, 'prefetch');
+    this.#onError = options.onError ?? ((error) => console.error('[sagaflow] rabbitmq:', error));
+    this.#connection = new BrokerConnection({
+      url: options.url ?? 'amqp://guest:guest@127.0.0.1:5672',
+      ...(options.reconnect && { reconnect: options.reconnect }),
+      ...(options.connectionName !== undefined && { connectionName: options.connectionName }),
+      setup: (link) => this.#setup(link),
+      onError: this.#onError,
+    });
+  }
+
+  /** Connects and declares everything; rejects with `TransportError` if the broker stays unreachable. */
+  async start(): Promise<void> {
+    await this.#connection.start(this.#options.connectTimeoutMs ?? 10_000);
+    await this.ready();
+  }
+
+  /** True while connected (between a loss and the reconnect it is false). */
+  get connected(): boolean {
+    return this.#connection.link !== undefined;
+  }
+
+  /** Resolves once the bindings and consumers for every subscription made so far are in place. */
+  async ready(): Promise<void> {
+    let sync: Promise<void>;
+    do {
+      sync = this.#sync;
+      await sync;
+    } while (sync !== this.#sync);
+  }
+
+  /** Publishes and resolves once the broker confirmed it; rejects with `TransportError` otherwise. */
+  async publish(envelope: Envelope): Promise<void> {
+    if (this.#closing) throw new TransportError('closed', 'the transport is closed');
+    const link = await this.#connection.whenConnected(this.#options.publishTimeoutMs ?? 10_000);
+    const { content, properties } = encode(envelope);
+    const key = routingKey(partitionOf(partitionKey(envelope), this.names.partitions), envelope.type);
+    const confirmed = new Promise<void>((resolve, reject) => {
+      const unconfirmed = (cause: unknown) =>
+        new TransportError(
+          this.#connection.link === link ? 'nacked' : 'unconfirmed',
+          `'${envelope.type}' ${envelope.messageId} was not confirmed by the broker; publish it again`,
+          cause,
+        );
+      try {
+        link.publisher.publish(this.names.exchange, key, content, properties, (error: unknown) => (error ? reject(unconfirmed(error)) : resolve()));
+      } catch (error) {
+        reject(unconfirmed(error)); // the channel closed under us
+      }
+    });
+    const tracked = confirmed.catch(() => {}).finally(() => this.#publishing.delete(tracked));
+    this.#publishing.add(tracked);
+    return confirmed;
+  }
+
+  /**
+   * Handles messages of `type` (or `'*'`, every type) in this process. The service's queues stay bound
+   * to the type after unsubscribing (other instances may still handle it); once nothing is subscribed,
+   * this process stops consuming and other instances take over its partitions.
+   */
+  subscribe(type: string, handler: MessageHandler): () => void {
+    if (this.names.service === undefined) throw new TypeError('RabbitMqTransport: set the `service` option to subscribe');
+    if (this.#closing) throw new TransportError('closed', 'the transport is closed');
+    assertRoutableType(type);
+    let set = this.#handlers.get(type);
+    if (!set) this.#handlers.set(type, (set = new Set()));
+    const entry: MessageHandler = (envelope) => handler(envelope); // a handler subscribed twice counts twice
+    set.add(entry);
+    this.#resync();
+    return () => {
+      if (!set.delete(entry)) return;
+      if (set.size === 0 && this.#handlers.get(type) === set) this.#handlers.delete(type);
+      this.#resync();
+    };
+  }
+
+  /** Stops consuming, waits for the handlers in flight and the confirms outstanding, then disconnects. */
+  async close(): Promise<void> {
+    if (this.#closing) return;
+    this.#closing = true;
+    this.#resync(); // cancels the consumers
+    await this.ready().catch(() => {});
+    for (const wake of this.#wakers) wake();
+    while (this.#inFlight.size > 0 || this.#publishing.size > 0) await Promise.allSettled([...this.#inFlight, ...this.#publishing]);
+    await this.#connection.close();
+  }
+
+  async #setup(link: Link): Promise<void> {
+    await declareExchange(link.publisher, this.names);
+    if (this.names.service !== undefined) await declareServiceQueues(link.consumer, this.names, this.#maxDeliveries);
+    await this.#reconcile(link);
+  }
+
+  #resync(): void {
+    this.#sync = this.#sync.then(async () => {
+      const link = this.#connection.link;
+      if (!link) return; // the next connection's setup brings it up to date
+      try {
+        await this.#reconcile(link);
+      } catch (error) {
+        this.#connection.drop(link, error);
+      }
+    });
+  }
+
+  /** Brings the broker in line with the handlers: every type bound, consuming exactly while something is subscribed. */
+  async #reconcile(link: Link): Promise<void> {
+    if (this.#boundOn !== link.generation) {
+      this.#bound = new Set();
+      this.#boundOn = link.generation;
+    }
+    for (const type of this.#handlers.keys()) {
+      if (this.#bound.has(type)) continue;
+      await bindType(link.consumer, this.names, type);
+      this.#bound.add(type);
+    }
+    const consuming = this.#consuming?.generation === link.generation ? this.#consuming : undefined;
+    const wanted = this.#handlers.size > 0 && !this.#closing;
+    if (wanted && !consuming) {
+      await link.consumer.prefetch(this.#prefetch, false);
+      const tags: string[] = [];
+      for (let p = 0; p < this.names.partitions; p++) {
+        const reply = await link.consumer.consume(partitionQueue(this.names, p), (message) => this.#deliver(link, message), { noAck: false });
+        tags.push(reply.consumerTag);
+      }
+      this.#consuming = { generation: link.generation, tags };
+    } else if (!wanted && consuming) {
+      this.#consuming = undefined;
+      for (const tag of consuming.tags) await link.consumer.cancel(tag);
+    }
+  }
+
+  #deliver(link: Link, message: ConsumeMessage | null): void {
+    if (message === null) {
+      // The broker cancelled us (the queue was deleted): reconnecting declares it again.
+      if (!this.#closing) this.#connection.drop(link, new Error('the broker cancelled a consumer'));
+      return;
+    }
+    const handling = handleDelivery(
+      {
+        channel: link.consumer,
+        handlersFor: (type) => [...(this.#handlers.get(type) ?? []), ...(this.#handlers.get('*') ?? [])],
+        maxDeliveries: this.#maxDeliveries,
+        redelivery: this.#options.redelivery ?? {},
+        pause: (ms) => this.#pause(ms),
+        onError: this.#onError,
+      },
+      message,
+    );
+    const tracked = handling.finally(() => this.#inFlight.delete(tracked));
+    this.#inFlight.add(tracked);
+  }
+
+  /** A timer that `close()` cuts short, so a message waiting to be redelivered goes back to the queue at once. */
+  #pause(ms: number): Promise<void> {
+    if (this.#closing) return Promise.resolve();
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.#wakers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.#wakers.add(wake);
+    });
+  }
+}
+
+function positive(value: number, option: string): number {
+  if (!Number.isInteger(value) || value < 1) throw new RangeError(`RabbitMqTransport option ${option} must be a positive integer, got ${value}`);
+  return value;
+}
