@@ -1,5 +1,5 @@
 export { WorkerHost, WorkerStoppingError, WORKER_STOPPING } from './worker-host.ts';
-export type { WorkerHostOptions, BackgroundService, StopReport } from './worker-host.ts';
+export type { WorkerHostOptions, BackgroundService, StopReport, Transport } from './worker-host.ts';
 export { jsonLogger } from './logger.ts';
 export type { Logger, LogLevel, LogFields } from './logger.ts';
 export { ConcurrencyLimit } from './concurrency-limit.ts';

@@ -33,11 +33,21 @@ export interface BackgroundService {
   stop(): void | Promise<void>;
 }
 
+/** A bus with an optional life cycle, as broker transports have. */
+export type Transport = MessageBus & {
+  readonly start?: () => Promise<void>;
+  readonly ready?: () => Promise<void>;
+  readonly close?: () => Promise<void>;
+};
+
 export interface WorkerHostOptions {
   /** Build it with `subscribe: false`: the host subscribes, so that it can limit and drain. */
   readonly orchestrator: SagaOrchestrator;
-  /** Where messages come from; default the orchestrator's bus. Closed by `stop()` if it has `close()`. */
-  readonly bus?: MessageBus & { close?: () => Promise<void> };
+  /**
+   * Where messages come from; default the orchestrator's bus. A transport's `start()` runs first (so the
+   * relay can publish), its `ready()` after subscribing, its `close()` last.
+   */
+  readonly bus?: Transport;
   /** Messages handled at once. Default 16. */
   readonly concurrency?: number;
   /** How long `stop()` waits for messages in flight. Default 30 s. */
@@ -62,7 +72,7 @@ export interface StopReport {
 
 export class WorkerHost {
   readonly #o: WorkerHostOptions;
-  readonly #bus: MessageBus & { close?: () => Promise<void> };
+  readonly #bus: Transport;
   readonly #limit: ConcurrencyLimit;
   readonly #logger: Logger;
   readonly #name: string;
@@ -116,11 +126,13 @@ export class WorkerHost {
     this.#status = 'starting';
     this.#startedAt = Date.now();
     if (this.#o.health) this.#health = await startHealthServer(() => this.health(), this.#o.health);
+    await this.#bus.start?.();
     await this.#o.orchestrator.start();
     for (const service of this.#o.services ?? []) await service.start();
     for (const type of this.#o.orchestrator.handledTypes) {
       this.#unsubscribe.push(this.#bus.subscribe(type, (envelope) => this.#take(envelope)));
     }
+    await this.#bus.ready?.();
     if (this.#o.handleSignals ?? true) {
       for (const signal of ['SIGTERM', 'SIGINT'] as const) {
         const listener = () => void this.stop(signal);

@@ -1,0 +1,52 @@
+/**
+ * One worker of a cluster: the order saga on PostgreSQL, taking its messages from RabbitMQ through a
+ * `WorkerHost`, with the order services beside it. Start as many as you like:
+ *
+ *   DATABASE_URL=postgres://… AMQP_URL=amqp://guest:guest@127.0.0.1:5672 npx tsx examples/cluster/worker.ts
+ *
+ * Environment: DATABASE_URL (required), AMQP_URL, EXCHANGE (default `sagaflow-orders`), WORKER_NAME,
+ * CONCURRENCY (default 32), PARTITIONS (default 8), HEALTH_PORT. SIGTERM stops it gracefully.
+ */
+import { SagaOrchestrator, WorkerHost } from '../../src/index.ts';
+import { createPrismaRepository } from '../../src/prisma/index.ts';
+import { RabbitMqTransport } from '../../src/rabbitmq/index.ts';
+import { OrderSaga } from '../order-saga.ts';
+import { subscribeOrderServices } from './order-services.ts';
+
+const env = process.env;
+const name = env.WORKER_NAME ?? `worker-${process.pid}`;
+const url = env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+const exchange = env.EXCHANGE ?? 'sagaflow-orders';
+const partitions = Number(env.PARTITIONS ?? 8);
+
+const repository = await createPrismaRepository({ databaseUrl: env.DATABASE_URL, poolSize: 8 });
+// Two services on one exchange: the saga's queues and the order services' queues.
+const orders = new RabbitMqTransport({ url, exchange, partitions, service: 'orders', connectionName: `${name}/orders`, prefetch: 32 });
+const services = new RabbitMqTransport({ url, exchange, partitions, service: 'order-services', connectionName: `${name}/services`, prefetch: 32 });
+subscribeOrderServices(services);
+await services.start(); // bound before the saga sends its first command
+
+const orchestrator = new SagaOrchestrator({
+  sagas: [OrderSaga],
+  repository,
+  bus: orders,
+  subscribe: false,
+  relay: { pollIntervalMs: 200 },
+  compensationLeaseMs: 5_000,
+});
+const host = new WorkerHost({
+  orchestrator,
+  name,
+  concurrency: Number(env.CONCURRENCY ?? 32),
+  shutdownTimeoutMs: 10_000,
+  services: [{ start: () => {}, stop: () => services.close() }],
+  ...(env.HEALTH_PORT !== undefined && { health: { port: Number(env.HEALTH_PORT) } }),
+});
+await host.start();
+// The host stops itself on SIGTERM; the process ends once everything it opened is closed.
+const keepAlive = setInterval(() => {
+  if (host.status === 'stopped') {
+    clearInterval(keepAlive);
+    void repository.close();
+  }
+}, 100);
