@@ -5,7 +5,9 @@
  *   DATABASE_URL=postgres://… AMQP_URL=amqp://guest:guest@127.0.0.1:5672 npx tsx examples/cluster/worker.ts
  *
  * Environment: DATABASE_URL (required), AMQP_URL, EXCHANGE (default `sagaflow-orders`), WORKER_NAME,
- * CONCURRENCY (default 32), PARTITIONS (default 8), HEALTH_PORT. SIGTERM stops it gracefully.
+ * CONCURRENCY (default 32), PARTITIONS (default 8), HEALTH_PORT, OUTBOX_LEASE_MS (default 30 s: how long
+ * a committed message is left to this process, and a relay's claim, before another relay takes it over;
+ * tests that kill workers shorten it). SIGTERM stops it gracefully.
  */
 import { SagaOrchestrator, WorkerHost } from '../../src/index.ts';
 import { createPrismaRepository } from '../../src/prisma/index.ts';
@@ -18,6 +20,7 @@ const name = env.WORKER_NAME ?? `worker-${process.pid}`;
 const url = env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const exchange = env.EXCHANGE ?? 'sagaflow-orders';
 const partitions = Number(env.PARTITIONS ?? 8);
+const outboxLease = env.OUTBOX_LEASE_MS !== undefined ? { leaseMs: Number(env.OUTBOX_LEASE_MS) } : {};
 
 const repository = await createPrismaRepository({ databaseUrl: env.DATABASE_URL, poolSize: 8 });
 // Two services on one exchange: the saga's queues and the order services' queues.
@@ -31,7 +34,8 @@ const orchestrator = new SagaOrchestrator({
   repository,
   bus: orders,
   subscribe: false,
-  relay: { pollIntervalMs: 200 },
+  outbox: outboxLease,
+  relay: { pollIntervalMs: 200, ...outboxLease },
   compensationLeaseMs: 5_000,
 });
 const host = new WorkerHost({
