@@ -18,6 +18,10 @@ import { deleteTopologyOf, queuesOf, startBroker, stopBroker } from './broker.ts
 import { checkCluster, outcomeOf, progress } from './check.ts';
 import { orderEnvelopes, publishStream } from './orders.ts';
 import { killAll, WorkerProcess } from './workers.ts';
+import { holdBrokerForThisFile } from '../helpers/broker-lock.ts';
+
+// The cluster test restarts the broker: broker tests take turns.
+holdBrokerForThisFile();
 
 const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const ORDERS = Number(process.env.CLUSTER_ORDERS ?? 2_000);

@@ -15,6 +15,10 @@ import {
   ReserveInventory,
 } from '../../examples/order-saga.ts';
 import { AMQP_URL, deleteTopology, eventually, uniqueExchange } from './helpers.ts';
+import { holdBrokerForThisFile } from '../helpers/broker-lock.ts';
+
+// The cluster test restarts the broker: broker tests take turns.
+holdBrokerForThisFile();
 
 const exchange = uniqueExchange('orders');
 const PARTITIONS = 4;

@@ -6,6 +6,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createEnvelope, TransportError, type Envelope } from '../../src/index.ts';
 import { deadLetterQueue, partitionOf, partitionQueue, RabbitMqTransport, type RabbitMqTransportOptions } from '../../src/rabbitmq/index.ts';
 import { admin, AMQP_URL, deleteTopology, depth, eventually, killConnections, uniqueExchange, type Admin } from './helpers.ts';
+import { holdBrokerForThisFile } from '../helpers/broker-lock.ts';
+
+// The cluster test restarts the broker: broker tests take turns.
+holdBrokerForThisFile();
 
 const exchange = uniqueExchange('transport');
 const PARTITIONS = 4;
