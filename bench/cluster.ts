@@ -282,7 +282,17 @@ export async function benchCluster(workers: number, orders: number, warmup: numb
     await publisher.close().catch(() => {});
     await db.end().catch(() => {});
     await database.drop();
-    await deleteTopology(exchange).catch((error: unknown) => console.error(`# could not delete ${exchange}'s queues:`, error));
+    // Three tries: a broker restarted under us (someone else's test) refuses connections for a while.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await deleteTopology(exchange);
+        break;
+      } catch (error) {
+        if (attempt === 3) console.error(`# could not delete ${exchange}'s queues (rabbitmqctl delete_queue them): ${String(error)}`);
+        if (attempt === 3) break;
+        await new Promise((r) => setTimeout(r, 5_000));
+      }
+    }
   }
 }
 
