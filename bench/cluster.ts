@@ -218,7 +218,7 @@ export async function benchCluster(workers: number, orders: number, warmup: numb
     // All at once, as a deployment starts them; a worker that failed to start fails the run.
     const started = await Promise.allSettled(
       Array.from({ length: workers }, (_, w) =>
-        startWorker({ DATABASE_URL: database.url, AMQP_URL, EXCHANGE: exchange, WORKER_NAME: `bench-w${w}`, PARTITIONS: String(PARTITIONS) }),
+        startWorker({ DATABASE_URL: database.url, AMQP_URL, EXCHANGE: exchange, WORKER_NAME: `bench-w${w}`, WORKER_INDEX: String(w), WORKER_COUNT: String(workers), PARTITIONS: String(PARTITIONS) }),
       ),
     );
     for (const s of started) if (s.status === 'fulfilled') children.push(s.value);

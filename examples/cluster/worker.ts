@@ -5,6 +5,8 @@
  *   DATABASE_URL=postgres://… AMQP_URL=amqp://guest:guest@127.0.0.1:5672 npx tsx examples/cluster/worker.ts
  *
  * Environment: DATABASE_URL (required), AMQP_URL, EXCHANGE (default `sagaflow-orders`), WORKER_NAME,
+ * WORKER_INDEX and WORKER_COUNT (this worker's ordinal among those that start together: the partitions
+ * are spread over them; without them the first worker to start takes every partition),
  * CONCURRENCY (default 32), PARTITIONS (default 8), HEALTH_PORT, OUTBOX_LEASE_MS (default 30 s: how long
  * a committed message is left to this process, and a relay's claim, before another relay takes it over;
  * tests that kill workers shorten it). SIGTERM stops it gracefully.
@@ -20,12 +22,16 @@ const name = env.WORKER_NAME ?? `worker-${process.pid}`;
 const url = env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const exchange = env.EXCHANGE ?? 'sagaflow-orders';
 const partitions = Number(env.PARTITIONS ?? 8);
+const share =
+  env.WORKER_INDEX !== undefined && env.WORKER_COUNT !== undefined
+    ? { share: { index: Number(env.WORKER_INDEX), of: Number(env.WORKER_COUNT) } }
+    : {};
 const outboxLease = env.OUTBOX_LEASE_MS !== undefined ? { leaseMs: Number(env.OUTBOX_LEASE_MS) } : {};
 
 const repository = await createPrismaRepository({ databaseUrl: env.DATABASE_URL, poolSize: 8 });
 // Two services on one exchange: the saga's queues and the order services' queues.
-const orders = new RabbitMqTransport({ url, exchange, partitions, service: 'orders', connectionName: `${name}/orders`, prefetch: 32 });
-const services = new RabbitMqTransport({ url, exchange, partitions, service: 'order-services', connectionName: `${name}/services`, prefetch: 32 });
+const orders = new RabbitMqTransport({ url, exchange, partitions, service: 'orders', connectionName: `${name}/orders`, prefetch: 32, ...share });
+const services = new RabbitMqTransport({ url, exchange, partitions, service: 'order-services', connectionName: `${name}/services`, prefetch: 32, ...share });
 subscribeOrderServices(services);
 await services.start(); // bound before the saga sends its first command
 

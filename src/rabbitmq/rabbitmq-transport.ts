@@ -52,6 +52,14 @@ export interface RabbitMqTransportOptions {
   readonly connectTimeoutMs?: number;
   /** The connection's name in the broker's tools: say which worker it is (host and pid, say). */
   readonly connectionName?: string;
+  /**
+   * Spreads the partitions over the instances of a service that start together: this instance (`index`,
+   * 0-based, of `of`, like a StatefulSet ordinal) consumes its own share (`partition % of === index`)
+   * at once and the rest only `standbyDelayMs` later (default 2 s). Single-active-consumer gives each
+   * partition to its first consumer, so the owners win, and the late registrations are standbys that
+   * take over when an owner goes away. Without it, whichever instance starts first takes every partition.
+   */
+  readonly share?: { readonly index: number; readonly of: number; readonly standbyDelayMs?: number };
   /** Connection losses, failing handlers, rejected messages. Default: `console.error`. */
   readonly onError?: (error: unknown) => void;
 }
@@ -77,7 +85,10 @@ export class RabbitMqTransport implements MessageBus {
   /** Types bound on the connection of generation `#boundOn`. */
   #bound = new Set<string>();
   #boundOn = 0;
-  #consuming: { readonly generation: number; readonly tags: readonly string[] } | undefined;
+  #consuming: { readonly generation: number; readonly tags: Map<number, string> } | undefined;
+  /** The generation whose standby consumers may register (the owners had their head start). */
+  #standbyFor: number | undefined;
+  #standbyTimer: ReturnType<typeof setTimeout> | undefined;
   #sync: Promise<void> = Promise.resolve();
   readonly #inFlight = new Set<Promise<void>>();
   readonly #publishing = new Set<Promise<void>>();
@@ -90,6 +101,13 @@ export class RabbitMqTransport implements MessageBus {
     partitionOf('', this.names.partitions); // throws RangeError for a bad count, at construction
     this.#maxDeliveries = positive(options.maxDeliveries ?? 5, 'maxDeliveries');
     this.#prefetch = positive(options.prefetch ?? 16, 'prefetch');
+    if (options.share !== undefined) {
+      const { index, of } = options.share;
+      positive(of, 'share.of');
+      if (!Number.isInteger(index) || index < 0 || index >= of) {
+        throw new RangeError(`RabbitMqTransport option share.index must be an integer in [0, ${of}), got ${index}`);
+      }
+    }
     this.#onError = options.onError ?? ((error) => console.error('[sagaflow] rabbitmq:', error));
     this.#connection = new BrokerConnection({
       url: options.url ?? 'amqp://guest:guest@127.0.0.1:5672',
@@ -205,19 +223,35 @@ export class RabbitMqTransport implements MessageBus {
       await bindType(link.consumer, this.names, type);
       this.#bound.add(type);
     }
-    const consuming = this.#consuming?.generation === link.generation ? this.#consuming : undefined;
+    let consuming = this.#consuming?.generation === link.generation ? this.#consuming : undefined;
     const wanted = this.#handlers.size > 0 && !this.#closing;
-    if (wanted && !consuming) {
-      await link.consumer.prefetch(this.#prefetch, false);
-      const tags: string[] = [];
-      for (let p = 0; p < this.names.partitions; p++) {
-        const reply = await link.consumer.consume(partitionQueue(this.names, p), (message) => this.#deliver(link, message), { noAck: false });
-        tags.push(reply.consumerTag);
+    if (wanted) {
+      if (!consuming) {
+        await link.consumer.prefetch(this.#prefetch, false);
+        consuming = this.#consuming = { generation: link.generation, tags: new Map() };
       }
-      this.#consuming = { generation: link.generation, tags };
-    } else if (!wanted && consuming) {
+      const share = this.#options.share;
+      const standby = share === undefined || this.#standbyFor === link.generation;
+      for (let p = 0; p < this.names.partitions; p++) {
+        if (consuming.tags.has(p)) continue;
+        if (!standby && p % share!.of !== share!.index) continue;
+        const reply = await link.consumer.consume(partitionQueue(this.names, p), (message) => this.#deliver(link, message), { noAck: false });
+        consuming.tags.set(p, reply.consumerTag);
+      }
+      if (!standby && this.#standbyTimer === undefined) {
+        // The other instances' shares: register as standby once their owners had time to register first.
+        this.#standbyTimer = setTimeout(() => {
+          this.#standbyTimer = undefined;
+          this.#standbyFor = link.generation;
+          this.#resync();
+        }, share!.standbyDelayMs ?? 2_000);
+        this.#standbyTimer.unref?.();
+      }
+    } else if (consuming) {
       this.#consuming = undefined;
-      for (const tag of consuming.tags) await link.consumer.cancel(tag);
+      clearTimeout(this.#standbyTimer);
+      this.#standbyTimer = undefined;
+      for (const tag of consuming.tags.values()) await link.consumer.cancel(tag);
     }
   }
 

@@ -74,7 +74,9 @@ describe('a cluster of workers on RabbitMQ and PostgreSQL', () => {
       client = new pg.Client({ connectionString: db.url });
       await client.connect();
       const env = { DATABASE_URL: db.url, AMQP_URL, EXCHANGE: exchange, PARTITIONS: String(PARTITIONS), OUTBOX_LEASE_MS: '3000' };
-      for (let i = 0; i < WORKERS; i++) workers.push(new WorkerProcess(`cluster-w${i}`, env));
+      for (let i = 0; i < WORKERS; i++) {
+        workers.push(new WorkerProcess(`cluster-w${i}`, { ...env, WORKER_INDEX: String(i), WORKER_COUNT: String(WORKERS) }));
+      }
       await Promise.all(workers.map((w) => w.ready(30_000)));
       const readyAfterMs = Date.now() - started;
 
