@@ -1,13 +1,15 @@
 /**
  * @module host/health-server
  * `GET /health` for load balancers and orchestrators (Kubernetes probes): 200 with the host's health as
- * JSON while it takes messages, 503 while it starts or drains, so no new work is routed to it.
+ * JSON while it takes messages, 503 while it starts, drains or has lost its broker.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface HealthReport {
   readonly status: 'starting' | 'running' | 'stopping' | 'stopped';
+  /** Whether it takes messages now; the endpoint answers 200 exactly then. */
+  readonly ready: boolean;
   readonly [detail: string]: unknown;
 }
 
@@ -24,7 +26,7 @@ export async function startHealthServer(report: () => HealthReport, options: { p
       return;
     }
     const body = report();
-    response.writeHead(body.status === 'running' ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    response.writeHead(body.ready ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(body));
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

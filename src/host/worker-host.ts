@@ -104,8 +104,12 @@ export class WorkerHost {
 
   /** The health check's answer: status, counts, load. */
   health(): HealthReport {
+    const connected = (this.#bus as { connected?: unknown }).connected;
     return {
       status: this.#status,
+      // Taking messages: running, and connected to the broker when the transport says whether it is.
+      ready: this.#status === 'running' && connected !== false,
+      ...(typeof connected === 'boolean' && { transportConnected: connected }),
       worker: this.#name,
       uptimeMs: this.#startedAt ? Date.now() - this.#startedAt : 0,
       inFlight: this.#limit.active,

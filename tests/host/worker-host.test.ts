@@ -111,10 +111,21 @@ describe('WorkerHost', () => {
     const url = `http://127.0.0.1:${host.healthPort}/health`;
     const ok = await fetch(url);
     expect(ok.status).toBe(200);
-    expect(await ok.json()).toMatchObject({ status: 'running', worker: 'w-test', inFlight: 0 });
+    expect(await ok.json()).toMatchObject({ status: 'running', ready: true, worker: 'w-test', inFlight: 0 });
     expect((await fetch(`http://127.0.0.1:${host.healthPort}/nope`)).status).toBe(404);
     await host.stop();
     await expect(fetch(url)).rejects.toThrow(); // closed with the host
+  });
+
+  it('is not ready while its transport has lost the broker', async () => {
+    const transport = { connected: true, publish: async () => {}, subscribe: () => () => {} };
+    const { orchestrator } = setup();
+    const host = new WorkerHost({ orchestrator, bus: transport, handleSignals: false, logger: { log() {} } });
+    await host.start();
+    expect(host.health()).toMatchObject({ ready: true, transportConnected: true });
+    transport.connected = false;
+    expect(host.health()).toMatchObject({ status: 'running', ready: false, transportConnected: false });
+    await host.stop();
   });
 
   it('will not share a bus subscription with an orchestrator that subscribed itself', () => {
