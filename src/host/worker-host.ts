@@ -204,7 +204,6 @@ export class WorkerHost {
   }
 
   async #drain(reason: string): Promise<StopReport> {
-    const wasRunning = this.#status === 'running';
     this.#status = 'stopping';
     this.#logger.log('info', { msg: 'worker stopping', worker: this.#name, reason, inFlight: this.#inFlight.size });
     for (const off of this.#unsubscribe.splice(0)) off();
@@ -218,13 +217,11 @@ export class WorkerHost {
     clearTimeout(timer);
     const abandoned = finished === 'done' ? 0 : this.#inFlight.size;
     const report: StopReport = { drained: pending.length - abandoned, abandoned };
-    if (wasRunning || this.#status === 'stopping') {
-      for (const service of [...(this.#o.services ?? [])].reverse()) {
-        await Promise.resolve(service.stop()).catch((error: unknown) => this.#logger.log('error', { msg: 'service failed to stop', error }));
-      }
-      await this.#o.orchestrator.close();
-      await this.#bus.close?.();
+    for (const service of [...(this.#o.services ?? [])].reverse()) {
+      await Promise.resolve(service.stop()).catch((error: unknown) => this.#logger.log('error', { msg: 'service failed to stop', error }));
     }
+    await this.#o.orchestrator.close();
+    await this.#bus.close?.();
     await this.#health?.close();
     this.#status = 'stopped';
     this.#logger.log('info', { msg: 'worker stopped', worker: this.#name, ...report });

@@ -7,7 +7,6 @@
  */
 import type { Clock } from '../clock/clock.ts';
 import { SagaflowError } from '../errors/sagaflow-error.ts';
-import { readIncoming } from '../messages/incoming.ts';
 import type { Envelope } from '../messages/envelope.ts';
 import { uuidv7 } from '../messages/uuid-v7.ts';
 import type { DeadLetter, DeadLetterQuery, DeadLetterReason, Page, SagaRepository } from '../repository/types.ts';
@@ -44,10 +43,9 @@ export class DeadLetters {
   async replay(id: string): Promise<DispatchResult> {
     const letter = await this.#repository.getDeadLetter(id);
     if (!letter) throw new SagaflowError(DEAD_LETTER_NOT_FOUND, `no dead letter '${id}'`);
-    const incoming = readIncoming(letter.envelope);
     try {
-      if (!('messageId' in incoming.envelope)) throw incoming.envelope;
-      const result = await this.#dispatch(incoming.envelope);
+      // dispatch() reads and checks the stored value itself: one that is no envelope throws EnvelopeError.
+      const result = await this.#dispatch(letter.envelope as Envelope);
       await this.#repository.deleteDeadLetter(id);
       return result;
     } catch (error) {
