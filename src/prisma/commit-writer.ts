@@ -11,7 +11,7 @@ import { TransientStoreError } from '../errors/transient-store-error.ts';
 import type { SagaCommit } from '../repository/types.ts';
 import type { SqlRunner } from './client-types.ts';
 import { PgErrorCode, sqlState } from './pg-error.ts';
-import { batchParam, cancelParam, historyParams, iso, mutableParams, schedulesJson, type PreparedCommit } from './row-mapping.ts';
+import { batchParam, cancelParam, historyParams, iso, mutableParams, schedulesJson, sentJson, type PreparedCommit } from './row-mapping.ts';
 import { SmartBatcher, type Pending } from './smart-batcher.ts';
 import * as SQL from './sql.ts';
 
@@ -59,6 +59,7 @@ export class CommitWriter {
             ...historyParams(commit.history),
             outboxJson,
             schedulesJson(instance),
+            sentJson(commit.history),
           ]);
           break;
         case 'update':
@@ -70,6 +71,7 @@ export class CommitWriter {
             outboxJson,
             schedulesJson(instance),
             cancelParam(commit),
+            sentJson(commit.history),
           ]);
           break;
         case 'delete': {

@@ -13,6 +13,7 @@ import type {
   SagaCommit,
   SagaInstanceRecord,
   SagaStatus,
+  SentMessage,
 } from '../repository/types.ts';
 
 /** A `sagaflow_instances` row as selected by `INSTANCE_COLUMNS`. */
@@ -43,6 +44,7 @@ export interface HistoryRow {
   state_after: string;
   payload: string;
   at: Date | string;
+  sent: string | null;
 }
 
 /** `jsonb` cannot hold `undefined`; it is stored as JSON null, as `JSON.stringify` does inside arrays. */
@@ -94,6 +96,7 @@ export function rowToHistory(row: HistoryRow): HistoryRecord {
     stateAfter: row.state_after,
     payload: JSON.parse(row.payload) as unknown,
     at: toDate(row.at),
+    ...(row.sent !== null && row.sent !== undefined && { sent: JSON.parse(row.sent) as SentMessage[] }),
   };
 }
 
@@ -172,6 +175,11 @@ export function historyParams(h: HistoryRecord): unknown[] {
   return [h.messageId, h.eventType, h.stateBefore, h.stateAfter, toJson(h.payload), iso(h.at), h.sequence];
 }
 
+/** The history row's `sent` column: JSON, NULL for none. */
+export function sentJson(h: HistoryRecord): string | null {
+  return h.sent?.length ? toJson(h.sent) : null;
+}
+
 /** An insert or an update: the commits that can share a group-commit statement. */
 export type BatchableCommit = Extract<SagaCommit, { history: HistoryRecord }>;
 
@@ -221,6 +229,7 @@ export function batchParam(commits: readonly PreparedCommit[]): string {
       ',"at":"' + iso(h.at) +
       '","sequence":' + h.sequence +
       (i.schedules?.length ? ',"schedules":' + toJson(i.schedules) : '') +
+      (h.sent?.length ? ',"sent":' + toJson(h.sent) : '') +
       (commit.cancelOutbox?.length ? ',"cancel":' + JSON.stringify(commit.cancelOutbox) : '') +
       (outboxJson === null ? '}' : ',"outbox":' + outboxJson + '}');
   }

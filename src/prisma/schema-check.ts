@@ -14,6 +14,7 @@ export const SAGAFLOW_TABLES = Object.freeze([
   'sagaflow_history',
   'sagaflow_outbox',
   'sagaflow_dead_letters',
+  'sagaflow_commands',
 ] as const);
 
 /**

@@ -24,7 +24,7 @@ function instanceColumns(): string {
 export const INSTANCE_COLUMNS = instanceColumns();
 
 export const HISTORY_COLUMNS = `instance_id::text AS instance_id, sequence, message_id, event_type, state_before,
-  state_after, payload::text AS payload, at`;
+  state_after, payload::text AS payload, at, sent::text AS sent`;
 
 /**
  * Insert of a new instance, its first history row and its outbox messages. `ON CONFLICT DO NOTHING` turns
@@ -33,7 +33,7 @@ export const HISTORY_COLUMNS = `instance_id::text AS instance_id, sequence, mess
  * or another one (→ ConcurrencyError). A new instance has no history, so it needs no inbox check itself.
  * $1 id, $2 saga_name, $3 correlation_id, $4…$12 as in `UPDATE_COMMIT`'s $3…$11, $13 created_at,
  * $14…$20 the history row (`historyParams`), $21 the outbox entries (`outboxJson`, NULL for none),
- * $22 the pending schedules (`schedulesJson`).
+ * $22 the pending schedules (`schedulesJson`), $23 the messages the write sent (`sentJson`, NULL for none).
  */
 export const INSERT_COMMIT = `WITH i AS (
   INSERT INTO sagaflow_instances
@@ -46,8 +46,8 @@ export const INSERT_COMMIT = `WITH i AS (
 ), o AS (
   ${outboxInsert('i', 'i.id', '$21::jsonb')}
 )
-INSERT INTO sagaflow_history (instance_id, message_id, event_type, state_before, state_after, payload, at, sequence)
-SELECT i.id, $14::text, $15::text, $16::text, $17::text, $18::jsonb, $19::timestamptz, $20::int FROM i`;
+INSERT INTO sagaflow_history (instance_id, message_id, event_type, state_before, state_after, payload, at, sequence, sent)
+SELECT i.id, $14::text, $15::text, $16::text, $17::text, $18::jsonb, $19::timestamptz, $20::int, $23::jsonb FROM i`;
 
 /**
  * Conditional update plus history row and outbox messages: both INSERTs select from the UPDATE, so they
@@ -55,7 +55,8 @@ SELECT i.id, $14::text, $15::text, $16::text, $17::text, $18::jsonb, $19::timest
  * history row of this instance has the message id) runs on the history's primary-key prefix.
  * $1 id, $2 expected version, $3…$11 the mutable columns (`mutableParams`), $12…$18 the history row
  * (`historyParams`), $19 the outbox entries (`outboxJson`, NULL for none), $20 the pending schedules
- * (`schedulesJson`), $21 the outbox ids to delete with the write (cancelled schedules; NULL for none).
+ * (`schedulesJson`), $21 the outbox ids to delete with the write (cancelled schedules; NULL for none),
+ * $22 the messages the write sent (`sentJson`, NULL for none).
  */
 export const UPDATE_COMMIT = `WITH u AS (
   UPDATE sagaflow_instances
@@ -70,8 +71,8 @@ export const UPDATE_COMMIT = `WITH u AS (
 ), c AS (
   ${outboxCancel('u', '$21::uuid[]')}
 )
-INSERT INTO sagaflow_history (instance_id, message_id, event_type, state_before, state_after, payload, at, sequence)
-SELECT u.id, $12::text, $13::text, $14::text, $15::text, $16::jsonb, $17::timestamptz, $18::int FROM u`;
+INSERT INTO sagaflow_history (instance_id, message_id, event_type, state_before, state_after, payload, at, sequence, sent)
+SELECT u.id, $12::text, $13::text, $14::text, $15::text, $16::jsonb, $17::timestamptz, $18::int, $22::jsonb FROM u`;
 
 /**
  * Conditional delete plus outbox messages; history goes with it (ON DELETE CASCADE), the messages stay
@@ -114,7 +115,8 @@ GROUP BY saga_name, state, status`;
 /** Which of our tables exist in the connection's search_path: one column per table, NULL when missing. */
 export const SCHEMA_CHECK = `SELECT to_regclass('sagaflow_instances')::text AS sagaflow_instances,
   to_regclass('sagaflow_history')::text AS sagaflow_history, to_regclass('sagaflow_outbox')::text AS sagaflow_outbox,
-  to_regclass('sagaflow_dead_letters')::text AS sagaflow_dead_letters`;
+  to_regclass('sagaflow_dead_letters')::text AS sagaflow_dead_letters,
+  to_regclass('sagaflow_commands')::text AS sagaflow_commands`;
 
 /**
  * Group commit: many inserts and conditional updates, each with its history row and outbox messages, in
@@ -139,7 +141,7 @@ export const BATCH_COMMIT = `WITH v AS (
     expected int, state text, data jsonb, data_version int, version int, status text, compensation jsonb,
     error jsonb, updated_at timestamptz, completed_at timestamptz, created_at timestamptz, message_id text,
     event_type text, state_before text, state_after text, payload jsonb, at timestamptz, sequence int, outbox jsonb,
-    schedules jsonb, cancel uuid[])
+    schedules jsonb, cancel uuid[], sent jsonb)
 ), inserted AS (
   INSERT INTO sagaflow_instances
     (id, saga_name, correlation_id, state, data, data_version, version, status, compensation, error, updated_at,
@@ -163,8 +165,8 @@ export const BATCH_COMMIT = `WITH v AS (
   UNION ALL
   SELECT ord FROM updated
 ), history AS (
-  INSERT INTO sagaflow_history (instance_id, message_id, event_type, state_before, state_after, payload, at, sequence)
-  SELECT v.id, v.message_id, v.event_type, v.state_before, v.state_after, COALESCE(v.payload, 'null'), v.at, v.sequence
+  INSERT INTO sagaflow_history (instance_id, message_id, event_type, state_before, state_after, payload, at, sequence, sent)
+  SELECT v.id, v.message_id, v.event_type, v.state_before, v.state_after, COALESCE(v.payload, 'null'), v.at, v.sequence, v.sent
   FROM v JOIN applied ON applied.ord = v.ord
 ), outbox AS (
   ${outboxInsert('v JOIN applied ON applied.ord = v.ord', 'v.id', 'v.outbox')}

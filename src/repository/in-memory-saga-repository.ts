@@ -21,6 +21,7 @@ import type {
   OutboxEntry,
   OutboxMessage,
   HistoryRecord,
+  SentMessage,
   InstanceError,
   InstanceQuery,
   ScheduleEntry,
@@ -61,6 +62,7 @@ interface StoredHistory {
   readonly stateAfter: string;
   readonly payloadJson: string;
   readonly at: number;
+  readonly sent: readonly SentMessage[] | undefined;
 }
 
 const keyOf = (sagaName: string, correlationId: string) => `${sagaName}\u0000${correlationId}`;
@@ -335,6 +337,7 @@ function freezeHistory(h: HistoryRecord): StoredHistory {
     stateAfter: h.stateAfter,
     payloadJson: JSON.stringify(h.payload) ?? 'null',
     at: h.at.getTime(),
+    sent: h.sent?.length ? Object.freeze(h.sent.map((m) => Object.freeze({ messageId: m.messageId, type: m.type, kind: m.kind }))) : undefined,
   };
 }
 
@@ -348,5 +351,6 @@ function thawHistory(h: StoredHistory): HistoryRecord {
     stateAfter: h.stateAfter,
     payload: JSON.parse(h.payloadJson),
     at: new Date(h.at),
+    ...(h.sent && { sent: h.sent }),
   };
 }

@@ -92,6 +92,14 @@ export interface SagaInstanceRecord {
   readonly completedAt: Date | null;
 }
 
+/** A message a write sent, as its history row records it (the timeline of an instance). */
+export interface SentMessage {
+  readonly messageId: string;
+  readonly type: string;
+  /** `publish` for an event, `send` for a command, `schedule` for a message due later. */
+  readonly kind: 'publish' | 'send' | 'schedule';
+}
+
 /** One row of an instance's append-only journal. */
 export interface HistoryRecord {
   readonly instanceId: string;
@@ -105,6 +113,8 @@ export interface HistoryRecord {
   readonly stateAfter: string;
   readonly payload: unknown;
   readonly at: Date;
+  /** The messages this write sent; absent when none. */
+  readonly sent?: readonly SentMessage[] | undefined;
 }
 
 /** How a relay claims: at a time it gives, or at the store's own time. */

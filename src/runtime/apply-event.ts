@@ -21,6 +21,7 @@ import { EventContext } from './event-context.ts';
 import { checkDataForWrite, hydrateData } from './hydrate.ts';
 import type { SagaOutcome } from './outcome.ts';
 import { runActivities } from './run-activities.ts';
+import { sentMessages } from './sent-messages.ts';
 import type { RuntimeDeps } from './runtime-deps.ts';
 
 const NO_STACK: SagaInstanceRecord['compensation'] = Object.freeze([]);
@@ -159,6 +160,7 @@ export async function applyEvent(
     stateAfter: nextState,
     payload,
     at,
+    sent: sentMessages(ctx.outgoing, plan.outbox),
   };
   const removed = status === SagaStatus.Completed && saga.definition.removeOnCompletion;
   const outgoing = ctx.outgoing;

@@ -12,7 +12,7 @@ import { CompensationError, UnknownCompensationError } from '../errors/compensat
 import { ConcurrencyError } from '../errors/concurrency-error.ts';
 import { DuplicateMessageError } from '../errors/duplicate-message-error.ts';
 import { TransientStoreError } from '../errors/transient-store-error.ts';
-import { SagaStatus, type CompensationEntry, type OutboxEntry, type SagaInstanceRecord } from '../repository/types.ts';
+import { SagaStatus, type CompensationEntry, type OutboxEntry, type SagaInstanceRecord, type SentMessage } from '../repository/types.ts';
 import type { CompiledSaga } from '../core/compiled-saga.ts';
 import type { CompensationContext, InstanceInfo } from '../dsl/context.ts';
 import { Outbox } from './event-context.ts';
@@ -20,6 +20,7 @@ import type { CompensationReport } from './outcome.ts';
 import type { RuntimeDeps } from './runtime-deps.ts';
 import { uuidv7 } from '../messages/uuid-v7.ts';
 import { retryDelay, sleep } from './retry-policy.ts';
+import { sentMessages } from './sent-messages.ts';
 
 export interface CompensationRun extends CompensationReport {
   /** The instance as this run last wrote it; `null` when another runner took over. */
@@ -69,7 +70,7 @@ export async function runCompensation(
     }
     const messages = outbox.messages;
     const staged = deps.outbox.stage(messages);
-    const next = await popOrFail(deps, saga, current, top, null, staged);
+    const next = await popOrFail(deps, saga, current, top, null, staged, sentMessages(messages));
     if (next === null) return { steps, last: null }; // another runner owns this instance now
     steps++;
     if (messages.length) deps.outbox.deliver(messages, staged);
@@ -125,6 +126,7 @@ async function popOrFail(
   step: CompensationEntry,
   error: CompensationError | null,
   outbox: readonly OutboxEntry[] | undefined,
+  sent?: readonly SentMessage[],
 ): Promise<SagaInstanceRecord | null> {
   let current = record;
   let next = error ? failedRecord(deps, current, error) : poppedRecord(deps, saga, current);
@@ -147,6 +149,7 @@ async function popOrFail(
             stateAfter: current.state,
             payload: error ? { step: step.name, args: step.args, error: error.message } : { step: step.name, args: step.args },
             at: next.updatedAt,
+            sent,
           },
           outbox,
         });

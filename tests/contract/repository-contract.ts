@@ -6,7 +6,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConcurrencyError } from '../../src/errors/concurrency-error.ts';
-import type { SagaInstanceRecord, SagaRepository } from '../../src/repository/types.ts';
+import type { SagaCommit, SagaInstanceRecord, SagaRepository } from '../../src/repository/types.ts';
 import { insertOf, makeHistory, makeInstance, updateOf } from '../helpers/records.ts';
 
 export type MakeRepository = () => Promise<{ repository: SagaRepository; cleanup?: () => Promise<void> }>;
@@ -180,6 +180,27 @@ export function runRepositoryContract(name: string, make: MakeRepository): void 
         expect(found!.compensation[0]!.args).toStrictEqual(data);
         expect((await repo.history(instance.id))[0]!.payload).toStrictEqual(data);
       });
+    });
+
+    it('keeps the messages each write sent with its history row, alone and in concurrent writes', async () => {
+      const sent = [
+        { messageId: 'm-1', type: 'ProcessPayment', kind: 'send' as const },
+        { messageId: 'm-2', type: 'OrderAccepted', kind: 'publish' as const },
+        { messageId: 'm-3', type: 'PaymentTimedOut', kind: 'schedule' as const },
+      ];
+      const first = makeInstance({ sagaName: saga, correlationId: 'sent-1' });
+      await repo.commit({ kind: 'insert', instance: first, history: makeHistory(first, { sent }) });
+      // Concurrent updates of several instances: the PostgreSQL store sends these as one group commit.
+      const others = await Promise.all([2, 3, 4].map((k) => insert({ correlationId: `sent-${k}` })));
+      await Promise.all(
+        others.map((o, k) => {
+          const commit = updateOf(o).commit as Extract<SagaCommit, { kind: 'update' }>;
+          return repo.commit({ ...commit, history: { ...commit.history, sent: k === 1 ? [] : sent.slice(k) } });
+        }),
+      );
+      expect((await repo.history(first.id))[0]!.sent).toEqual(sent);
+      const after = await Promise.all(others.map(async (o) => (await repo.history(o.id)).map((h) => h.sent ?? [])));
+      expect(after).toEqual([[[], sent], [[], []], [[], sent.slice(2)]]);
     });
 
     it('treats an id that is not a UUID as unknown', async () => {
