@@ -1,0 +1,184 @@
+/**
+ * @module dashboard/pages/instance
+ *
+ * One instance: its header (saga, correlation id, state, status, version, times, error), the timeline of
+ * its history (event, state before → after, time, payload, messages sent), its data, its compensation
+ * stack (top first), pending schedules, and the saga's diagram with the current state highlighted. A
+ * `compensation_failed` instance offers "Retry compensation" unless the server is read-only. The page
+ * reloads itself when the live feed reports a newer version.
+ */
+import { api } from '../lib/api.js';
+import { flash, h, replace } from '../lib/dom.js';
+import { formatDate } from '../lib/format.js';
+import { renderDiagram } from '../lib/diagram.js';
+import { onLive } from '../lib/live.js';
+import { href } from '../lib/route.js';
+import { errorBox, expandable, jsonBlock, notify, section, stateBadge, statusBadge, when } from '../lib/ui.js';
+
+function fact(label, ...value) {
+  return h('div', { class: 'fact' }, h('dt', {}, label), h('dd', {}, ...value));
+}
+
+function header(instance, meta, retry) {
+  const actions = [];
+  if (instance.status === 'compensation_failed' && !meta.readOnly) {
+    actions.push(h('button', { class: 'primary', id: 'retry-compensation', type: 'button', onclick: retry }, 'Retry compensation'));
+  }
+  return h(
+    'header',
+    { class: 'instance-head panel' },
+    h(
+      'div',
+      { class: 'title-row' },
+      h('div', {}, h('a', { class: 'crumb', href: href('/instances', { saga: instance.sagaName }) }, instance.sagaName), h('h1', { class: 'mono', id: 'correlation-id' }, instance.correlationId)),
+      h('div', { class: 'title-badges' }, stateBadge(instance.state), statusBadge(instance.status), actions),
+    ),
+    h(
+      'dl',
+      { class: 'facts' },
+      fact('Version', h('span', { id: 'instance-version' }, String(instance.version))),
+      fact('Created', formatDate(instance.createdAt)),
+      fact('Updated', formatDate(instance.updatedAt), ' (', when(instance.updatedAt), ')'),
+      fact('Completed', formatDate(instance.completedAt)),
+      fact('Data version', String(instance.dataVersion ?? 1)),
+      fact('Id', h('span', { class: 'mono' }, instance.id)),
+    ),
+    instance.error
+      ? h(
+          'div',
+          { class: 'error-box', id: 'instance-error' },
+          h('strong', {}, instance.error.code),
+          instance.error.step ? h('span', { class: 'muted' }, ` in step ${instance.error.step}`) : null,
+          h('p', {}, instance.error.message),
+          h('p', { class: 'muted' }, formatDate(instance.error.at)),
+        )
+      : null,
+  );
+}
+
+const KIND_LABEL = { publish: 'published', send: 'sent', schedule: 'scheduled' };
+
+function timeline(history) {
+  if (history.length === 0) return h('p', { class: 'muted' }, 'No history.');
+  // Newest first: what happened last is what one usually looks for.
+  return h(
+    'ol',
+    { class: 'timeline', id: 'timeline' },
+    [...history].reverse().map((entry) => {
+      const internal = entry.eventType.startsWith('sagaflow.');
+      const sent = entry.sent ?? [];
+      return h(
+        'li',
+        { class: internal ? 'internal' : '', dataset: { sequence: String(entry.sequence) } },
+        h(
+          'div',
+          { class: 'tl-head' },
+          h('span', { class: 'seq' }, `#${entry.sequence}`),
+          h('strong', { class: 'event-type' }, entry.eventType),
+          h('span', { class: 'transition' }, entry.stateBefore ?? '(new)', ' → ', entry.stateAfter),
+          h('time', { datetime: entry.at, title: entry.at }, formatDate(entry.at)),
+        ),
+        sent.length
+          ? h(
+              'ul',
+              { class: 'sent' },
+              sent.map((m) => h('li', { title: `message ${m.messageId}` }, h('span', { class: `kind kind-${m.kind}` }, KIND_LABEL[m.kind] ?? m.kind), ' ', m.type)),
+            )
+          : null,
+        entry.payload !== undefined && entry.payload !== null ? expandable('payload', entry.payload) : null,
+        h('div', { class: 'muted small mono' }, `message ${entry.messageId}`),
+      );
+    }),
+  );
+}
+
+function compensationStack(entries) {
+  if (!entries?.length) return h('p', { class: 'muted' }, 'Empty: nothing to undo.');
+  return h(
+    'ol',
+    { class: 'stack', id: 'compensation-stack' },
+    [...entries].reverse().map((entry, index) =>
+      h(
+        'li',
+        { dataset: { name: entry.name } },
+        h('div', {}, h('strong', {}, entry.name), index === 0 ? h('span', { class: 'tag' }, 'top') : null, entry.attempts ? h('span', { class: 'muted' }, ` ${entry.attempts} attempt${entry.attempts === 1 ? '' : 's'}`) : null),
+        jsonBlock(entry.args, 'compact'),
+      ),
+    ),
+  );
+}
+
+function schedules(entries) {
+  if (!entries?.length) return h('p', { class: 'muted' }, 'None pending.');
+  return h(
+    'table',
+    { class: 'grid', id: 'schedules' },
+    h('thead', {}, h('tr', {}, ['Key', 'Event', 'Due', 'Token'].map((t) => h('th', { scope: 'col' }, t)))),
+    h('tbody', {}, entries.map((s) => h('tr', {}, h('td', { class: 'mono' }, s.key), h('td', {}, s.type), h('td', {}, formatDate(s.dueAt), ' (', when(s.dueAt), ')'), h('td', { class: 'mono small' }, s.token)))),
+  );
+}
+
+/** Renders the instance named by the route into `view`. */
+export async function renderInstance(view, { route, meta, signal }) {
+  const id = route.segments[1];
+  const diagram = h('div', { class: 'diagram', id: 'diagram' });
+  let shown = null;
+
+  const draw = (detail) => {
+    const { instance, history } = detail;
+    const stateChanged = shown?.instance.state !== instance.state || shown?.instance.sagaName !== instance.sagaName;
+    shown = detail;
+    replace(
+      view,
+      header(instance, meta, retry),
+      h(
+        'div',
+        { class: 'instance-grid' },
+        h('div', { class: 'col' }, section(`Timeline (${history.length})`, timeline(history))),
+        h(
+          'div',
+          { class: 'col' },
+          section('State diagram', diagram),
+          section('Data', jsonBlock(instance.data, 'data')),
+          section('Compensation stack', compensationStack(instance.compensation)),
+          section('Pending schedules', schedules(instance.schedules)),
+        ),
+      ),
+    );
+    if (stateChanged) renderDiagram(diagram, instance.sagaName, instance.state);
+  };
+
+  const reload = async () => {
+    const detail = await api(`instances/${encodeURIComponent(id)}`);
+    if (!signal.aborted) draw(detail);
+  };
+
+  async function retry(event) {
+    const button = event.currentTarget;
+    button.disabled = true;
+    button.textContent = 'Retrying…';
+    try {
+      const { result } = await api(`instances/${encodeURIComponent(id)}/retry-compensation`, { method: 'POST' });
+      notify(result?.error ? `Compensation failed again: ${result.error.message ?? result.error}` : 'Compensation resumed.', result?.error ? 'error' : 'ok');
+    } catch (error) {
+      notify(`${error.code}: ${error.message}`, 'error');
+    }
+    await reload();
+  }
+
+  await reload();
+  onLive(
+    'instance',
+    (summary) => {
+      if (summary.id !== id || !shown) return;
+      if (summary.removed) {
+        view.prepend(errorBox({ code: 'Removed', message: 'This instance was removed from the store (its saga removes finished instances).' }));
+        return;
+      }
+      if (summary.version > shown.instance.version) {
+        reload().then(() => flash(view.querySelector('.instance-head')), () => {});
+      }
+    },
+    signal,
+  );
+}

@@ -1,0 +1,123 @@
+/**
+ * @module dashboard/pages/overview
+ *
+ * Every saga with its instances counted per state and status. Each count links to the instance list
+ * filtered to it. Counts follow the live feed's `stats` events without a reload.
+ */
+import { api } from '../lib/api.js';
+import { h, replace, flash } from '../lib/dom.js';
+import { STATUSES } from '../lib/format.js';
+import { onLive } from '../lib/live.js';
+import { href } from '../lib/route.js';
+
+/** The states to show for a saga, in definition order, then any the store has that it does not declare. */
+function rowsOf(saga) {
+  const states = [...saga.states];
+  for (const { state } of saga.counts) if (!states.includes(state)) states.push(state);
+  return states;
+}
+
+function countOf(saga, state, status) {
+  return saga.counts.find((c) => c.state === state && c.status === status)?.count ?? 0;
+}
+
+function statusTotals(saga) {
+  const totals = new Map(STATUSES.map((s) => [s, 0]));
+  for (const c of saga.counts) totals.set(c.status, (totals.get(c.status) ?? 0) + c.count);
+  return totals;
+}
+
+function sagaCard(saga) {
+  const totals = statusTotals(saga);
+  const link = (params, text, label) => h('a', { href: href('/instances', { saga: saga.name, ...params }), 'aria-label': label }, text);
+  const rows = rowsOf(saga).map((state) => {
+    const final = saga.finalStates.includes(state);
+    const rowTotal = STATUSES.reduce((sum, status) => sum + countOf(saga, state, status), 0);
+    return h(
+      'tr',
+      { class: rowTotal === 0 ? 'empty' : '', dataset: { state } },
+      h('th', { scope: 'row' }, link({ state }, state), final ? h('span', { class: 'tag' }, 'final') : null),
+      STATUSES.map((status) => {
+        const count = countOf(saga, state, status);
+        return h(
+          'td',
+          { class: 'num', dataset: { state, status } },
+          count === 0 ? h('span', { class: 'zero' }, '·') : link({ state, status }, String(count), `${count} ${status} in ${state}`),
+        );
+      }),
+      h('td', { class: 'num total' }, String(rowTotal)),
+    );
+  });
+  return h(
+    'section',
+    { class: 'panel saga-card', dataset: { saga: saga.name } },
+    h(
+      'header',
+      { class: 'card-head' },
+      h('h2', {}, link({}, saga.name)),
+      h('span', { class: 'saga-total', dataset: { total: String(saga.total) } }, `${saga.total} instance${saga.total === 1 ? '' : 's'}`),
+      saga.states.length === 0 ? h('span', { class: 'badge badge-muted', title: 'Found in the store but not registered with this server' }, 'not registered') : null,
+      h(
+        'span',
+        { class: 'status-totals' },
+        STATUSES.filter((s) => totals.get(s) > 0).map((s) =>
+          h('a', { class: `badge status status-${s}`, href: href('/instances', { saga: saga.name, status: s }) }, `${totals.get(s)} ${s.replace('_', ' ')}`),
+        ),
+      ),
+    ),
+    h(
+      'table',
+      { class: 'grid counts' },
+      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'State'), STATUSES.map((s) => h('th', { scope: 'col', class: 'num' }, s.replace('_', ' '))), h('th', { scope: 'col', class: 'num' }, 'total'))),
+      h('tbody', {}, rows),
+    ),
+  );
+}
+
+function draw(view, sagas) {
+  if (sagas.length === 0) {
+    return replace(view, h('h1', {}, 'Sagas'), h('p', { class: 'muted' }, 'No saga is registered and the store holds no instances yet.'));
+  }
+  const total = sagas.reduce((sum, s) => sum + s.total, 0);
+  replace(
+    view,
+    h('div', { class: 'page-head' }, h('h1', {}, 'Sagas'), h('span', { class: 'muted' }, `${sagas.length} saga${sagas.length === 1 ? '' : 's'}, ${total} instance${total === 1 ? '' : 's'}`)),
+    h('div', { class: 'cards' }, sagas.map(sagaCard)),
+  );
+}
+
+/** Applies a `stats` body (counts of every saga) to the sagas; false when a saga appeared that we do not know. */
+function applyStats(sagas, counts) {
+  const bySaga = new Map(sagas.map((s) => [s.name, []]));
+  for (const c of counts) {
+    if (!bySaga.has(c.sagaName)) return false;
+    bySaga.get(c.sagaName).push({ state: c.state, status: c.status, count: c.count });
+  }
+  for (const saga of sagas) {
+    saga.counts = bySaga.get(saga.name);
+    saga.total = saga.counts.reduce((sum, c) => sum + c.count, 0);
+  }
+  return true;
+}
+
+/** Renders the overview into `view`. */
+export async function renderOverview(view, { signal }) {
+  let { sagas } = await api('sagas');
+  if (signal.aborted) return;
+  draw(view, sagas);
+  onLive(
+    'stats',
+    async (body) => {
+      const before = new Map(sagas.map((s) => [s.name, s.total]));
+      if (!applyStats(sagas, body.counts ?? [])) ({ sagas } = await api('sagas'));
+      if (signal.aborted) return;
+      draw(view, sagas);
+      for (const saga of sagas) {
+        if (before.get(saga.name) === saga.total) continue;
+        const card = [...view.querySelectorAll('.saga-card')].find((c) => c.dataset.saga === saga.name);
+        if (card) flash(card.querySelector('.saga-total'));
+      }
+    },
+    signal,
+  );
+}
