@@ -1,0 +1,283 @@
+/**
+ * @module ops/saga-operations
+ *
+ * The operations facade: the queries and actions an operator needs, shared by the HTTP API and the
+ * CLI. It reads through the repository port only, so it works on any store and sees every process's
+ * instances; actions that run saga code (replaying a dead letter in process, retrying a compensation)
+ * go through an orchestrator when one is given. Answers are plain JSON views (`ops/views`).
+ */
+import type { Clock } from '../clock/clock.ts';
+import { systemClock } from '../clock/clock.ts';
+import type { CompiledSaga } from '../core/compiled-saga.ts';
+import type { AnySaga } from '../dsl/saga.ts';
+import { DeadLetterNotFoundError } from '../errors/dead-letter-not-found-error.ts';
+import { NotCompensationFailedError } from '../errors/not-compensation-failed-error.ts';
+import { NotFoundError } from '../errors/not-found-error.ts';
+import { OrchestratorRequiredError } from '../errors/orchestrator-required-error.ts';
+import { UnknownSagaError } from '../errors/unknown-saga-error.ts';
+import { assertEnvelope } from '../messages/envelope.ts';
+import { uuidv7 } from '../messages/uuid-v7.ts';
+import type { DeadLetterReason, SagaRepository, SagaStatus, SortOrder, StateCount } from '../repository/types.ts';
+import { SagaStatus as Status } from '../repository/types.ts';
+import type { SagaOrchestrator } from '../runtime/orchestrator.ts';
+import { ChangeFeed, type ChangeFeedOptions, type FeedEvent } from './change-feed.ts';
+import { renderDiagram, type DiagramFormat } from './diagram.ts';
+import {
+  toDeadLetterView,
+  toHistoryEntry,
+  toInstanceView,
+  toJsonValue,
+  toSummary,
+  type DeadLetterView,
+  type InstanceDetail,
+  type InstanceSummary,
+} from './views.ts';
+
+export interface SagaOperationsOptions {
+  readonly repository: SagaRepository;
+  /** The sagas this process knows: their states for the overview, their diagrams. */
+  readonly sagas?: readonly AnySaga[];
+  /** For actions that run saga code. Its sagas count as known too. */
+  readonly orchestrator?: SagaOrchestrator;
+  readonly clock?: Clock;
+}
+
+export interface SagaOverview {
+  readonly name: string;
+  /** Every state of the definition (`Initial` first); empty for a saga found only in the store. */
+  readonly states: readonly string[];
+  readonly finalStates: readonly string[];
+  readonly total: number;
+  readonly counts: ReadonlyArray<{ readonly state: string; readonly status: SagaStatus; readonly count: number }>;
+}
+
+export interface InstanceFilter {
+  readonly saga?: string;
+  readonly state?: string;
+  readonly status?: readonly SagaStatus[];
+  readonly correlationId?: string;
+  /** Only instances not updated for at least this long. */
+  readonly staleForMs?: number;
+  readonly order?: SortOrder;
+  /** 1..1000, default 50. */
+  readonly limit?: number;
+  readonly cursor?: string;
+}
+
+export interface DeadLetterFilter {
+  readonly reason?: DeadLetterReason;
+  readonly saga?: string;
+  readonly type?: string;
+  readonly limit?: number;
+  readonly cursor?: string;
+}
+
+export type ReplayResult =
+  | { readonly outcome: 'dispatched'; readonly dispatch: unknown }
+  | { readonly outcome: 'queued'; readonly outboxId: string; readonly messageId: string; readonly type: string };
+
+export interface PageView<T> {
+  readonly items: readonly T[];
+  readonly nextCursor: string | null;
+}
+
+/**
+ * @example
+ * const ops = new SagaOperations({ repository, sagas: [OrderSaga] });
+ * const stuck = await ops.listInstances({ saga: 'order', status: ['active'], staleForMs: 3_600_000 });
+ * const detail = await ops.instance(stuck.items[0].id);
+ * console.log(ops.diagram('order', 'mermaid', detail.instance.state));
+ */
+export class SagaOperations {
+  readonly repository: SagaRepository;
+  readonly orchestrator: SagaOrchestrator | undefined;
+  readonly #clock: Clock;
+  readonly #sagas = new Map<string, CompiledSaga>();
+
+  constructor(options: SagaOperationsOptions) {
+    this.repository = options.repository;
+    this.orchestrator = options.orchestrator;
+    this.#clock = options.clock ?? options.orchestrator?.clock ?? systemClock;
+    for (const saga of options.sagas ?? []) this.#sagas.set(saga.name, saga.compiled);
+  }
+
+  /** The names of the sagas this process has definitions for. */
+  get sagaNames(): readonly string[] {
+    return [...this.#sagas.keys()];
+  }
+
+  /** The compiled saga; `UnknownSagaError` when this process does not have its definition. */
+  saga(name: string): CompiledSaga {
+    const compiled = this.#sagas.get(name) ?? this.orchestrator?.saga(name);
+    if (!compiled) throw new UnknownSagaError(name, this.sagaNames);
+    return compiled;
+  }
+
+  /** Every known saga (with no instances too) and every saga found in the store, with counts per state. */
+  async sagas(): Promise<readonly SagaOverview[]> {
+    const counts = await this.repository.countByState();
+    const names = new Set([...this.#sagas.keys(), ...counts.map((c) => c.sagaName)]);
+    return [...names].sort().map((name) => {
+      const compiled = this.#sagas.get(name) ?? this.orchestrator?.saga(name);
+      const mine = counts.filter((c) => c.sagaName === name).map(({ state, status, count }) => ({ state, status, count }));
+      return {
+        name,
+        states: compiled ? [...compiled.states] : [],
+        finalStates: compiled ? [...compiled.finalStates] : [],
+        total: mine.reduce((sum, c) => sum + c.count, 0),
+        counts: mine,
+      };
+    });
+  }
+
+  /** Instances per (saga, state, status). */
+  async stats(saga?: string): Promise<{ readonly counts: readonly StateCount[] }> {
+    return { counts: await this.repository.countByState(saga) };
+  }
+
+  /** A page of instances, newest update first unless `order: 'asc'`. */
+  async listInstances(filter: InstanceFilter = {}): Promise<PageView<InstanceSummary>> {
+    const page = await this.repository.list({
+      ...(filter.saga !== undefined && { sagaName: filter.saga }),
+      ...(filter.state !== undefined && { state: filter.state }),
+      ...(filter.status !== undefined && filter.status.length > 0 && { status: filter.status }),
+      ...(filter.correlationId !== undefined && { correlationId: filter.correlationId }),
+      ...(filter.staleForMs !== undefined && { updatedBefore: new Date(this.#clock.now() - filter.staleForMs) }),
+      ...(filter.order !== undefined && { order: filter.order }),
+      ...(filter.limit !== undefined && { limit: filter.limit }),
+      ...(filter.cursor !== undefined && { cursor: filter.cursor }),
+    });
+    return { items: page.items.map(toSummary), nextCursor: page.nextCursor };
+  }
+
+  /** One instance with its history; `NotFoundError` when there is none. */
+  async instance(id: string): Promise<InstanceDetail> {
+    const record = await this.repository.findById(id);
+    if (!record) throw new NotFoundError(id);
+    const history = await this.repository.history(record.id);
+    return { instance: toInstanceView(record), history: history.map(toHistoryEntry) };
+  }
+
+  /**
+   * An instance by id, or by correlation id: within `saga` when given, else in whichever saga has it
+   * (`NotFoundError` when none or several do; name the saga then).
+   */
+  async findInstance(key: string, saga?: string): Promise<InstanceDetail> {
+    if (saga === undefined) {
+      const byId = await this.repository.findById(key);
+      if (byId) return this.instance(byId.id);
+    }
+    const page = await this.repository.list({ correlationId: key, ...(saga !== undefined && { sagaName: saga }), limit: 2 });
+    const [only, other] = page.items;
+    if (!only) {
+      throw new NotFoundError(key, saga === undefined ? 'no instance has that id or correlation id' : `saga '${saga}' has no instance with that correlation id`);
+    }
+    if (other) throw new NotFoundError(key, `several sagas have an instance with that correlation id (${only.sagaName}, ${other.sagaName}, ...): name the saga`);
+    return this.instance(only.id);
+  }
+
+  /** A saga's diagram; `highlight` marks a state. `UnknownSagaError` for a saga without a definition here. */
+  diagram(saga: string, format: DiagramFormat, highlight?: string): string {
+    return renderDiagram(this.saga(saga), format, highlight);
+  }
+
+  async deadLetters(filter: DeadLetterFilter = {}): Promise<PageView<DeadLetterView>> {
+    const page = await this.repository.listDeadLetters({
+      ...(filter.reason !== undefined && { reason: filter.reason }),
+      ...(filter.saga !== undefined && { sagaName: filter.saga }),
+      ...(filter.type !== undefined && { messageType: filter.type }),
+      ...(filter.limit !== undefined && { limit: filter.limit }),
+      ...(filter.cursor !== undefined && { cursor: filter.cursor }),
+    });
+    return { items: page.items.map(toDeadLetterView), nextCursor: page.nextCursor };
+  }
+
+  async deadLetter(id: string): Promise<DeadLetterView> {
+    const letter = await this.repository.getDeadLetter(id);
+    if (!letter) throw new DeadLetterNotFoundError(id);
+    return toDeadLetterView(letter);
+  }
+
+  /**
+   * Replays a dead letter. With an orchestrator: dispatched here and now (`dispatched`; on failure the
+   * letter stays with the new error and the error is thrown). Without: its envelope is staged in the
+   * outbox for the workers' relays and the letter removed (`queued`); if this process dies between the
+   * two, the letter stays too, and replaying it again is harmless since sagas skip a message id they
+   * have applied.
+   */
+  async replayDeadLetter(id: string): Promise<ReplayResult> {
+    const letter = await this.repository.getDeadLetter(id);
+    if (!letter) throw new DeadLetterNotFoundError(id);
+    if (this.orchestrator) {
+      const dispatch = await this.orchestrator.deadLetters.replay(id);
+      return { outcome: 'dispatched', dispatch: toJsonValue(dispatch) };
+    }
+    const envelope = letter.envelope;
+    assertEnvelope(envelope); // `{ raw }` evidence of a malformed message cannot be sent anywhere
+    const now = this.#clock.now();
+    const outboxId = uuidv7(now);
+    await this.repository.stageOutbox([{ id: outboxId, envelope, availableAt: new Date(now) }]);
+    await this.repository.deleteDeadLetter(id);
+    return { outcome: 'queued', outboxId, messageId: envelope.messageId, type: envelope.type };
+  }
+
+  /** Removes a dead letter for good. */
+  async discardDeadLetter(id: string): Promise<{ readonly discarded: true }> {
+    if (!(await this.repository.deleteDeadLetter(id))) throw new DeadLetterNotFoundError(id);
+    return { discarded: true };
+  }
+
+  /**
+   * Resumes the compensation of an instance in `compensation_failed`, from the step that failed. Runs
+   * the saga's compensation code, so it needs an orchestrator.
+   */
+  async retryCompensation(id: string): Promise<{ readonly steps: number; readonly error: unknown; readonly instance: InstanceSummary | null }> {
+    const record = await this.repository.findById(id);
+    if (!record) throw new NotFoundError(id);
+    if (record.status !== Status.CompensationFailed) throw new NotCompensationFailedError(id, record.status);
+    const orchestrator = this.orchestrator;
+    if (!orchestrator) throw new OrchestratorRequiredError('retrying a compensation');
+    if (!orchestrator.saga(record.sagaName)) throw new UnknownSagaError(record.sagaName, this.sagaNames);
+    const run = await orchestrator.retryCompensation(record.sagaName, record.correlationId);
+    return { steps: run.steps, error: run.error ? toJsonValue(run.error) : null, instance: run.last && toSummary(run.last) };
+  }
+
+  /** A change feed over this store (see `ChangeFeed`); share one among many listeners. */
+  changeFeed(options: Omit<ChangeFeedOptions, 'repository'> = {}): ChangeFeed {
+    return new ChangeFeed({ clock: this.#clock, ...options, repository: this.repository });
+  }
+
+  /**
+   * Instance changes and counts as they happen, until `signal` aborts.
+   *
+   * @example
+   * for await (const event of ops.watch({ signal })) if (event.type === 'instance') console.log(event.instance.state);
+   */
+  async *watch(options: Omit<ChangeFeedOptions, 'repository'> & { readonly signal?: AbortSignal } = {}): AsyncGenerator<FeedEvent> {
+    const { signal, ...feedOptions } = options;
+    const feed = this.changeFeed(feedOptions);
+    const queue: FeedEvent[] = [];
+    let wake: (() => void) | undefined;
+    const unsubscribe = feed.subscribe((event) => {
+      queue.push(event);
+      wake?.();
+    });
+    const aborted = () => wake?.();
+    signal?.addEventListener('abort', aborted);
+    try {
+      while (!signal?.aborted) {
+        const next = queue.shift();
+        if (next) {
+          yield next;
+          continue;
+        }
+        await new Promise<void>((resolve) => (wake = resolve));
+        wake = undefined;
+      }
+    } finally {
+      signal?.removeEventListener('abort', aborted);
+      unsubscribe();
+      await feed.close();
+    }
+  }
+}
