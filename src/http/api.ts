@@ -1,0 +1,80 @@
+/**
+ * @module http/api
+ *
+ * The HTTP API over `SagaOperations`: a hono app that a user mounts in their own hono or Node server
+ * (`app.route('/sagaflow', api)`) or that `serveSagaflow` runs standalone. Routes, answers and errors
+ * follow docs/operations.md, "HTTP API". With `dashboard` (default on) the web dashboard's static files
+ * are served at `/`; they hold no data, so they need no token.
+ */
+import { Hono, type Context } from 'hono';
+import { dashboardRoutes } from '../dashboard/index.ts';
+import type { ChangeFeed } from '../ops/change-feed.ts';
+import type { SagaOperations } from '../ops/saga-operations.ts';
+import { guard } from './auth.ts';
+import { DEFAULT_PING_MS, eventStream } from './events.ts';
+import { problem, problemOf, respond } from './problem.ts';
+import { DeadLettersQuery, defined, DiagramQuery, InstancesQuery, StatsQuery } from './queries.ts';
+import { sagaflowVersion } from './version.ts';
+
+export interface SagaflowApiOptions {
+  /** When set, every `/api/*` request needs `Authorization: Bearer <token>`. */
+  readonly token?: string | undefined;
+  /** Refuse every action (non-GET) with 403 `SAGA_READ_ONLY`. */
+  readonly readOnly?: boolean | undefined;
+  /** How often the change feed behind `/api/events` polls the store. Default 1000 ms. */
+  readonly pollIntervalMs?: number | undefined;
+  /** Between `: ping` comments on the event stream. Default 15 s. */
+  readonly pingIntervalMs?: number | undefined;
+  /** Serve the web dashboard at `/` (default true). */
+  readonly dashboard?: boolean | undefined;
+  /** Errors nobody else sees: a failed change-feed pass, a 500. Default `console.error`. */
+  readonly onError?: ((error: unknown) => void) | undefined;
+}
+
+/** The API app, with `close()` to stop its change feed (the server calls it on shutdown). */
+export interface SagaflowApi extends Hono {
+  close(): Promise<void>;
+}
+
+/**
+ * @example
+ * const ops = new SagaOperations({ repository, sagas: [OrderSaga] });
+ * const app = new Hono();
+ * app.route('/sagaflow', createSagaflowApi(ops, { token: process.env.SAGAFLOW_TOKEN }));
+ */
+export function createSagaflowApi(ops: SagaOperations, options: SagaflowApiOptions = {}): SagaflowApi {
+  const onError = options.onError ?? ((error: unknown) => console.error('[sagaflow api]', error));
+  let feed: ChangeFeed | undefined;
+  const changeFeed = () => (feed ??= ops.changeFeed({ pollIntervalMs: options.pollIntervalMs ?? 1000, onError }));
+  const api = new Hono();
+
+  api.onError((error, c) => {
+    const answer = problemOf(error);
+    if (answer.status >= 500) onError(error);
+    return respond(c, answer);
+  });
+  api.use('/api/*', guard({ token: options.token, readOnly: options.readOnly }));
+
+  api.get('/api/meta', (c) => c.json({ readOnly: options.readOnly === true, version: sagaflowVersion() }));
+  api.get('/api/sagas', async (c) => c.json({ sagas: await ops.sagas() }));
+  api.get('/api/sagas/:name/diagram', (c) => {
+    const query = DiagramQuery.parse(c.req.query());
+    const text = ops.diagram(c.req.param('name'), query.format, query.highlight);
+    return query.format === 'json' ? c.body(text, 200, { 'Content-Type': 'application/json; charset=utf-8' }) : c.text(text);
+  });
+  api.get('/api/stats', async (c) => c.json(await ops.stats(StatsQuery.parse(c.req.query()).saga)));
+  api.get('/api/instances', async (c) => c.json(await ops.listInstances(defined(InstancesQuery.parse(c.req.query())))));
+  api.get('/api/instances/:id', async (c) => c.json(await ops.instance(c.req.param('id'))));
+  api.post('/api/instances/:id/retry-compensation', async (c) => c.json({ result: await ops.retryCompensation(c.req.param('id')) }));
+  api.get('/api/dead-letters', async (c) => c.json(await ops.deadLetters(defined(DeadLettersQuery.parse(c.req.query())))));
+  api.get('/api/dead-letters/:id', async (c) => c.json({ deadLetter: await ops.deadLetter(c.req.param('id')) }));
+  api.post('/api/dead-letters/:id/replay', async (c) => c.json({ result: await ops.replayDeadLetter(c.req.param('id')) }));
+  api.delete('/api/dead-letters/:id', async (c) => c.json(await ops.discardDeadLetter(c.req.param('id'))));
+  api.get('/api/events', (c: Context) => eventStream(c, changeFeed(), options.pingIntervalMs ?? DEFAULT_PING_MS));
+  api.all('/api/*', (c) => respond(c, problem(404, 'SAGA_NOT_FOUND', `no API route ${c.req.method} ${c.req.path} (see docs/operations.md, "HTTP API")`)));
+
+  // Static files of the dashboard (src/dashboard, built separately): no data in them, so no token.
+  if (options.dashboard ?? true) api.route('/', dashboardRoutes());
+
+  return Object.assign(api, { close: async () => void (await feed?.close()) });
+}
