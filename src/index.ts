@@ -108,3 +108,23 @@ export { FakeClock } from './clock/fake-clock.ts';
 export * from './errors/index.ts';
 
 export * from './host/index.ts';
+
+// Operating sagas: the queries and actions behind the CLI, the HTTP API (`sagaflow/http`) and the dashboard.
+export { SagaOperations, ChangeFeed, renderDiagram, machineConfig, toDot, parseDuration, formatDuration, operatorOrchestrator, RelayHandOffBus, DIAGRAM_FORMATS } from './ops/index.ts';
+export type {
+  SagaOperationsOptions,
+  SagaOverview,
+  InstanceFilter,
+  DeadLetterFilter,
+  ReplayResult,
+  PageView,
+  ChangeFeedOptions,
+  FeedEvent,
+  DiagramFormat,
+  InstanceSummary,
+  InstanceView,
+  InstanceDetail,
+  HistoryEntryView,
+  SentMessageView,
+  DeadLetterView,
+} from './ops/index.ts';

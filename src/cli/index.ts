@@ -2,27 +2,13 @@
 /**
  * @module cli
  *
- * The `sagaflow` command. One sub-command a module; this file only dispatches.
+ * The `sagaflow` command (`npx sagaflow`, or `npm run sagaflow --` from a checkout). The sub-commands are
+ * in `program.ts`; this file only connects them to the process: arguments, output, signals, exit code.
  */
-import { runMigrate } from './migrate-command.ts';
+import { processIo } from './io.ts';
+import { runCli } from './program.ts';
 
-const commands: Record<string, (args: readonly string[], print: (line: string) => void) => Promise<number>> = {
-  migrate: runMigrate,
-};
+const stop = new AbortController();
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => stop.abort());
 
-const [name, ...args] = process.argv.slice(2);
-const command = name === undefined ? undefined : commands[name];
-if (!command) {
-  console.log(`usage: sagaflow <command>\n\ncommands:\n  ${Object.keys(commands).join('\n  ')}`);
-  process.exitCode = name === undefined || name === '--help' ? 0 : 2;
-} else {
-  command(args, (line) => console.log(line)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error: unknown) => {
-      console.error(error instanceof Error ? error.message : error);
-      process.exitCode = 1;
-    },
-  );
-}
+process.exitCode = await runCli(process.argv.slice(2), processIo, { signal: stop.signal });

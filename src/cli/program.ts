@@ -1,0 +1,232 @@
+/**
+ * @module cli/program
+ *
+ * The `sagaflow` command line on commander: sub-commands, their options, and exit codes (0 done, 1
+ * failed, 2 usage). Each sub-command is a function in its own module that the tests also call directly;
+ * this file parses arguments and opens the connection.
+ */
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { SagaflowError } from '../errors/sagaflow-error.ts';
+import { DIAGRAM_FORMATS, type DiagramFormat } from '../ops/diagram.ts';
+import { parseDuration } from '../ops/duration.ts';
+import { DeadLetterReason, SagaStatus } from '../repository/types.ts';
+import { withOperations, type ConnectionOptions } from './connect.ts';
+import {
+  deadLetterDiscardCommand,
+  deadLetterReplayCommand,
+  deadLettersListCommand,
+  deadLetterShowCommand,
+} from './dead-letters-command.ts';
+import { diagramCommand } from './diagram-command.ts';
+import type { CliIo } from './io.ts';
+import { listCommand } from './list-command.ts';
+import { migrateCommand } from './migrate-command.ts';
+import { serveCommand } from './serve-command.ts';
+import { showCommand } from './show-command.ts';
+import { statsCommand } from './stats-command.ts';
+
+const STATUSES: readonly string[] = Object.values(SagaStatus);
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
+  return n;
+}
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65_535) throw new InvalidArgumentError('expected a port number (0 picks a free one)');
+  return n;
+}
+
+function duration(value: string): number {
+  const ms = parseDuration(value);
+  if (ms === undefined) throw new InvalidArgumentError('expected a duration such as 30s, 5m, 1h or 2d');
+  return ms;
+}
+
+function statusList(value: string): SagaStatus[] {
+  const list = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const wrong = list.filter((s) => !STATUSES.includes(s));
+  if (wrong.length) throw new InvalidArgumentError(`unknown status ${wrong.join(', ')}; one of ${STATUSES.join(', ')}`);
+  return list as SagaStatus[];
+}
+
+/** Every option a connection needs, from the sub-command and from the top level. */
+function connection(command: Command): ConnectionOptions {
+  const o = command.optsWithGlobals<{ databaseUrl?: string; pglite?: string; schema?: string; sagas?: string }>();
+  return { databaseUrl: o.databaseUrl, pglite: o.pglite, schema: o.schema, sagas: o.sagas };
+}
+
+/**
+ * @example
+ * const code = await runCli(['list', '--saga', 'order', '--json'], processIo);
+ */
+export function buildProgram(io: CliIo, options: { readonly signal?: AbortSignal } = {}): { program: Command; result: () => number } {
+  let exitCode = 0;
+  const run = (promise: Promise<number>) => promise.then((code) => void (exitCode = code));
+  const program = new Command('sagaflow')
+    .description('Operate Sagaflow sagas: list, inspect, diagram, dead letters, migrations, the dashboard.')
+    .option('--database-url <url>', 'PostgreSQL URL (default: DATABASE_URL, else the embedded database in .sagaflow/db)')
+    .option('--pglite <directory>', 'embedded PGlite data folder when there is no URL', undefined)
+    .option('--schema <name>', 'PostgreSQL schema holding Sagaflow\'s tables')
+    .option('--sagas <module>', 'a module exporting your saga definitions (needed for diagram, in-process replay, retry-compensation)')
+    .showHelpAfterError('(add --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
+
+  program
+    .command('migrate')
+    .description('apply pending migrations to the database')
+    .option('--url <url>', 'PostgreSQL URL (default: --database-url, then DATABASE_URL)')
+    .action((opts: { url?: string }, command: Command) => {
+      const c = connection(command);
+      return run(migrateCommand({ url: opts.url ?? c.databaseUrl, schema: c.schema, pglite: c.pglite }, io));
+    });
+
+  program
+    .command('list')
+    .description('list instances, most recently updated first')
+    .option('--saga <name>', 'only this saga')
+    .option('--state <state>', 'only instances in this state')
+    .option('--status <list>', `comma-separated statuses (${STATUSES.join(', ')})`, statusList)
+    .option('--stale <duration>', 'only instances not updated for this long (30s, 5m, 1h, 2d)', duration)
+    .option('--correlation-id <id>', 'only instances with this correlation id')
+    .addOption(new Option('--order <order>', 'by update time').choices(['asc', 'desc']))
+    .option('--limit <n>', 'page size (at most 1000)', positiveInt, 50)
+    .option('--cursor <cursor>', 'the next page, as printed under the previous one')
+    .option('--json', 'print JSON ({ items, nextCursor })')
+    .action((o, command: Command) =>
+      run(
+        withOperations(connection(command), io, (ops) =>
+          listCommand(
+            ops,
+            {
+              ...(o.saga !== undefined && { saga: o.saga }),
+              ...(o.state !== undefined && { state: o.state }),
+              ...(o.status !== undefined && { status: o.status }),
+              ...(o.stale !== undefined && { staleForMs: o.stale }),
+              ...(o.correlationId !== undefined && { correlationId: o.correlationId }),
+              ...(o.order !== undefined && { order: o.order }),
+              limit: Math.min(o.limit, 1000),
+              ...(o.cursor !== undefined && { cursor: o.cursor }),
+              json: o.json === true,
+            },
+            io,
+          ),
+        ),
+      ),
+    );
+
+  program
+    .command('show <key>')
+    .description('one instance, by id or correlation id: data, version, compensation stack, schedules, history')
+    .option('--saga <name>', 'look the key up as a correlation id of this saga')
+    .option('--json', 'print JSON ({ instance, history })')
+    .action((key: string, o, command: Command) =>
+      run(withOperations(connection(command), io, (ops) => showCommand(ops, key, { ...(o.saga !== undefined && { saga: o.saga }), json: o.json === true }, io))),
+    );
+
+  program
+    .command('stats')
+    .description('instances per saga, state and status')
+    .option('--saga <name>', 'only this saga')
+    .option('--json', 'print JSON ({ counts })')
+    .action((o, command: Command) =>
+      run(withOperations(connection(command), io, (ops) => statsCommand(ops, { ...(o.saga !== undefined && { saga: o.saga }), json: o.json === true }, io))),
+    );
+
+  program
+    .command('diagram <saga>')
+    .description('the state diagram of a saga (needs --sagas)')
+    .addOption(new Option('--format <format>', 'output format').choices(DIAGRAM_FORMATS).default('mermaid'))
+    .option('--highlight <state>', 'mark a state')
+    .action((saga: string, o: { format: DiagramFormat; highlight?: string }, command: Command) =>
+      run(withOperations(connection(command), io, (ops) => diagramCommand(ops, saga, o, io))),
+    );
+
+  const deadLetters = program.command('dead-letters').description('messages that were given up on: list, show, replay, discard');
+  deadLetters
+    .command('list')
+    .description('list dead letters, oldest first')
+    .addOption(new Option('--reason <reason>', 'only this reason').choices(Object.values(DeadLetterReason)))
+    .option('--saga <name>', 'only letters a saga refused')
+    .option('--type <type>', 'only this message type')
+    .option('--limit <n>', 'page size (at most 1000)', positiveInt, 50)
+    .option('--cursor <cursor>', 'the next page')
+    .option('--json', 'print JSON ({ items, nextCursor })')
+    .action((o, command: Command) =>
+      run(
+        withOperations(connection(command), io, (ops) =>
+          deadLettersListCommand(
+            ops,
+            {
+              ...(o.reason !== undefined && { reason: o.reason }),
+              ...(o.saga !== undefined && { saga: o.saga }),
+              ...(o.type !== undefined && { type: o.type }),
+              limit: Math.min(o.limit, 1000),
+              ...(o.cursor !== undefined && { cursor: o.cursor }),
+              json: o.json === true,
+            },
+            io,
+          ),
+        ),
+      ),
+    );
+  for (const [name, description, command] of [
+    ['show', 'one dead letter with its envelope', deadLetterShowCommand],
+    ['replay', 'dispatch it again (in process with --sagas, else queued in the outbox for the relays)', deadLetterReplayCommand],
+    ['discard', 'remove it for good', deadLetterDiscardCommand],
+  ] as const) {
+    deadLetters
+      .command(`${name} <id>`)
+      .description(description)
+      .option('--json', 'print JSON')
+      .action((id: string, o, cmd: Command) => run(withOperations(connection(cmd), io, (ops) => command(ops, id, { json: o.json === true }, io))));
+  }
+
+  program
+    .command('serve')
+    .description('serve the HTTP API and the web dashboard')
+    .option('--port <port>', 'port (0 picks a free one)', port, 3000)
+    .option('--host <host>', 'interface to listen on (0.0.0.0 for all)', '127.0.0.1')
+    .addOption(new Option('--token <token>', 'require this bearer token on /api').env('SAGAFLOW_TOKEN'))
+    .option('--read-only', 'refuse every action (replay, discard, retry)')
+    .option('--poll-interval <ms>', 'how often live updates poll the store', positiveInt, 1000)
+    .action((o, command: Command) =>
+      run(
+        withOperations(connection(command), io, (ops) =>
+          serveCommand(
+            ops,
+            { port: o.port, host: o.host, token: o.token ?? io.env.SAGAFLOW_TOKEN, readOnly: o.readOnly === true, pollInterval: o.pollInterval },
+            io,
+            options.signal ?? new AbortController().signal,
+          ),
+        ),
+      ),
+    );
+
+  return { program, result: () => exitCode };
+}
+
+/**
+ * Parses `args` (without `node` and the script) and runs the command. Never throws: errors are printed
+ * to `io.err` and become exit code 1, usage mistakes exit code 2.
+ *
+ * @example
+ * process.exitCode = await runCli(process.argv.slice(2), processIo);
+ */
+export async function runCli(args: readonly string[], io: CliIo, options: { readonly signal?: AbortSignal } = {}): Promise<number> {
+  const { program, result } = buildProgram(io, options);
+  try {
+    await program.parseAsync([...args], { from: 'user' });
+    return result();
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version are answers; anything else commander throws is a usage mistake.
+      return error.code === 'commander.helpDisplayed' || error.code === 'commander.help' || error.code === 'commander.version' ? 0 : 2;
+    }
+    io.err(error instanceof SagaflowError ? `error [${error.code}]: ${error.message}` : `error: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
+}
