@@ -95,6 +95,9 @@ export class PrismaSagaRepository implements SagaRepository {
     execute: (sql, params) => this.#execute(sql, params),
   };
 
+  /** OpenTelemetry's `db.system.name` on persist spans (PGlite is PostgreSQL too). */
+  readonly dbSystem = 'postgresql';
+
   /** With the instance cache on, reads may be stale; see `SagaRepository.cachesReads`. */
   get cachesReads(): boolean {
     return this.#cache !== undefined;

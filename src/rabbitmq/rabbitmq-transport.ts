@@ -75,6 +75,8 @@ export interface RabbitMqTransportOptions {
  * await transport.close();
  */
 export class RabbitMqTransport implements MessageBus {
+  /** OpenTelemetry's `messaging.system` on the spans of messages it carries. */
+  readonly messagingSystem = 'rabbitmq';
   readonly names: TopologyNames;
   readonly #options: RabbitMqTransportOptions;
   readonly #maxDeliveries: number;
