@@ -4,8 +4,10 @@
  * handlers infer their payload from it, and the orchestrator validates incoming payloads against it
  * before anything runs.
  */
-import type { z } from 'zod';
+import { z } from 'zod';
 import { ValidationError } from '../errors/validation-error.ts';
+import type { RetryPolicy } from '../runtime/retry-policy.ts';
+import { commandOutcomes, type CommandOutcomes } from './command-outcomes.ts';
 
 export type MessageKind = 'event' | 'command';
 
@@ -27,11 +29,32 @@ export type EventDefinition<Name extends string = string, Schema extends z.ZodTy
   Schema,
   'event'
 >;
-export type CommandDefinition<Name extends string = string, Schema extends z.ZodType = z.ZodType> = MessageDefinition<
-  Name,
-  Schema,
-  'command'
->;
+/** How a command's handler runs, unless its registration says otherwise. */
+export interface CommandPolicy {
+  /** Each attempt's time limit in ms; none by default. */
+  readonly timeoutMs: number | undefined;
+  /** Retries after a failed or timed-out attempt (exponential backoff with jitter). Default: none. */
+  readonly retry: RetryPolicy | undefined;
+  /** The worker group that handles it (Orchestratum's `Target`); any handler by default. */
+  readonly target: string | undefined;
+}
+
+export interface CommandDefinition<Name extends string = string, Schema extends z.ZodType = z.ZodType, Output extends z.ZodType = z.ZodType>
+  extends MessageDefinition<Name, Schema, 'command'>,
+    CommandOutcomes<Name, Output> {
+  /** What the handler returns (`z.unknown()` when the command declares none). */
+  readonly output: Output;
+  readonly policy: CommandPolicy;
+}
+
+export interface CommandOptions<Output extends z.ZodType> {
+  /** The handler's result, validated before it travels back in `completed`. */
+  readonly output?: Output;
+  readonly timeoutMs?: number;
+  /** A number is `maxRetries` with the default backoff (100 ms doubling, ±20 % jitter). */
+  readonly retry?: RetryPolicy | number;
+  readonly target?: string;
+}
 
 /** The parsed payload type of a message definition. */
 export type PayloadOf<M> = M extends MessageDefinition<string, infer S> ? z.output<S> : never;
@@ -78,14 +101,35 @@ export function defineEvent<const Name extends string, Schema extends z.ZodType>
 }
 
 /**
- * Declares a command: a request for one handler to do something.
+ * Declares a command: a request for one handler to do something. Its outcome comes back as events
+ * (`completed`, `failed`, `cancelled`, `timedOut`) when a command handler runs it.
  *
  * @example
- * const ProcessPayment = defineCommand('ProcessPayment', z.object({ orderId: z.string(), amount: z.number() }));
+ * const ChargeCard = defineCommand('ChargeCard', z.object({ orderId: z.string(), amount: z.number() }), {
+ *   output: z.object({ transactionId: z.string() }),
+ *   timeoutMs: 5_000,
+ *   retry: 3,
+ * });
+ * saga.during('Charging', (s) => s.when(ChargeCard.completed).transitionTo('Paid'));
  */
-export function defineCommand<const Name extends string, Schema extends z.ZodType>(
+export function defineCommand<const Name extends string, Schema extends z.ZodType, Output extends z.ZodType = z.ZodUnknown>(
   name: Name,
   schema: Schema,
-): CommandDefinition<Name, Schema> {
-  return define('command', name, schema);
+  options: CommandOptions<Output> = {},
+): CommandDefinition<Name, Schema, Output> {
+  const base = define('command', name, schema);
+  const output = (options.output ?? z.unknown()) as Output;
+  const { timeoutMs, retry, target } = options;
+  if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs > 0)) {
+    throw new TypeError(`defineCommand('${name}'): timeoutMs must be a positive number of ms, got ${String(timeoutMs)}`);
+  }
+  if (target !== undefined && (typeof target !== 'string' || target.length === 0)) {
+    throw new TypeError(`defineCommand('${name}'): target must be a non-empty string`);
+  }
+  const policy: CommandPolicy = Object.freeze({
+    timeoutMs,
+    retry: typeof retry === 'number' ? Object.freeze({ maxRetries: retry }) : retry,
+    target,
+  });
+  return Object.freeze({ ...base, output, policy, ...commandOutcomes(name, output, (n, s) => define('event', n, s)) });
 }

@@ -5,8 +5,13 @@
  */
 import { MissingTablesError } from '../errors/missing-tables-error.ts';
 import { TransientStoreError } from '../errors/transient-store-error.ts';
+import type { Envelope } from '../messages/envelope.ts';
 import type {
   ClaimOptions,
+  CommandClaim,
+  CommandFinish,
+  CommandQuery,
+  CommandRecord,
   DeadLetter,
   DeadLetterQuery,
   HistoryRecord,
@@ -24,6 +29,7 @@ import type {
 import type { SagaflowPrismaClient, SqlRunner } from './client-types.ts';
 import { encodeCursor } from '../repository/cursor.ts';
 import { CommitWriter } from './commit-writer.ts';
+import * as Commands from './command-sql.ts';
 import * as DeadLetters from './dead-letter-sql.ts';
 import { buildListQuery } from './list-query.ts';
 import * as Outbox from './outbox-sql.ts';
@@ -240,6 +246,30 @@ export class PrismaSagaRepository implements SagaRepository {
 
   deleteDeadLetter(id: string): Promise<boolean> {
     return DeadLetters.deleteDeadLetter(this.#sql, id);
+  }
+
+  claimCommand(claim: { readonly envelope: Envelope; readonly target: string | null; readonly now: Date; readonly leaseUntil: Date }): Promise<CommandClaim> {
+    return Commands.claimCommand(this.#sql, claim);
+  }
+
+  renewCommand(id: string, update: { readonly attempts: number; readonly leaseUntil: Date; readonly now: Date }): Promise<boolean> {
+    return Commands.renewCommand(this.#sql, id, update);
+  }
+
+  finishCommand(finish: CommandFinish): Promise<boolean> {
+    return Commands.finishCommand(this.#sql, finish);
+  }
+
+  claimExpiredCommands(options: { readonly now: Date; readonly leaseUntil: Date; readonly limit: number }): Promise<readonly CommandRecord[]> {
+    return Commands.claimExpiredCommands(this.#sql, options);
+  }
+
+  findCommand(id: string): Promise<CommandRecord | null> {
+    return Commands.findCommand(this.#sql, id);
+  }
+
+  listCommands(query?: CommandQuery): Promise<Page<CommandRecord>> {
+    return Commands.listCommands(this.#sql, query);
   }
 
   /** Releases what the factory opened; a client you passed in stays connected (it is yours). */

@@ -13,8 +13,14 @@ import { copyJsonValue, toJsonValue } from '../core/json-value.ts';
 import { ConcurrencyError } from '../errors/concurrency-error.ts';
 import { DuplicateMessageError } from '../errors/duplicate-message-error.ts';
 import { decodeCursor, encodeCursor, pageSize } from './cursor.ts';
+import { InMemoryCommandStore } from './in-memory-command-store.ts';
+import type { Envelope } from '../messages/envelope.ts';
 import type {
   ClaimOptions,
+  CommandClaim,
+  CommandFinish,
+  CommandQuery,
+  CommandRecord,
   CompensationEntry,
   DeadLetter,
   DeadLetterQuery,
@@ -24,6 +30,7 @@ import type {
   SentMessage,
   InstanceError,
   InstanceQuery,
+  JoinProgress,
   ScheduleEntry,
   Page,
   SagaCommit,
@@ -48,6 +55,8 @@ interface StoredInstance {
   readonly error: InstanceError | null;
   /** Deeply frozen, shared with loaded records like the stack; `undefined` for none. */
   readonly schedules: readonly ScheduleEntry[] | undefined;
+  /** Deeply frozen and shared likewise; `undefined` for no join under way. */
+  readonly joins: JoinProgress | undefined;
   readonly createdAt: number;
   readonly updatedAt: number;
   readonly completedAt: number | null;
@@ -78,6 +87,9 @@ export class InMemorySagaRepository implements SagaRepository {
   /** Insertion order is id order for UUIDv7 ids made in this process, which is what a relay wants. */
   readonly #outbox = new Map<string, StoredOutbox>();
   readonly #deadLetters = new Map<string, string>();
+  readonly #commands = new InMemoryCommandStore((entries) => {
+    for (const o of entries.map((e) => storeOutbox(e, null, Date.now()))) if (!this.#outbox.has(o.id)) this.#outbox.set(o.id, o);
+  });
 
   async findByCorrelation(sagaName: string, correlationId: string): Promise<SagaInstanceRecord | null> {
     const stored = this.#byKey.get(keyOf(sagaName, correlationId));
@@ -200,6 +212,30 @@ export class InMemorySagaRepository implements SagaRepository {
     return this.#deadLetters.delete(id);
   }
 
+  async claimCommand(claim: Parameters<SagaRepository['claimCommand']>[0]): Promise<CommandClaim> {
+    return this.#commands.claim({ ...claim, envelope: toJsonValue(claim.envelope) as Envelope });
+  }
+
+  async renewCommand(id: string, update: { readonly attempts: number; readonly leaseUntil: Date; readonly now: Date }): Promise<boolean> {
+    return this.#commands.renew(id, update);
+  }
+
+  async finishCommand(finish: CommandFinish): Promise<boolean> {
+    return this.#commands.finish({ ...finish, output: finish.output === undefined ? undefined : toJsonValue(finish.output) });
+  }
+
+  async claimExpiredCommands(options: { readonly now: Date; readonly leaseUntil: Date; readonly limit: number }): Promise<readonly CommandRecord[]> {
+    return this.#commands.claimExpired(options);
+  }
+
+  async findCommand(id: string): Promise<CommandRecord | null> {
+    return this.#commands.find(id);
+  }
+
+  async listCommands(query?: CommandQuery): Promise<Page<CommandRecord>> {
+    return this.#commands.list(query);
+  }
+
   async list(query: InstanceQuery = {}): Promise<Page<SagaInstanceRecord>> {
     const limit = pageSize(query.limit);
     const desc = (query.order ?? 'desc') === 'desc';
@@ -297,6 +333,7 @@ function freeze(r: SagaInstanceRecord): StoredInstance {
     compensation: frozenStack(r.compensation),
     error: r.error ? Object.freeze({ ...r.error, at: new Date(r.error.at) }) : null,
     schedules: r.schedules?.length ? frozenSchedules(r.schedules) : undefined,
+    joins: r.joins && Object.keys(r.joins).length ? frozenJoins(r.joins) : undefined,
     createdAt: r.createdAt.getTime(),
     updatedAt: r.updatedAt.getTime(),
     completedAt: r.completedAt ? r.completedAt.getTime() : null,
@@ -305,6 +342,12 @@ function freeze(r: SagaInstanceRecord): StoredInstance {
 
 function frozenSchedules(entries: readonly ScheduleEntry[]): readonly ScheduleEntry[] {
   return Object.freeze(entries.map((e) => Object.freeze({ key: e.key, token: e.token, type: e.type, dueAt: new Date(e.dueAt) })));
+}
+
+/** The orchestrator hands over frozen joins, which are kept as they are; anything else is copied. */
+function frozenJoins(joins: JoinProgress): JoinProgress {
+  if (Object.isFrozen(joins) && Object.values(joins).every(Object.isFrozen)) return joins;
+  return Object.freeze(Object.fromEntries(Object.entries(joins).map(([k, v]) => [k, Object.freeze([...v])])));
 }
 
 function thaw(s: StoredInstance): SagaInstanceRecord {
@@ -321,6 +364,7 @@ function thaw(s: StoredInstance): SagaInstanceRecord {
     // A Date is mutable: hand out a fresh one.
     error: s.error ? { ...s.error, at: new Date(s.error.at) } : null,
     schedules: s.schedules && s.schedules.map((e) => ({ ...e, dueAt: new Date(e.dueAt) })),
+    joins: s.joins,
     createdAt: new Date(s.createdAt),
     updatedAt: new Date(s.updatedAt),
     completedAt: s.completedAt === null ? null : new Date(s.completedAt),

@@ -59,6 +59,9 @@ export interface ScheduleEntry {
   readonly dueAt: Date;
 }
 
+/** Joins under way on an instance: composite event type → constituent event types that arrived. */
+export type JoinProgress = Readonly<Record<string, readonly string[]>>;
+
 /** Why the last compensation run stopped. */
 export interface InstanceError {
   readonly code: string;
@@ -87,6 +90,11 @@ export interface SagaInstanceRecord {
   readonly error: InstanceError | null;
   /** Pending schedules (column `schedules`, default `[]`); absent or undefined means none. */
   readonly schedules?: readonly ScheduleEntry[] | undefined;
+  /**
+   * Joins under way (column `joins`, NULL for none): a composite event's type → the types of its
+   * constituent events that have arrived so far, in arrival order. Absent or undefined means none.
+   */
+  readonly joins?: JoinProgress | undefined;
   readonly createdAt: Date;
   readonly updatedAt: Date;
   readonly completedAt: Date | null;
@@ -173,6 +181,67 @@ export type SagaCommit =
       readonly outbox?: readonly OutboxEntry[];
       readonly cancelOutbox?: readonly string[];
     };
+
+/** Where a handled command stands; stable strings, stored with it. */
+export const CommandStatus = Object.freeze({
+  /** A handler is running it (or was, in a process that died: its lease tells). */
+  Running: 'running',
+  Completed: 'completed',
+  Failed: 'failed',
+  Cancelled: 'cancelled',
+  TimedOut: 'timed_out',
+} as const);
+export type CommandStatus = (typeof CommandStatus)[keyof typeof CommandStatus];
+
+/** A command a handler took, and once finished its outcome (`sagaflow_commands`). */
+export interface CommandRecord {
+  /** The command's message id. */
+  readonly id: string;
+  readonly commandType: string;
+  readonly target: string | null;
+  readonly correlationId: string | null;
+  /** As received, so another process can run it again after a crash. */
+  readonly envelope: Envelope;
+  readonly status: CommandStatus;
+  /** Handler attempts started so far. */
+  readonly attempts: number;
+  /** While running: when another process may take it over. */
+  readonly leaseUntil: Date | null;
+  readonly output: unknown;
+  readonly error: { readonly code: string; readonly message: string } | null;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+  readonly finishedAt: Date | null;
+}
+
+/**
+ * What `claimCommand` found: `claimed` (this caller runs the next attempt; `attempts` counts it),
+ * `finished` (the outcome is recorded: never run it again), or `busy` (running elsewhere, lease valid).
+ */
+export type CommandClaim =
+  | { readonly status: 'claimed'; readonly command: CommandRecord }
+  | { readonly status: 'finished'; readonly command: CommandRecord }
+  | { readonly status: 'busy'; readonly command: CommandRecord };
+
+/** A command's outcome, recorded once with the messages it sends (outcome event, follow-up commands). */
+export interface CommandFinish {
+  readonly id: string;
+  readonly status: Exclude<CommandStatus, 'running'>;
+  readonly attempts: number;
+  readonly output?: unknown;
+  readonly error?: { readonly code: string; readonly message: string } | null;
+  readonly at: Date;
+  readonly outbox: readonly OutboxEntry[];
+}
+
+export interface CommandQuery {
+  readonly status?: CommandStatus;
+  readonly commandType?: string;
+  readonly correlationId?: string;
+  /** Page size, default 50, at most 1000. Ordered by (createdAt, id), newest first. */
+  readonly limit?: number;
+  readonly cursor?: string;
+}
 
 /** Why a message was dead-lettered; stable strings, stored with the letter. */
 export const DeadLetterReason = Object.freeze({
@@ -314,4 +383,27 @@ export interface SagaRepository {
   updateDeadLetter(id: string, update: { readonly errorCode: string; readonly errorMessage: string; readonly at: Date }): Promise<boolean>;
   /** False when there was no such letter. */
   deleteDeadLetter(id: string): Promise<boolean>;
+
+  /**
+   * Takes a command for one handler attempt: records it `running` with attempts 1 and a lease if it is
+   * new, or counts one more attempt and renews the lease if it is running and its lease ran out (its
+   * process died). Otherwise says whether it is finished or busy, and changes nothing.
+   */
+  claimCommand(claim: {
+    readonly envelope: Envelope;
+    readonly target: string | null;
+    readonly now: Date;
+    readonly leaseUntil: Date;
+  }): Promise<CommandClaim>;
+  /** Counts the next attempt of a running command and renews its lease. False when it is not running. */
+  renewCommand(id: string, update: { readonly attempts: number; readonly leaseUntil: Date; readonly now: Date }): Promise<boolean>;
+  /**
+   * Records a running command's outcome and stages its messages, atomically. False (and nothing staged)
+   * when it is not running: another process finished it first.
+   */
+  finishCommand(finish: CommandFinish): Promise<boolean>;
+  /** Claims up to `limit` running commands whose lease ran out before `now`, oldest first, for recovery. */
+  claimExpiredCommands(options: { readonly now: Date; readonly leaseUntil: Date; readonly limit: number }): Promise<readonly CommandRecord[]>;
+  findCommand(id: string): Promise<CommandRecord | null>;
+  listCommands(query?: CommandQuery): Promise<Page<CommandRecord>>;
 }

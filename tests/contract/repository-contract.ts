@@ -7,6 +7,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConcurrencyError } from '../../src/errors/concurrency-error.ts';
 import type { SagaCommit, SagaInstanceRecord, SagaRepository } from '../../src/repository/types.ts';
+import { createEnvelope } from '../../src/messages/envelope.ts';
+import { uuidv7 } from '../../src/messages/uuid-v7.ts';
 import { insertOf, makeHistory, makeInstance, updateOf } from '../helpers/records.ts';
 
 export type MakeRepository = () => Promise<{ repository: SagaRepository; cleanup?: () => Promise<void> }>;
@@ -201,6 +203,87 @@ export function runRepositoryContract(name: string, make: MakeRepository): void 
       expect((await repo.history(first.id))[0]!.sent).toEqual(sent);
       const after = await Promise.all(others.map(async (o) => (await repo.history(o.id)).map((h) => h.sent ?? [])));
       expect(after).toEqual([[[], sent], [[], []], [[], sent.slice(2)]]);
+    });
+
+    describe('handled commands', () => {
+      const t0 = Date.UTC(2026, 0, 1);
+      const at = (ms: number) => new Date(t0 + ms);
+      const command = (id: string) =>
+        createEnvelope('command', `ChargeCard-${saga}`, { amount: 5 }, { messageId: `${saga}-${id}`, correlationId: 'order-1' }, at(0));
+      const outcome = (id: string) => ({
+        id: uuidv7(),
+        envelope: createEnvelope('event', 'ChargeCard.Completed', { commandId: id }, { correlationId: 'order-1' }, at(0)),
+        availableAt: at(0),
+      });
+
+      it('claims a new command once, reports it busy under its lease, and takes it over once the lease ran out', async () => {
+        const env = command('a');
+        const first = await repo.claimCommand({ envelope: env, target: 'payments', now: at(0), leaseUntil: at(1000) });
+        expect(first.status).toBe('claimed');
+        expect(first.command).toMatchObject({ id: env.messageId, commandType: `ChargeCard-${saga}`, target: 'payments', correlationId: 'order-1', status: 'running', attempts: 1 });
+        expect(first.command.envelope).toEqual(env);
+        const busy = await repo.claimCommand({ envelope: env, target: 'payments', now: at(500), leaseUntil: at(1500) });
+        expect(busy.status).toBe('busy');
+        const taken = await repo.claimCommand({ envelope: env, target: 'payments', now: at(1000), leaseUntil: at(2000) });
+        expect(taken.status).toBe('claimed');
+        expect(taken.command.attempts).toBe(2);
+        expect(taken.command.leaseUntil).toEqual(at(2000));
+      });
+
+      it('lets exactly one of many concurrent claims of a command win', async () => {
+        const env = command('race');
+        const claims = await Promise.all(
+          Array.from({ length: 8 }, () => repo.claimCommand({ envelope: env, target: null, now: at(0), leaseUntil: at(1000) })),
+        );
+        expect(claims.filter((c) => c.status === 'claimed')).toHaveLength(1);
+        expect(claims.filter((c) => c.status === 'busy')).toHaveLength(7);
+      });
+
+      it('records an outcome once, with its messages, and never claims a finished command again', async () => {
+        const env = command('b');
+        await repo.claimCommand({ envelope: env, target: null, now: at(0), leaseUntil: at(1000) });
+        expect(await repo.renewCommand(env.messageId, { attempts: 2, leaseUntil: at(3000), now: at(100) })).toBe(true);
+        const sizeBefore = await repo.outboxSize();
+        const finish = { id: env.messageId, status: 'completed' as const, attempts: 2, output: { transactionId: 'tx-1' }, at: at(200), outbox: [outcome(env.messageId)] };
+        expect(await repo.finishCommand(finish)).toBe(true);
+        expect(await repo.outboxSize()).toBe(sizeBefore + 1);
+        // A second finish (another process that ran it too) records nothing and stages nothing.
+        expect(await repo.finishCommand({ ...finish, status: 'failed', outbox: [outcome(env.messageId)] })).toBe(false);
+        expect(await repo.outboxSize()).toBe(sizeBefore + 1);
+        expect(await repo.renewCommand(env.messageId, { attempts: 3, leaseUntil: at(9000), now: at(300) })).toBe(false);
+        const again = await repo.claimCommand({ envelope: env, target: null, now: at(99_000), leaseUntil: at(100_000) });
+        expect(again.status).toBe('finished');
+        expect(again.command).toMatchObject({ status: 'completed', attempts: 2, output: { transactionId: 'tx-1' }, error: null, leaseUntil: null });
+        expect(again.command.finishedAt).toEqual(at(200));
+        expect(await repo.findCommand(env.messageId)).toEqual(again.command);
+      });
+
+      it('hands expired running commands to one recovering process at a time, oldest first', async () => {
+        const a = command('old');
+        const b = command('new');
+        await repo.claimCommand({ envelope: a, target: null, now: at(0), leaseUntil: at(100) });
+        await repo.claimCommand({ envelope: b, target: null, now: at(10), leaseUntil: at(5000) });
+        const [mine, theirs] = await Promise.all([
+          repo.claimExpiredCommands({ now: at(200), leaseUntil: at(1200), limit: 10 }),
+          repo.claimExpiredCommands({ now: at(200), leaseUntil: at(1200), limit: 10 }),
+        ]);
+        const claimed = [...mine, ...theirs].filter((c) => c.id.startsWith(saga));
+        expect(claimed.map((c) => c.id)).toEqual([a.messageId]);
+        expect(claimed[0]!.leaseUntil).toEqual(at(1200));
+        expect(await repo.findCommand('no-such-command')).toBeNull();
+      });
+
+      it('lists commands newest first, filtered and paginated', async () => {
+        for (const [k, id] of ['p1', 'p2', 'p3'].entries()) {
+          await repo.claimCommand({ envelope: command(id), target: null, now: at(k * 10), leaseUntil: at(1000) });
+        }
+        const first = await repo.listCommands({ correlationId: 'order-1', commandType: `ChargeCard-${saga}`, status: 'running', limit: 2 });
+        const mine = (p: typeof first) => p.items.map((c) => c.id.replace(`${saga}-`, ''));
+        expect(mine(first)).toEqual(['p3', 'p2']);
+        const second = await repo.listCommands({ commandType: `ChargeCard-${saga}`, limit: 2, cursor: first.nextCursor! });
+        expect(mine(second)).toEqual(['p1']);
+        expect(second.nextCursor).toBeNull();
+      });
     });
 
     it('treats an id that is not a UUID as unknown', async () => {
