@@ -179,7 +179,7 @@ export async function applyEvent(
       // Created and completed by one event: no instance to keep, only its messages.
       if (outbox) await deps.repository.stageOutbox(outbox);
     } else {
-      await deps.repository.commit(commit);
+      await deps.telemetry.commit(deps.repository, commit);
     }
   } catch (error) {
     if (error instanceof DuplicateMessageError) {

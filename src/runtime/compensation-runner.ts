@@ -51,7 +51,8 @@ export async function runCompensation(
       outbox = new Outbox(current.correlationId, causationId, () => deps.clock.now());
       failure = undefined;
       try {
-        await runStep(deps, saga, current, top, data, outbox, top.attempts + retry);
+        const attempt = top.attempts + retry;
+        await deps.telemetry.compensate(saga.name, current, top, attempt, () => runStep(deps, saga, current, top, data, outbox, attempt));
         break;
       } catch (error) {
         failure = error ?? new Error(`compensation step '${top.name}' threw ${String(error)}`);
@@ -65,6 +66,7 @@ export async function runCompensation(
       const failed = await popOrFail(deps, saga, current, top, error, undefined);
       if (failed) {
         deps.observers.notify('compensationFailed', { saga: saga.name, instance: failed, step: top.name, error: failure });
+        deps.telemetry.compensationFailed(saga.name, failed, top.name, failure);
       }
       return { steps, error, last: failed };
     }
@@ -77,6 +79,7 @@ export async function runCompensation(
     current = next;
     if (current.compensation.length === 0) {
       deps.observers.notify('compensated', { saga: saga.name, instance: current, steps });
+      deps.telemetry.compensated(saga.name, current, steps);
       if (saga.finalStates.has(current.state)) deps.observers.notify('completed', { saga: saga.name, instance: current });
       return { steps, last: current };
     }

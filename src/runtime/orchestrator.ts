@@ -48,6 +48,10 @@ import { DeadLetters } from './dead-letters.ts';
 import { SCHEDULE_SAGA_HEADER } from './schedules.ts';
 import { deadLetterReason } from './dead-letter-reason.ts';
 import type { DeadLetter } from '../repository/types.ts';
+import { Instrumentation } from '../telemetry/instrumentation.ts';
+import type { TelemetryOptions } from '../telemetry/telemetry-options.ts';
+import { toLogger, type AnyLogger } from '../telemetry/pino.ts';
+import type { Incoming } from '../messages/incoming.ts';
 
 export const NOT_COMPENSATING = 'SAGA_NOT_COMPENSATING';
 
@@ -91,6 +95,17 @@ export interface SagaOrchestratorOptions {
   readonly compensationLeaseMs?: number;
   /** `receive()` dead-letters larger payloads (JSON bytes). Default 256 KiB. */
   readonly maxPayloadBytes?: number;
+  /**
+   * OpenTelemetry spans and metrics (docs/operations.md). Default: the globally registered SDK, a no-op
+   * when there is none; providers to use those instead; `false` for none.
+   */
+  readonly telemetry?: TelemetryOptions | false;
+  /**
+   * Where dead letters (warn), exhausted retries (warn), compensation failures (error), retries (debug)
+   * and errors nobody else receives (error, instead of `console.error`) are logged: a pino logger or a
+   * Sagaflow `Logger`. Default: none.
+   */
+  readonly logger?: AnyLogger;
 }
 
 /** What `receive` did with a message. */
@@ -127,6 +142,7 @@ export class SagaOrchestrator {
   readonly #actionRetry: RetryPolicy;
   readonly #outbox: OutboxDelivery;
   readonly #maxPayloadBytes: number;
+  readonly #telemetry: Instrumentation;
   /** The relay `start()` runs; `undefined` when the outbox or the relay is off. */
   readonly relay: OutboxRelay | undefined;
   /** Dead-lettered messages: list, inspect, replay, discard. */
@@ -142,7 +158,11 @@ export class SagaOrchestrator {
     this.clock = options.clock ?? systemClock;
     this.#retry = { ...DEFAULT_CONFLICT_RETRY, ...options.conflictRetry };
     this.#unknownEvent = options.unknownEvent ?? 'error';
-    this.#onError = options.onError ?? ((error) => console.error('[sagaflow]', error));
+    const logger = toLogger(options.logger);
+    const knownType = (type: string) => this.#routes.has(type);
+    this.#telemetry = new Instrumentation(options.telemetry, { bus: this.bus, repository: this.repository, logger, knownType });
+    const telemetry = this.#telemetry;
+    this.#onError = options.onError ?? (logger ? (error) => telemetry.error(error) : (error) => console.error('[sagaflow]', error));
 
     for (const saga of options.sagas) {
       const compiled = saga.compiled; // throws DefinitionError for a broken definition, at start-up
@@ -165,6 +185,7 @@ export class SagaOrchestrator {
       clock: this.clock,
       onError: this.#onError,
       outbox: options.outbox ?? {},
+      telemetry,
     });
     this.#deps = {
       repository: this.repository,
@@ -172,10 +193,11 @@ export class SagaOrchestrator {
       observers: new ObserverSet(options.observers ?? [], this.#onError),
       outbox: this.#outbox,
       compensationRetry: checkedPolicy(options.compensationRetry, 'compensationRetry') ?? NO_RETRY,
+      telemetry,
     };
     this.relay =
       this.#outbox.enabled && options.relay !== false
-        ? new OutboxRelay({ onError: this.#onError, ...options.relay, repository: this.repository, bus, clock: this.clock })
+        ? new OutboxRelay({ onError: this.#onError, telemetry: options.telemetry, ...options.relay, repository: this.repository, bus, clock: this.clock })
         : undefined;
     const relay = this.relay;
     if (relay) this.#outbox.onScheduled = (entries) => relay.wakeAt(Math.min(...entries.map((e) => e.availableAt.getTime())));
@@ -211,16 +233,22 @@ export class SagaOrchestrator {
   async receive(input: unknown): Promise<ReceiveResult> {
     const incoming = readIncoming(input);
     const envelope = 'messageId' in incoming.envelope ? incoming.envelope : undefined;
+    const t = this.#telemetry;
+    return t.active ? t.process(envelope, () => this.#receive(incoming, envelope)) : this.#receive(incoming, envelope);
+  }
+
+  async #receive(incoming: Incoming, envelope: Envelope | undefined): Promise<ReceiveResult> {
     try {
       if (envelope === undefined) throw incoming.envelope;
       const bytes = payloadBytes(envelope);
       if (bytes > this.#maxPayloadBytes) throw new PayloadTooLargeError(envelope.type, bytes, this.#maxPayloadBytes);
-      return { status: 'handled', result: await this.#dispatch(envelope) };
+      return { status: 'handled', result: await this.#handle(envelope) };
     } catch (error) {
       const reason = deadLetterReason(error);
       if (reason === null) throw error;
       const deadLetter = this.deadLetters.letterFor(incoming.stored, envelope, reason, error);
       await this.repository.addDeadLetter(deadLetter);
+      this.#telemetry.deadLettered(deadLetter, error);
       this.#deps.observers.notify('deadLettered', { deadLetter, error });
       return { status: 'dead-lettered', deadLetter };
     }
@@ -270,7 +298,13 @@ export class SagaOrchestrator {
     return this.#dispatch(incoming.envelope);
   }
 
-  async #dispatch(envelope: Envelope): Promise<DispatchResult> {
+  /** Handles one message, as a span of its own when tracing (`receive` makes its own). */
+  #dispatch(envelope: Envelope): Promise<DispatchResult> {
+    const t = this.#telemetry;
+    return t.active ? t.process(envelope, () => this.#handle(envelope)) : this.#handle(envelope);
+  }
+
+  async #handle(envelope: Envelope): Promise<DispatchResult> {
     if (this.#closed) throw new SagaflowError('SAGA_ORCHESTRATOR_CLOSED', 'the orchestrator is closed');
     let routes = this.#routes.get(envelope.type);
     const target = envelope.headers[SCHEDULE_SAGA_HEADER];
@@ -338,7 +372,9 @@ export class SagaOrchestrator {
     const policy = event.retry ?? this.#actionRetry;
     for (;;) {
       try {
-        const outcome = await applyEvent(this.#deps, saga, event, envelope, payload, correlationId, fresh);
+        const outcome = await this.#telemetry.transition(saga.name, envelope, correlationId, () =>
+          applyEvent(this.#deps, saga, event, envelope, payload, correlationId, fresh),
+        );
         // A transient failure may have hidden a commit that applied: the retry then sees a duplicate. If
         // that commit started a compensation, nobody is running it: finish it here (the claim is
         // version-checked, so a runner elsewhere and this one never both proceed).
@@ -351,6 +387,7 @@ export class SagaOrchestrator {
         let delay: number | null;
         if (error instanceof ConcurrencyError || error instanceof TransientStoreError) {
           if (error instanceof TransientStoreError) uncertain = true;
+          else this.#telemetry.conflict(saga.name, envelope.type);
           conflicts++;
           delay = conflicts < this.#retry.maxAttempts ? conflictBackoff(this.#retry, conflicts) : null;
         } else if (error instanceof ActionError) {
@@ -365,6 +402,7 @@ export class SagaOrchestrator {
           const attempts = conflicts + failures;
           return this.#fault(saga, correlationId, envelope, new RetriesExhaustedError(saga.name, correlationId, envelope.type, attempts, error));
         }
+        this.#telemetry.retry(saga.name, envelope, error, conflicts + failures, delay);
         await sleep(delay);
       }
     }
@@ -382,6 +420,7 @@ export class SagaOrchestrator {
 
   #fault(saga: CompiledSaga, correlationId: string, envelope: Envelope, error: unknown): never {
     this.#deps.observers.notify('faulted', { saga: saga.name, correlationId, envelope, error });
+    this.#telemetry.faulted(saga.name, correlationId, envelope, error);
     throw error;
   }
 

@@ -15,6 +15,7 @@ import type { MessageBus } from '../bus/message-bus.ts';
 import type { Envelope } from '../messages/envelope.ts';
 import { uuidv7 } from '../messages/uuid-v7.ts';
 import type { OutboxEntry, SagaRepository } from '../repository/types.ts';
+import { Instrumentation } from '../telemetry/instrumentation.ts';
 
 export interface OutboxOptions {
   /** How long a just-committed message is left to the committing process before relays may take it. Default 30 s. */
@@ -33,6 +34,7 @@ export class OutboxDelivery {
   #sent: string[] = [];
   #flushing: Promise<void> | undefined;
   readonly #inFlight = new Set<Promise<void>>();
+  readonly #telemetry: Instrumentation;
 
   constructor(options: {
     bus: MessageBus;
@@ -40,7 +42,9 @@ export class OutboxDelivery {
     clock: Clock;
     onError: (error: unknown) => void;
     outbox: OutboxOptions | false;
+    telemetry?: Instrumentation;
   }) {
+    this.#telemetry = options.telemetry ?? Instrumentation.off;
     this.#bus = options.bus;
     this.#repository = options.repository;
     this.#clock = options.clock;
@@ -70,7 +74,8 @@ export class OutboxDelivery {
         now = this.#clock.now();
         availableAt = new Date(now + this.#leaseMs);
       }
-      (entries ??= []).push({ id: uuidv7(now), envelope, availableAt });
+      // Stored with the trace it was created in, so whoever delivers it (a relay, later) continues that trace.
+      (entries ??= []).push({ id: uuidv7(now), envelope: this.#telemetry.stamp(envelope), availableAt });
     }
     return entries;
   }
@@ -121,7 +126,7 @@ export class OutboxDelivery {
     const bus = this.#bus;
     // The in-process bus skips the promise machinery when nobody listens.
     if (bus instanceof InProcessBus && !bus.hasSubscribers(envelope.type)) return Promise.resolve();
-    return bus.publish(envelope);
+    return this.#telemetry.send(envelope, bus);
   }
 
   /** Sent ids are deleted in batches: one statement for everything that finished meanwhile. */

@@ -11,6 +11,8 @@ import { systemClock } from '../clock/clock.ts';
 import type { MessageBus } from '../bus/message-bus.ts';
 import type { OutboxMessage, SagaRepository } from '../repository/types.ts';
 import { MinHeap } from './min-heap.ts';
+import { Instrumentation } from '../telemetry/instrumentation.ts';
+import type { TelemetryOptions } from '../telemetry/telemetry-options.ts';
 
 export interface OutboxRelayOptions {
   readonly repository: SagaRepository;
@@ -30,6 +32,8 @@ export interface OutboxRelayOptions {
   /** Messages published at once within a batch. Default 16. */
   readonly concurrency?: number;
   readonly onError?: (error: unknown, message?: OutboxMessage) => void;
+  /** Where `send` spans go: see the orchestrator's option of this name. Default: the global SDK, if any. */
+  readonly telemetry?: TelemetryOptions | false;
 }
 
 export interface RelayPass {
@@ -54,6 +58,7 @@ export class OutboxRelay {
   readonly #concurrency: number;
   readonly #storeTime: boolean;
   readonly #onError: (error: unknown, message?: OutboxMessage) => void;
+  readonly #telemetry: Instrumentation;
   #running = false;
   #loop: Promise<void> | undefined;
   #wake: (() => void) | undefined;
@@ -74,6 +79,7 @@ export class OutboxRelay {
     this.#concurrency = Math.max(1, options.concurrency ?? 16);
     this.#storeTime = options.time === 'store';
     this.#onError = options.onError ?? ((error) => console.error('[sagaflow] outbox relay:', error));
+    this.#telemetry = new Instrumentation(options.telemetry, { bus: options.bus });
   }
 
   get running(): boolean {
@@ -95,7 +101,7 @@ export class OutboxRelay {
       while (next < claimed.length) {
         const message = claimed[next++]!;
         try {
-          await this.#bus.publish(message.envelope);
+          await this.#telemetry.send(message.envelope, this.#bus);
           sent.push(message.id);
         } catch (error) {
           failed++;

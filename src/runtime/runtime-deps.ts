@@ -3,6 +3,7 @@
  * The collaborators the orchestrator's steps share.
  */
 import type { Clock } from '../clock/clock.ts';
+import type { Instrumentation } from '../telemetry/instrumentation.ts';
 import type { SagaRepository } from '../repository/types.ts';
 import type { ObserverSet } from './observers.ts';
 import type { OutboxDelivery } from './outbox-delivery.ts';
@@ -16,4 +17,6 @@ export interface RuntimeDeps {
   readonly outbox: OutboxDelivery;
   /** For compensation steps of sagas that set no `compensationRetry`. */
   readonly compensationRetry: RetryPolicy;
+  /** Spans, metrics and logs (a no-op without an OpenTelemetry SDK or a logger). */
+  readonly telemetry: Instrumentation;
 }
