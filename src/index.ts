@@ -109,6 +109,8 @@ export * from './errors/index.ts';
 
 export * from './host/index.ts';
 
+export * from './telemetry/index.ts';
+
 // Operating sagas: the queries and actions behind the CLI, the HTTP API (`sagaflow/http`) and the dashboard.
 export { SagaOperations, ChangeFeed, renderDiagram, machineConfig, toDot, parseDuration, formatDuration, operatorOrchestrator, RelayHandOffBus, DIAGRAM_FORMATS } from './ops/index.ts';
 export type {

@@ -17,6 +17,7 @@ import type { SagaOrchestrator } from '../runtime/orchestrator.ts';
 import { ConcurrencyLimit } from './concurrency-limit.ts';
 import { startHealthServer, type HealthReport, type HealthServer } from './health-server.ts';
 import { jsonLogger, type Logger } from './logger.ts';
+import { toLogger, type AnyLogger } from '../telemetry/pino.ts';
 
 export const WORKER_STOPPING = 'SAGA_WORKER_STOPPING';
 
@@ -53,8 +54,8 @@ export interface WorkerHostOptions {
   /** How long `stop()` waits for messages in flight. Default 30 s. */
   readonly shutdownTimeoutMs?: number;
   readonly services?: readonly BackgroundService[];
-  /** Default: JSON lines on stdout. */
-  readonly logger?: Logger;
+  /** A pino logger or a Sagaflow `Logger`. Default: JSON lines on stdout (`jsonLogger`). */
+  readonly logger?: AnyLogger;
   /** Serve `GET /health` on this port (0: any free port). */
   readonly health?: { readonly port: number; readonly host?: string };
   /** Stop on SIGTERM and SIGINT. Default true. */
@@ -94,7 +95,7 @@ export class WorkerHost {
     this.#o = options;
     this.#bus = options.bus ?? options.orchestrator.bus;
     this.#limit = new ConcurrencyLimit(options.concurrency ?? 16);
-    this.#logger = options.logger ?? jsonLogger();
+    this.#logger = toLogger(options.logger) ?? jsonLogger();
     this.#name = options.name ?? `worker-${process.pid}`;
   }
 
