@@ -10,7 +10,7 @@ import { api } from './lib/api.js';
 import { h, replace } from './lib/dom.js';
 import { startLive } from './lib/live.js';
 import { currentRoute } from './lib/route.js';
-import { errorBox, loading } from './lib/ui.js';
+import { errorBox, loading, tickRelativeTimes } from './lib/ui.js';
 import { renderOverview } from './pages/overview.js';
 import { renderInstances } from './pages/instances.js';
 import { renderInstance } from './pages/instance.js';
@@ -72,6 +72,7 @@ async function start() {
   document.getElementById('read-only-badge').hidden = !meta.readOnly;
   document.getElementById('version').textContent = meta.version ? `v${meta.version}` : '';
   startLive();
+  setInterval(tickRelativeTimes, 15_000);
   window.addEventListener('hashchange', () => show(meta));
   await show(meta);
 }

@@ -24,6 +24,7 @@ function loadMermaid() {
         primaryBorderColor: '#8aa0bf',
         lineColor: '#6b7c93',
         textColor: '#1d2733',
+        edgeLabelBackground: '#ffffff',
       },
     });
     return mermaid;

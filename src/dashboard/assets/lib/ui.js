@@ -18,7 +18,12 @@ export function stateBadge(state) {
 
 /** A relative time with the exact local time as its tooltip. */
 export function when(iso) {
-  return h('time', { datetime: iso ?? '', title: formatDate(iso) }, timeAgo(iso));
+  return h('time', { class: 'relative', datetime: iso ?? '', title: formatDate(iso) }, timeAgo(iso));
+}
+
+/** Refreshes every relative time on the page ("12 s ago" keeps telling the truth). */
+export function tickRelativeTimes() {
+  for (const element of document.querySelectorAll('time.relative')) element.textContent = timeAgo(element.getAttribute('datetime'));
 }
 
 /** JSON as preformatted text (never parsed as markup). */

@@ -66,10 +66,21 @@ function sagaCard(saga) {
       ),
     ),
     h(
+      'div',
+      { class: 'status-bar', role: 'img', 'aria-label': 'Instances by status' },
+      STATUSES.filter((s) => totals.get(s) > 0).map((s) =>
+        h('span', { class: `status-${s}`, style: `width: ${(100 * totals.get(s)) / Math.max(saga.total, 1)}%`, title: `${totals.get(s)} ${s.replace('_', ' ')}` }),
+      ),
+    ),
+    h(
+      'div',
+      { class: 'table-wrap' },
+      h(
       'table',
       { class: 'grid counts' },
       h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'State'), STATUSES.map((s) => h('th', { scope: 'col', class: 'num' }, s.replace('_', ' '))), h('th', { scope: 'col', class: 'num' }, 'total'))),
       h('tbody', {}, rows),
+      ),
     ),
   );
 }
