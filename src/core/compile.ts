@@ -11,6 +11,7 @@ import type { Envelope } from '../messages/envelope.ts';
 import type { CompiledEvent, CompiledHandler, CompiledSaga } from './compiled-saga.ts';
 import { edgesOf, type Edge } from './edges.ts';
 import { outcomesOf } from './outcomes.ts';
+import { compileJoins } from './compile-joins.ts';
 
 type Table = Map<string, Map<string, CompiledHandler[]>>;
 
@@ -56,6 +57,7 @@ export function compileSaga(def: SagaDefinition): CompiledSaga {
   }
 
   const table = mergeAndCheck(saga, states, finalStates, own, any);
+  const joins = compileJoins(def, table, finalStates);
   const edges: Edge[] = [];
   for (const [state, byEvent] of table) {
     for (const [event, handlers] of byEvent) for (const h of handlers) edges.push(...edgesOf(state, event, h));
@@ -72,6 +74,7 @@ export function compileSaga(def: SagaDefinition): CompiledSaga {
     events: compileEvents(def, table),
     compensations: def.compensations,
     edges,
+    joins,
   };
 }
 
@@ -187,7 +190,8 @@ function compileEvents(def: SagaDefinition, table: Table): Map<string, CompiledE
   for (const [name, { message, state }] of handled) {
     const options = def.events.get(name)?.options ?? {};
     const by = options.correlateBy;
-    if (by === undefined && def.correlation === 'explicit') {
+    // A join's composite arrives addressed to its instance (like a timeout), so it needs no correlateBy.
+    if (by === undefined && def.correlation === 'explicit' && !def.joins.has(name)) {
       throw new DefinitionError(
         { saga: def.name, state, event: name },
         "no way to correlate: this saga uses correlation 'explicit', so declare .event(" + name + ', { correlateBy })',

@@ -10,6 +10,7 @@ import type { Activity, HandlerSpec } from '../dsl/activities.ts';
 import type { CompensationSpec, Policy, SagaDefinition } from '../dsl/saga.ts';
 import type { Edge } from './edges.ts';
 import type { RetryPolicy } from '../runtime/retry-policy.ts';
+import type { CompiledJoin } from './compile-joins.ts';
 
 export interface CompiledHandler extends HandlerSpec {
   /** `state/event#n`, stable for a definition: names the handler in errors and diagrams. */
@@ -41,4 +42,6 @@ export interface CompiledSaga {
   readonly compensations: ReadonlyMap<string, CompensationSpec>;
   /** Every transition the definition can take, for the machine, diagrams and reachability. */
   readonly edges: readonly Edge[];
+  /** constituent event type → the joins it counts toward (`saga.join()`); empty for most sagas. */
+  readonly joins: ReadonlyMap<string, readonly CompiledJoin[]>;
 }

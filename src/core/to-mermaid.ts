@@ -53,6 +53,11 @@ export function toMermaid(compiled: CompiledSaga, options: { highlight?: string 
     }
   }
   for (const state of compiled.finalStates) lines.push(`  ${idOf(state)} --> [*]`);
+  // A join's composite is an ordinary edge above; the note says where it comes from.
+  for (const [name, join] of compiled.definition.joins) {
+    const at = compiled.states.find((state) => compiled.table.get(state)?.get(name)?.some((h) => !h.ignore));
+    if (at !== undefined) lines.push(`  note right of ${idOf(at)} : ${labelEscape(`${name} = join of ${join.events.map((e) => e.name).join(' + ')}`)}`);
+  }
   if (options.highlight !== undefined) {
     lines.push('  classDef current fill:#f9d71c,stroke:#333,stroke-width:2px');
     lines.push(`  class ${idOf(options.highlight)} current`);

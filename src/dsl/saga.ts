@@ -18,6 +18,7 @@ import { toMachine, type SagaMachine } from '../core/to-machine.ts';
 import { toMermaid } from '../core/to-mermaid.ts';
 import type { RetryPolicy } from '../runtime/retry-policy.ts';
 import { checkedRetry } from './retry-option.ts';
+import { joinSpec, type JoinOptions, type JoinSpec } from './join.ts';
 
 /** A saga of any name, data and states (what collections of sagas hold). */
 // biome-ignore lint: variance escape hatch for heterogeneous saga lists
@@ -116,6 +117,8 @@ export interface SagaDefinition {
   readonly timeouts: ReadonlyMap<string, TimedEvent>;
   /** The event that fires `afterMs` after an instance is created, unless it finished first. */
   readonly deadline: TimedEvent | undefined;
+  /** composite event type → the join that raises it (`join()`). */
+  readonly joins: ReadonlyMap<string, JoinSpec>;
 }
 
 type BlockBuilder<Data, States extends string> = (s: StateBinder<Data, States>) => StateBinder<Data, States>;
@@ -228,6 +231,27 @@ export class Saga<Name extends string = string, Data = unknown, States extends s
    */
   deadline<M extends EventDefinition>(options: TimedEventOptions<Data, M>): Saga<Name, Data, States> {
     return this.#with({ deadline: timedEvent(options as never, { saga: this.name }, 'deadline') });
+  }
+
+  /**
+   * A join: `composite` arrives once every event of `events` has arrived, in any order. Progress is kept
+   * on the instance (it survives restarts); handle the composite like any other event. See
+   * docs/coordination.md.
+   *
+   * @example
+   * saga
+   *   .join(ReadyToShip, [PaymentCaptured, StockReserved])
+   *   .during('Preparing', (s) => s.when(PaymentCaptured).then(record).when(StockReserved).then(record).when(ReadyToShip).transitionTo('Shipping'))
+   */
+  join<M extends EventDefinition>(
+    composite: M,
+    events: readonly MessageDefinition[],
+    options?: JoinOptions<Data, States, M>,
+  ): Saga<Name, Data, States> {
+    const spec = joinSpec({ saga: this.name }, this.definition.states, this.definition.joins, composite, events, options as never);
+    const joins = new Map(this.definition.joins);
+    joins.set(spec.composite.name, spec);
+    return this.#with({ joins });
   }
 
   /**
@@ -350,6 +374,7 @@ export function defineSaga<const Name extends string, Schema extends z.ZodType, 
     compensations: new Map(),
     timeouts: new Map(),
     deadline: undefined,
+    joins: new Map(),
   });
 }
 

@@ -11,7 +11,17 @@ import { TransientStoreError } from '../errors/transient-store-error.ts';
 import type { SagaCommit } from '../repository/types.ts';
 import type { SqlRunner } from './client-types.ts';
 import { PgErrorCode, sqlState } from './pg-error.ts';
-import { batchParam, cancelParam, historyParams, iso, mutableParams, schedulesJson, sentJson, type PreparedCommit } from './row-mapping.ts';
+import {
+  batchParam,
+  cancelParam,
+  historyParams,
+  iso,
+  joinsJson,
+  mutableParams,
+  schedulesJson,
+  sentJson,
+  type PreparedCommit,
+} from './row-mapping.ts';
 import { SmartBatcher, type Pending } from './smart-batcher.ts';
 import * as SQL from './sql.ts';
 
@@ -60,6 +70,7 @@ export class CommitWriter {
             outboxJson,
             schedulesJson(instance),
             sentJson(commit.history),
+            joinsJson(instance),
           ]);
           break;
         case 'update':
@@ -72,6 +83,7 @@ export class CommitWriter {
             schedulesJson(instance),
             cancelParam(commit),
             sentJson(commit.history),
+            joinsJson(instance),
           ]);
           break;
         case 'delete': {

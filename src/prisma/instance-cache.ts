@@ -61,6 +61,7 @@ export class InstanceCache {
         compensation: frozenStack(record.compensation),
         error: record.error && { ...record.error, at: new Date(record.error.at) },
         schedules: record.schedules && copySchedules(record.schedules),
+        joins: record.joins && frozenJoins(record.joins),
         createdAt: new Date(record.createdAt),
         updatedAt: new Date(record.updatedAt),
         completedAt: record.completedAt && new Date(record.completedAt),
@@ -82,6 +83,12 @@ export class InstanceCache {
 /** Each entry's due time is a Date, which is mutable: copies in and out. */
 function copySchedules(entries: NonNullable<SagaInstanceRecord['schedules']>): NonNullable<SagaInstanceRecord['schedules']> {
   return entries.map((e) => ({ ...e, dueAt: new Date(e.dueAt) }));
+}
+
+/** Joins are read-only values: frozen ones (what the orchestrator writes) are shared, others copied once. */
+function frozenJoins(joins: NonNullable<SagaInstanceRecord['joins']>): NonNullable<SagaInstanceRecord['joins']> {
+  if (Object.isFrozen(joins) && Object.values(joins).every(Object.isFrozen)) return joins;
+  return Object.freeze(Object.fromEntries(Object.entries(joins).map(([k, v]) => [k, Object.freeze([...v])])));
 }
 
 function keyOf(sagaName: string, correlationId: string): string {

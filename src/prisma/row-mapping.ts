@@ -10,6 +10,7 @@ import type {
   ScheduleEntry,
   HistoryRecord,
   InstanceError,
+  JoinProgress,
   SagaCommit,
   SagaInstanceRecord,
   SagaStatus,
@@ -32,6 +33,7 @@ export interface InstanceRow {
   created_at: Date | string;
   updated_at: Date | string;
   completed_at: Date | string | null;
+  joins: string | null;
 }
 
 /** A `sagaflow_history` row as selected by `HISTORY_COLUMNS`. */
@@ -80,6 +82,7 @@ export function rowToInstance(row: InstanceRow): SagaInstanceRecord {
     compensation: JSON.parse(row.compensation) as CompensationEntry[],
     error: parseError(row.error),
     schedules: parseSchedules(JSON.parse(row.schedules ?? '[]') as StoredSchedule[]),
+    joins: row.joins === null || row.joins === undefined ? undefined : parseJoins(JSON.parse(row.joins) as JoinProgress | null),
     createdAt: toDate(row.created_at),
     updatedAt: toDate(row.updated_at),
     completedAt: row.completed_at === null ? null : toDate(row.completed_at),
@@ -116,6 +119,7 @@ export interface InstanceJson {
   created_at: string;
   updated_at: string;
   completed_at: string | null;
+  joins?: JoinProgress | null;
 }
 
 export function jsonToInstance(row: InstanceJson): SagaInstanceRecord {
@@ -131,6 +135,7 @@ export function jsonToInstance(row: InstanceJson): SagaInstanceRecord {
     compensation: row.compensation,
     error: row.error === null ? null : { ...row.error, at: new Date(row.error.at) },
     schedules: parseSchedules(row.schedules ?? []),
+    joins: parseJoins(row.joins),
     createdAt: new Date(row.created_at),
     updatedAt: new Date(row.updated_at),
     completedAt: row.completed_at === null ? null : new Date(row.completed_at),
@@ -148,6 +153,16 @@ function parseSchedules(stored: readonly StoredSchedule[]): ScheduleEntry[] | un
 /** The `schedules` column: JSON, `[]` for none. */
 export function schedulesJson(i: SagaInstanceRecord): string {
   return i.schedules?.length ? toJson(i.schedules) : '[]';
+}
+
+/** The record's `joins`, undefined when none is under way (NULL, JSON null or `{}`). */
+function parseJoins(stored: JoinProgress | null | undefined): JoinProgress | undefined {
+  return stored === null || stored === undefined || Object.keys(stored).length === 0 ? undefined : stored;
+}
+
+/** The `joins` column: JSON, NULL when no join is under way. */
+export function joinsJson(i: SagaInstanceRecord): string | null {
+  return i.joins !== undefined && Object.keys(i.joins).length > 0 ? toJson(i.joins) : null;
 }
 
 /** The outbox ids a commit deletes, as a `uuid[]` parameter; null for none. */
@@ -230,6 +245,7 @@ export function batchParam(commits: readonly PreparedCommit[]): string {
       '","sequence":' + h.sequence +
       (i.schedules?.length ? ',"schedules":' + toJson(i.schedules) : '') +
       (h.sent?.length ? ',"sent":' + toJson(h.sent) : '') +
+      (i.joins !== undefined && Object.keys(i.joins).length > 0 ? ',"joins":' + toJson(i.joins) : '') +
       (commit.cancelOutbox?.length ? ',"cancel":' + JSON.stringify(commit.cancelOutbox) : '') +
       (outboxJson === null ? '}' : ',"outbox":' + outboxJson + '}');
   }

@@ -18,7 +18,7 @@ function instanceColumns(): string {
   const c = '';
   return `${c}id::text AS id, ${c}saga_name, ${c}correlation_id, ${c}state, ${c}data::text AS data, ${c}data_version,
   ${c}version, ${c}status, ${c}compensation::text AS compensation, ${c}error::text AS error,
-  ${c}schedules::text AS schedules, ${c}created_at, ${c}updated_at, ${c}completed_at`;
+  ${c}schedules::text AS schedules, ${c}created_at, ${c}updated_at, ${c}completed_at, ${c}joins::text AS joins`;
 }
 
 export const INSTANCE_COLUMNS = instanceColumns();
@@ -33,14 +33,15 @@ export const HISTORY_COLUMNS = `instance_id::text AS instance_id, sequence, mess
  * or another one (→ ConcurrencyError). A new instance has no history, so it needs no inbox check itself.
  * $1 id, $2 saga_name, $3 correlation_id, $4…$12 as in `UPDATE_COMMIT`'s $3…$11, $13 created_at,
  * $14…$20 the history row (`historyParams`), $21 the outbox entries (`outboxJson`, NULL for none),
- * $22 the pending schedules (`schedulesJson`), $23 the messages the write sent (`sentJson`, NULL for none).
+ * $22 the pending schedules (`schedulesJson`), $23 the messages the write sent (`sentJson`, NULL for none),
+ * $24 the joins under way (`joinsJson`, NULL for none).
  */
 export const INSERT_COMMIT = `WITH i AS (
   INSERT INTO sagaflow_instances
     (id, saga_name, correlation_id, state, data, data_version, version, status, compensation, error, updated_at,
-     completed_at, created_at, schedules)
+     completed_at, created_at, schedules, joins)
   VALUES ($1::uuid, $2::text, $3::text, $4::text, $5::jsonb, $6::int, $7::int, $8::text, $9::jsonb, $10::jsonb,
-          $11::timestamptz, $12::timestamptz, $13::timestamptz, $22::jsonb)
+          $11::timestamptz, $12::timestamptz, $13::timestamptz, $22::jsonb, $24::jsonb)
   ON CONFLICT DO NOTHING
   RETURNING id
 ), o AS (
@@ -56,13 +57,13 @@ SELECT i.id, $14::text, $15::text, $16::text, $17::text, $18::jsonb, $19::timest
  * $1 id, $2 expected version, $3…$11 the mutable columns (`mutableParams`), $12…$18 the history row
  * (`historyParams`), $19 the outbox entries (`outboxJson`, NULL for none), $20 the pending schedules
  * (`schedulesJson`), $21 the outbox ids to delete with the write (cancelled schedules; NULL for none),
- * $22 the messages the write sent (`sentJson`, NULL for none).
+ * $22 the messages the write sent (`sentJson`, NULL for none), $23 the joins under way (`joinsJson`, NULL for none).
  */
 export const UPDATE_COMMIT = `WITH u AS (
   UPDATE sagaflow_instances
   SET state = $3::text, data = $4::jsonb, data_version = $5::int, version = $6::int, status = $7::text,
       compensation = $8::jsonb, error = $9::jsonb, updated_at = $10::timestamptz, completed_at = $11::timestamptz,
-      schedules = $20::jsonb
+      schedules = $20::jsonb, joins = $23::jsonb
   WHERE id = $1::uuid AND version = $2::int
     AND NOT EXISTS (SELECT 1 FROM sagaflow_history WHERE instance_id = $1::uuid AND message_id = $12::text)
   RETURNING id
@@ -141,13 +142,13 @@ export const BATCH_COMMIT = `WITH v AS (
     expected int, state text, data jsonb, data_version int, version int, status text, compensation jsonb,
     error jsonb, updated_at timestamptz, completed_at timestamptz, created_at timestamptz, message_id text,
     event_type text, state_before text, state_after text, payload jsonb, at timestamptz, sequence int, outbox jsonb,
-    schedules jsonb, cancel uuid[], sent jsonb)
+    schedules jsonb, cancel uuid[], sent jsonb, joins jsonb)
 ), inserted AS (
   INSERT INTO sagaflow_instances
     (id, saga_name, correlation_id, state, data, data_version, version, status, compensation, error, updated_at,
-     completed_at, created_at, schedules)
+     completed_at, created_at, schedules, joins)
   SELECT id, saga_name, correlation_id, state, COALESCE(data, 'null'), data_version, version, status,
-    COALESCE(compensation, 'null'), error, updated_at, completed_at, created_at, COALESCE(schedules, '[]')
+    COALESCE(compensation, 'null'), error, updated_at, completed_at, created_at, COALESCE(schedules, '[]'), joins
   FROM v WHERE expected IS NULL
   ON CONFLICT DO NOTHING
   RETURNING id
@@ -155,7 +156,8 @@ export const BATCH_COMMIT = `WITH v AS (
   UPDATE sagaflow_instances AS i
   SET state = v.state, data = COALESCE(v.data, 'null'), data_version = v.data_version, version = v.version,
       status = v.status, compensation = COALESCE(v.compensation, 'null'), error = v.error,
-      updated_at = v.updated_at, completed_at = v.completed_at, schedules = COALESCE(v.schedules, '[]')
+      updated_at = v.updated_at, completed_at = v.completed_at, schedules = COALESCE(v.schedules, '[]'),
+      joins = v.joins
   FROM v
   WHERE v.expected IS NOT NULL AND i.id = v.id AND i.version = v.expected
     AND NOT EXISTS (SELECT 1 FROM sagaflow_history AS h WHERE h.instance_id = v.id AND h.message_id = v.message_id)

@@ -16,6 +16,7 @@ import type { Envelope } from '../messages/envelope.ts';
 import { uuidv7 } from '../messages/uuid-v7.ts';
 import { SagaStatus, type SagaCommit, type SagaInstanceRecord, type ScheduleEntry } from '../repository/types.ts';
 import { planSchedules, SCHEDULE_KEY_HEADER, type ScheduleOp, type SchedulePlan } from './schedules.ts';
+import { compositeOps, planJoins, type JoinPlan } from './joins.ts';
 import { runCompensation } from './compensation-runner.ts';
 import { EventContext } from './event-context.ts';
 import { checkDataForWrite, hydrateData } from './hydrate.ts';
@@ -113,8 +114,12 @@ export async function applyEvent(
     nextStack = Object.freeze([...nextStack.slice(0, -1), Object.freeze({ ...top, attempts: top.attempts + 1 })]);
   }
   const status = nextStatus(record?.status, compensating, ctx.compensateRequested, final);
+  // A constituent of a join counts where it arrived; a finished instance waits for nothing more.
+  const joinPlan: JoinPlan | undefined = final ? undefined : planJoins(saga.joins.get(envelope.type), record?.joins, envelope.type, state);
+  let ops = ctx.scheduleOps ?? NO_OPS;
   let plan: SchedulePlan;
   try {
+    if (joinPlan?.completed.length) ops = [...ops, ...compositeOps(joinPlan.completed, nextData, now)];
     plan = planSchedules({
       saga,
       correlationId,
@@ -124,12 +129,12 @@ export async function applyEvent(
       stateBefore: record ? state : null,
       stateAfter: nextState,
       final,
-      ops: ctx.scheduleOps ?? NO_OPS,
+      ops,
       data: nextData,
       now,
     });
   } catch (error) {
-    // A timeout's or deadline's payload function threw, or made a payload its schema refuses.
+    // A timeout's, deadline's or join's payload function threw, or made a payload its schema refuses.
     throw new ActionError(saga.name, correlationId, state, envelope.type, error, record?.id);
   }
   const schedules = plan.schedules ?? record?.schedules;
@@ -147,6 +152,7 @@ export async function applyEvent(
     error: compensating ? null : (record?.error ?? null),
     // Always present (undefined for none): one object shape for every record, on the hot path.
     schedules: schedules?.length ? schedules : undefined,
+    joins: final ? undefined : joinPlan ? joinPlan.joins : record?.joins,
     createdAt: record?.createdAt ?? at,
     updatedAt: at,
     completedAt: status === SagaStatus.Completed || status === SagaStatus.Faulted ? at : null,

@@ -205,6 +205,36 @@ export function runRepositoryContract(name: string, make: MakeRepository): void 
       expect(after).toEqual([[[], sent], [[], []], [[], sent.slice(2)]]);
     });
 
+    it('keeps the joins under way with the instance through insert, update and clearing', async () => {
+      const joins = { ReadyToShip: ['StockReserved'], Other: ['A', 'B'] };
+      const v1 = await insert({ correlationId: 'joins-1', joins });
+      expect((await repo.findById(v1.id))!.joins).toEqual(joins);
+      const grown = { ReadyToShip: ['StockReserved', 'PaymentCaptured'], Other: ['A', 'B'] };
+      const { commit, next: v2 } = updateOf(v1, { joins: grown });
+      await repo.commit(commit);
+      expect((await repo.findByCorrelation(saga, 'joins-1'))!.joins).toEqual(grown);
+      expect((await repo.list({ sagaName: saga })).items[0]!.joins).toEqual(grown);
+      await repo.commit(updateOf(v2, { joins: undefined }).commit);
+      const cleared = await repo.findById(v1.id);
+      expect(cleared!.version).toBe(3);
+      expect(cleared!.joins).toBeUndefined();
+      // An instance that never had one reads as none.
+      expect((await insert({ correlationId: 'joins-none' })).joins).toBeUndefined();
+      expect((await repo.findByCorrelation(saga, 'joins-none'))!.joins).toBeUndefined();
+    });
+
+    it('keeps each instance its own joins in concurrent inserts and updates', async () => {
+      // Concurrent writes of several instances: the PostgreSQL store sends these as group commits.
+      const expected = (k: number, round: number) => (k % 2 === round ? { J: [`E${k}`, ...(round ? ['F'] : [])] } : undefined);
+      const many = Array.from({ length: 8 }, (_, k) => makeInstance({ sagaName: saga, correlationId: `joins-c${k}`, joins: expected(k, 0) }));
+      await Promise.all(many.map((i) => repo.commit(insertOf(i))));
+      expect(await Promise.all(many.map(async (i) => (await repo.findById(i.id))!.joins))).toEqual(many.map((_, k) => expected(k, 0)));
+      await Promise.all(many.map((i, k) => repo.commit(updateOf(i, { joins: expected(k, 1) }).commit)));
+      const after = await Promise.all(many.map((i) => repo.findByCorrelation(saga, i.correlationId, { fresh: true })));
+      expect(after.map((r) => r!.version)).toEqual(many.map(() => 2));
+      expect(after.map((r) => r!.joins)).toEqual(many.map((_, k) => expected(k, 1)));
+    });
+
     describe('handled commands', () => {
       const t0 = Date.UTC(2026, 0, 1);
       const at = (ms: number) => new Date(t0 + ms);
