@@ -1,0 +1,136 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { capturingIo } from '../../src/cli/io.ts';
+import { runCli } from '../../src/cli/program.ts';
+import { loadSagas } from '../../src/cli/load-sagas.ts';
+import { parseDuration } from '../../src/ops/duration.ts';
+import { createPrismaRepository, type PrismaSagaRepository } from '../../src/prisma/index.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/postgres.ts';
+import { seed, type Seeded } from '../ops/fixtures.ts';
+
+let db: TestDatabase;
+let repository: PrismaSagaRepository;
+let seeded: Seeded;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  repository = await createPrismaRepository({ databaseUrl: db.url, cache: false });
+  seeded = await seed(repository);
+});
+
+afterAll(async () => {
+  await repository.close();
+  await db.drop();
+});
+
+/** Runs the CLI in this process against the test database. */
+async function cli(...args: string[]) {
+  const io = capturingIo({ DATABASE_URL: db.url });
+  const code = await runCli(args, io);
+  return { code, stdout: io.stdout(), stderr: io.stderr() };
+}
+
+describe('sagaflow commands, in process', () => {
+  it('lists with filters: status list, stale duration, state, correlation id, limit and cursor', async () => {
+    const active = await cli('list', '--status', 'active,compensation_failed', '--json');
+    expect(active.code).toBe(0);
+    const page = JSON.parse(active.stdout) as { items: Array<{ correlationId: string }>; nextCursor: string | null };
+    expect(page.items.map((i) => i.correlationId).sort()).toEqual([seeded.late, seeded.transfer, seeded.waiting].sort());
+
+    expect(JSON.parse((await cli('list', '--stale', '1h', '--json')).stdout).items).toEqual([]);
+    expect((await cli('list', '--stale', '1h')).stdout).toBe('no instances match\n');
+    const failed = await cli('list', '--saga', 'order', '--state', 'Failed', '--correlation-id', 'order-4-a');
+    expect(failed.stdout.split('\n')[0]).toMatch(/^SAGA\s+CORRELATION ID\s+STATE\s+STATUS\s+VERSION\s+UPDATED\s+ID$/);
+    expect(failed.stdout).toMatch(/order\s+order-4-a\s+Failed\s+faulted\s+\d+\s+\d+(ms|s) ago/);
+
+    const first = await cli('list', '--limit', '4');
+    const cursor = /--cursor (\S+)/.exec(first.stdout)?.[1];
+    expect(cursor).toBeDefined();
+    const second = JSON.parse((await cli('list', '--limit', '4', '--cursor', cursor!, '--json')).stdout);
+    expect(second.items).toHaveLength(3);
+    expect(second.nextCursor).toBeNull();
+  });
+
+  it('shows an instance by id, or by correlation id within a saga, with stack and history', async () => {
+    const byKey = await cli('show', seeded.transfer, '--saga', 'transfer');
+    expect(byKey.code).toBe(0);
+    expect(byKey.stdout).toContain('status      compensation_failed');
+    expect(byKey.stdout).toMatch(/error\s+SAGA_COMPENSATION_FAILED in step 'undebit': .*bank offline/);
+    expect(byKey.stdout).toContain('compensation stack (top first)\n  1. undebit {"amount":30}  (attempts: 1)');
+    expect(byKey.stdout).toMatch(/#1\s+\S+Z\s+TransferStarted\s+\(new\) -> Debited/);
+    const id = /id\s+(\S+)/.exec(byKey.stdout)![1]!;
+    const byId = JSON.parse((await cli('show', id, '--json')).stdout);
+    expect(byId.instance).toMatchObject({ id, correlationId: seeded.transfer, data: { amount: 30 } });
+    expect(byId.history.length).toBeGreaterThanOrEqual(2);
+    const order = await cli('show', seeded.waiting);
+    expect(order.stdout).toMatch(/#1 .*OrderCreated\s+\(new\) -> AwaitingPayment\s+send ProcessPayment/);
+  });
+
+  it('fails with exit code 1 and a message for an unknown instance', async () => {
+    const result = await cli('show', 'nobody-here');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^error \[SAGA_NOT_FOUND\]: no saga instance 'nobody-here'/);
+  });
+
+  it('counts per saga, state and status', async () => {
+    const text = await cli('stats');
+    expect(text.stdout).toMatch(/transfer\s+Cancelled\s+compensation_failed\s+1/);
+    expect(text.stdout).toContain('order: 6 instances');
+    const json = JSON.parse((await cli('stats', '--saga', 'transfer', '--json')).stdout);
+    expect(json).toEqual({ counts: [{ sagaName: 'transfer', state: 'Cancelled', status: 'compensation_failed', count: 1 }] });
+  });
+
+  it('lists and shows dead letters', async () => {
+    const list = await cli('dead-letters', 'list', '--reason', 'unknown-event');
+    expect(list.stdout).toMatch(new RegExp(`${seeded.unknownLetter}\\s+unknown-event\\s+Nobody\\.Handles\\.This`));
+    const shown = await cli('dead-letters', 'show', seeded.lateLetter);
+    expect(shown.stdout).toContain('reason      rejected');
+    expect(shown.stdout).toContain('"type": "PaymentProcessed"');
+    const json = JSON.parse((await cli('dead-letters', 'list', '--saga', 'order', '--json')).stdout);
+    expect(json.items.map((d: { id: string }) => d.id)).toEqual([seeded.lateLetter]);
+  });
+
+  it('refuses usage mistakes with exit code 2 and explains them', async () => {
+    for (const args of [['list', '--stale', 'soon'], ['list', '--status', 'sleeping'], ['list', '--limit', '0'], ['diagram', 'order', '--format', 'png'], ['frobnicate']]) {
+      const result = await cli(...args);
+      expect([args.join(' '), result.code]).toEqual([args.join(' '), 2]);
+      expect(result.stderr).toMatch(/error: /);
+    }
+    const help = await cli('--help');
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('dead-letters');
+  });
+
+  it('serves the API and the dashboard until stopped', async () => {
+    const io = capturingIo({ DATABASE_URL: db.url, SAGAFLOW_TOKEN: 'tok' });
+    const stop = new AbortController();
+    const running = runCli(['serve', '--port', '0', '--read-only'], io, { signal: stop.signal });
+    const deadline = Date.now() + 20_000;
+    let url: string | undefined;
+    while (!(url = /at (http:\S+)/.exec(io.stdout())?.[1]) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(io.stdout()).toContain('token required, read-only');
+    expect((await fetch(`${url}/api/meta`)).status).toBe(401);
+    const meta = await (await fetch(`${url}/api/meta`, { headers: { Authorization: 'Bearer tok' } })).json();
+    expect(meta).toEqual({ readOnly: true, version: '0.1.0' });
+    expect((await fetch(`${url}/`)).status).toBe(200);
+    stop.abort();
+    expect(await running).toBe(0);
+    expect(io.stdout()).toContain('stopped');
+  });
+});
+
+describe('CLI helpers', () => {
+  it('reads durations as operators type them', () => {
+    expect([parseDuration('30s'), parseDuration('5m'), parseDuration('1h30m'), parseDuration('2d'), parseDuration('250ms'), parseDuration('1500')]).toEqual([
+      30_000, 300_000, 5_400_000, 172_800_000, 250, 1500,
+    ]);
+    expect(parseDuration('soon')).toBeUndefined();
+    expect(parseDuration('5 m')).toBeUndefined();
+  });
+
+  it('collects every saga a module exports, and says so when there is none', async () => {
+    const sagas = await loadSagas('tests/ops/fixtures.ts');
+    expect(sagas.map((s) => s.name).sort()).toEqual(['order', 'transfer']);
+    await expect(loadSagas('tests/helpers/records.ts')).rejects.toThrow(/exports no saga definitions/);
+    await expect(loadSagas('./no/such/module.ts')).rejects.toThrow(/cannot load the sagas module/);
+  });
+});
