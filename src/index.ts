@@ -15,7 +15,15 @@ export type {
   MessageKind,
   PayloadOf,
   InputOf,
+  CommandOptions,
+  CommandPolicy,
 } from './messages/message-definition.ts';
+export type { CommandOutcomes, OutcomeKind } from './messages/command-outcomes.ts';
+export { CommandProcessor, DEFAULT_COMMAND_LEASE_MS } from './commands/command-processor.ts';
+export type { CommandProcessorOptions, CommandRunResult } from './commands/command-processor.ts';
+export { followUp } from './commands/command-handler.ts';
+export type { CommandContext, CommandHandler, CommandChain, FollowUp, HandleOptions } from './commands/command-handler.ts';
+export { TARGET_HEADER } from './commands/headers.ts';
 export { createEnvelope, assertEnvelope } from './messages/envelope.ts';
 export type { Envelope, EnvelopeHeaders, EnvelopeOptions } from './messages/envelope.ts';
 export { uuidv7 } from './messages/uuid-v7.ts';
@@ -76,7 +84,7 @@ export { DEFAULT_CONFLICT_RETRY, NO_RETRY, retryDelay } from './runtime/retry-po
 export { readIncoming } from './messages/incoming.ts';
 
 export { InMemorySagaRepository } from './repository/in-memory-saga-repository.ts';
-export { SagaStatus, DeadLetterReason } from './repository/types.ts';
+export { SagaStatus, DeadLetterReason, CommandStatus } from './repository/types.ts';
 export type {
   SagaRepository,
   SagaInstanceRecord,
@@ -95,6 +103,11 @@ export type {
   DeadLetter,
   DeadLetterQuery,
   ScheduleEntry,
+  SentMessage,
+  CommandRecord,
+  CommandClaim,
+  CommandFinish,
+  CommandQuery,
 } from './repository/types.ts';
 export { encodeCursor, decodeCursor } from './repository/cursor.ts';
 

@@ -36,6 +36,8 @@ export interface OutgoingOptions {
   readonly correlationId?: string;
   readonly messageId?: string;
   readonly headers?: Readonly<Record<string, string>>;
+  /** A command's worker group, instead of its definition's `target`. */
+  readonly target?: string;
 }
 
 /** When a scheduled event is due: after a delay from now, or at a time. */

@@ -23,3 +23,5 @@ export * from './unknown-saga-error.ts';
 export * from './not-compensation-failed-error.ts';
 export * from './orchestrator-required-error.ts';
 export * from './database-unreachable-error.ts';
+export * from './command-cancelled-error.ts';
+export * from './command-timeout-error.ts';

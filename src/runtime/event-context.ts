@@ -8,7 +8,8 @@ import type { z } from 'zod';
 import { UnknownCompensationError } from '../errors/compensation-error.ts';
 import { ValidationError } from '../errors/validation-error.ts';
 import { createEnvelope, type Envelope, type EnvelopeOptions } from '../messages/envelope.ts';
-import type { MessageDefinition } from '../messages/message-definition.ts';
+import type { CommandDefinition, MessageDefinition } from '../messages/message-definition.ts';
+import { commandHeaders } from '../commands/headers.ts';
 import type { CompensationEntry } from '../repository/types.ts';
 import type { CompensationDefinition } from '../dsl/compensation-definition.ts';
 import type {
@@ -47,7 +48,8 @@ export class Outbox {
       causationId: this.causationId,
     };
     if (options?.messageId !== undefined) envelopeOptions.messageId = options.messageId;
-    if (options?.headers !== undefined) envelopeOptions.headers = options.headers;
+    const headers = message.kind === 'command' ? commandHeaders(message as CommandDefinition, options?.headers, options?.target) : options?.headers;
+    if (headers !== undefined) envelopeOptions.headers = headers;
     (this.#messages ??= []).push(createEnvelope(message.kind, message.name, parsed, envelopeOptions, new Date(this.now())));
   }
 }

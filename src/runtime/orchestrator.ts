@@ -52,6 +52,9 @@ import { Instrumentation } from '../telemetry/instrumentation.ts';
 import type { TelemetryOptions } from '../telemetry/telemetry-options.ts';
 import { toLogger, type AnyLogger } from '../telemetry/pino.ts';
 import type { Incoming } from '../messages/incoming.ts';
+import { CommandProcessor } from '../commands/command-processor.ts';
+import type { CommandHandler, HandleOptions } from '../commands/command-handler.ts';
+import type { CommandDefinition } from '../messages/message-definition.ts';
 
 export const NOT_COMPENSATING = 'SAGA_NOT_COMPENSATING';
 
@@ -95,6 +98,8 @@ export interface SagaOrchestratorOptions {
   readonly compensationLeaseMs?: number;
   /** `receive()` dead-letters larger payloads (JSON bytes). Default 256 KiB. */
   readonly maxPayloadBytes?: number;
+  /** For command handlers registered with `handle()`: this process's worker group, and the run lease. */
+  readonly commands?: { readonly group?: string; readonly leaseMs?: number };
   /**
    * OpenTelemetry spans and metrics (docs/operations.md). Default: the globally registered SDK, a no-op
    * when there is none; providers to use those instead; `false` for none.
@@ -147,6 +152,10 @@ export class SagaOrchestrator {
   readonly relay: OutboxRelay | undefined;
   /** Dead-lettered messages: list, inspect, replay, discard. */
   readonly deadLetters: DeadLetters;
+  /** Command handlers registered with `handle()`; created with the first one. */
+  #commands: CommandProcessor | undefined;
+  readonly #subscribes: boolean;
+  readonly #commandOptions: { readonly group?: string; readonly leaseMs?: number };
   #closed = false;
   readonly #compensationLeaseMs: number;
   #recovery: ReturnType<typeof setInterval> | undefined;
@@ -202,7 +211,9 @@ export class SagaOrchestrator {
     const relay = this.relay;
     if (relay) this.#outbox.onScheduled = (entries) => relay.wakeAt(Math.min(...entries.map((e) => e.availableAt.getTime())));
     this.deadLetters = new DeadLetters(this.repository, this.clock, (envelope) => this.dispatch(envelope));
-    if (options.subscribe ?? true) {
+    this.#subscribes = options.subscribe ?? true;
+    this.#commandOptions = options.commands ?? {};
+    if (this.#subscribes) {
       for (const type of this.#routes.keys()) {
         // From a transport, a message that can never succeed is dead-lettered rather than redelivered forever.
         this.#unsubscribe.push(bus.subscribe(type, async (envelope) => void (await this.receive(envelope))));
@@ -270,7 +281,36 @@ export class SagaOrchestrator {
 
   /** The message types some saga handles. */
   get handledTypes(): readonly string[] {
-    return [...this.#routes.keys()];
+    return this.#commands ? [...this.#routes.keys(), ...this.#commands.commandTypes] : [...this.#routes.keys()];
+  }
+
+  /** The command handlers registered with `handle()` (to `cancel` a running command, say); none yet: undefined. */
+  get commands(): CommandProcessor | undefined {
+    return this.#commands;
+  }
+
+  /**
+   * Registers the handler of a command: this orchestrator then runs the command when it arrives (from
+   * its bus, `receive` or `dispatch`) and publishes its outcome (`command.completed`, `.failed`,
+   * `.cancelled`, `.timedOut`) for the sagas waiting on it. See `CommandProcessor`.
+   *
+   * @example
+   * orchestrator.handle(ChargeCard, async (input, ctx) => ({ transactionId: await psp.charge(input.amount, ctx.commandId) }));
+   */
+  handle<C extends CommandDefinition>(command: C, handler: CommandHandler<C>, options?: HandleOptions<C>): this {
+    if (this.#routes.has(command?.name)) {
+      throw new TypeError(`'${command.name}' is handled by a saga here; a command has either a saga or a handler`);
+    }
+    this.#commands ??= new CommandProcessor({
+      repository: this.repository,
+      outbox: this.#outbox,
+      clock: this.clock,
+      onError: this.#onError,
+      ...this.#commandOptions,
+    });
+    this.#commands.handle(command, handler, options);
+    if (this.#subscribes) this.#unsubscribe.push(this.bus.subscribe(command.name, async (envelope) => void (await this.receive(envelope))));
+    return this;
   }
 
   /**
@@ -306,6 +346,9 @@ export class SagaOrchestrator {
 
   async #handle(envelope: Envelope): Promise<DispatchResult> {
     if (this.#closed) throw new SagaflowError('SAGA_ORCHESTRATOR_CLOSED', 'the orchestrator is closed');
+    if (this.#commands?.handles(envelope.type)) {
+      return { messageId: envelope.messageId, type: envelope.type, outcomes: [], command: await this.#commands.process(envelope) };
+    }
     let routes = this.#routes.get(envelope.type);
     const target = envelope.headers[SCHEDULE_SAGA_HEADER];
     // A scheduled message is for the saga that scheduled it, and names its instance in the envelope.
@@ -487,7 +530,7 @@ export class SagaOrchestrator {
         cursor = page.nextCursor ?? undefined;
       } while (cursor !== undefined);
     }
-    return resumed;
+    return resumed + ((await this.#commands?.recover()) ?? 0);
   }
 
   async #resume(compiled: CompiledSaga, record: SagaInstanceRecord): Promise<CompensationRun> {

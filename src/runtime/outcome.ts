@@ -4,6 +4,7 @@
  */
 import type { CompensationError } from '../errors/compensation-error.ts';
 import type { SagaStatus } from '../repository/types.ts';
+import type { CommandRunResult } from '../commands/command-processor.ts';
 
 export type IgnoreReason =
   /** No instance, and the event cannot start one (policy `missingInstance: 'ignore'`). */
@@ -56,4 +57,6 @@ export interface DispatchResult {
   readonly type: string;
   /** One entry per saga that handles the type. */
   readonly outcomes: readonly SagaOutcome[];
+  /** For a command with a handler registered here (`orchestrator.handle`): what running it did. */
+  readonly command?: CommandRunResult;
 }

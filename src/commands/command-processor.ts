@@ -1,0 +1,258 @@
+/**
+ * @module commands/command-processor
+ * Runs commands with their handlers. A received command is claimed in the store (so one process runs
+ * it), its handler runs its attempts, and its outcome is recorded together with the outcome event and
+ * any follow-up commands in one write; then those messages are delivered. A redelivered command whose
+ * outcome is recorded never runs again; one whose process died is taken over once its lease ran out,
+ * by a redelivery or by `recover()`, and resumes at its next attempt.
+ */
+import type { Clock } from '../clock/clock.ts';
+import { systemClock } from '../clock/clock.ts';
+import { ValidationError, VALIDATION_ERROR } from '../errors/validation-error.ts';
+import { createEnvelope, type Envelope } from '../messages/envelope.ts';
+import type { CommandDefinition } from '../messages/message-definition.ts';
+import type { CommandRecord, SagaRepository } from '../repository/types.ts';
+import type { OutboxDelivery } from '../runtime/outbox-delivery.ts';
+import { NO_RETRY, retryPolicyProblem } from '../runtime/retry-policy.ts';
+import { SCHEDULE_SAGA_HEADER } from '../runtime/schedules.ts';
+import type { CommandHandler, FollowUp, HandleOptions, Registration } from './command-handler.ts';
+import { commandHeaders, TARGET_HEADER } from './headers.ts';
+import { runAttempts, type AttemptsOutcome } from './run-attempts.ts';
+
+/** What processing one command did. */
+export type CommandRunResult =
+  | { readonly result: 'completed' | 'failed' | 'cancelled' | 'timed_out'; readonly commandId: string; readonly attempts: number }
+  /** Its outcome was recorded before: nothing ran. */
+  | { readonly result: 'duplicate'; readonly commandId: string }
+  /** Another process is running it under a lease. */
+  | { readonly result: 'busy'; readonly commandId: string }
+  /** For another worker group. */
+  | { readonly result: 'not-for-this-group'; readonly commandId: string; readonly target: string };
+
+export const DEFAULT_COMMAND_LEASE_MS = 30_000;
+
+export interface CommandProcessorOptions {
+  readonly repository: SagaRepository;
+  /** Delivers outcome events and follow-up commands after their write (the orchestrator's, or your own). */
+  readonly outbox: OutboxDelivery;
+  readonly clock?: Clock;
+  /** This processor's worker group: it runs commands targeted at it and untargeted ones. */
+  readonly group?: string;
+  /** How long a run may go without renewing before another process takes it over. Default 30 s. */
+  readonly leaseMs?: number;
+  /** Errors nobody else receives: a chain function that threw (its follow-ups are then not sent). */
+  readonly onError?: (error: unknown) => void;
+}
+
+/**
+ * @example
+ * const processor = new CommandProcessor({ repository, outbox });
+ * processor.handle(ChargeCard, async (input, ctx) => ({ transactionId: await psp.charge(input, ctx.commandId) }));
+ */
+export class CommandProcessor {
+  readonly #handlers = new Map<string, Registration>();
+  readonly #repository: SagaRepository;
+  readonly #outbox: OutboxDelivery;
+  readonly #clock: Clock;
+  readonly #group: string | undefined;
+  readonly #leaseMs: number;
+  readonly #running = new Map<string, AbortController>();
+  readonly #onError: (error: unknown) => void;
+
+  constructor(options: CommandProcessorOptions) {
+    this.#repository = options.repository;
+    this.#outbox = options.outbox;
+    this.#clock = options.clock ?? systemClock;
+    this.#group = options.group;
+    this.#leaseMs = options.leaseMs ?? DEFAULT_COMMAND_LEASE_MS;
+    this.#onError = options.onError ?? ((error) => console.error('[sagaflow]', error));
+  }
+
+  /** Registers the handler of `command`; its options override the command's own timeout and retries. */
+  handle<C extends CommandDefinition>(command: C, handler: CommandHandler<C>, options: HandleOptions<C> = {}): this {
+    if (command?.kind !== 'command' || typeof command.name !== 'string' || !('policy' in command)) {
+      throw new TypeError('handle() needs a command made with defineCommand()');
+    }
+    if (typeof handler !== 'function') throw new TypeError(`handle(${command.name}): the handler must be a function`);
+    if (this.#handlers.has(command.name)) throw new TypeError(`'${command.name}' already has a handler here`);
+    const retryOption = options.retry ?? command.policy.retry;
+    const retry = typeof retryOption === 'number' ? { maxRetries: retryOption } : (retryOption ?? NO_RETRY);
+    const problem = retryPolicyProblem(retry);
+    if (problem) throw new RangeError(`handle(${command.name}): ${problem}`);
+    const timeoutMs = options.timeoutMs ?? command.policy.timeoutMs;
+    if (timeoutMs !== undefined && !(timeoutMs > 0)) throw new RangeError(`handle(${command.name}): timeoutMs must be positive`);
+    this.#handlers.set(command.name, {
+      command,
+      handler: handler as Registration['handler'],
+      timeoutMs,
+      retry,
+      chain: (options.then ?? {}) as Registration['chain'],
+    });
+    return this;
+  }
+
+  handles(type: string): boolean {
+    return this.#handlers.has(type);
+  }
+
+  get commandTypes(): readonly string[] {
+    return [...this.#handlers.keys()];
+  }
+
+  /** Runs one received command (see the module note). Throws only what may pass: the store being down. */
+  async process(envelope: Envelope): Promise<CommandRunResult> {
+    const reg = this.#handlers.get(envelope.type);
+    if (reg === undefined) throw new TypeError(`no handler for '${envelope.type}' here`);
+    const commandId = envelope.messageId;
+    const target = envelope.headers[TARGET_HEADER];
+    if (target !== undefined && target !== this.#group) return { result: 'not-for-this-group', commandId, target };
+    const now = this.#clock.now();
+    const claim = await this.#repository.claimCommand({
+      envelope,
+      target: target ?? null,
+      now: new Date(now),
+      leaseUntil: new Date(now + this.#leaseMs),
+    });
+    if (claim.status === 'finished') return { result: 'duplicate', commandId };
+    if (claim.status === 'busy') return { result: 'busy', commandId };
+    return this.#run(reg, claim.command, claim.command.attempts);
+  }
+
+  /**
+   * Takes over commands whose process died mid-run (lease expired) and runs their next attempt.
+   * Returns how many it took over.
+   */
+  async recover(limit = 100): Promise<number> {
+    const now = this.#clock.now();
+    const expired = await this.#repository.claimExpiredCommands({
+      now: new Date(now),
+      leaseUntil: new Date(now + this.#leaseMs),
+      limit,
+    });
+    const mine = expired.filter((c) => this.#handlers.has(c.commandType) && (c.target === null || c.target === this.#group));
+    await Promise.all(
+      mine.map(async (c) => {
+        const next = c.attempts + 1;
+        if (await this.#renew(c.id, next)) await this.#run(this.#handlers.get(c.commandType)!, c, next);
+      }),
+    );
+    return mine.length;
+  }
+
+  /** Aborts a command running in this process: its outcome becomes `cancelled`. False when none runs here. */
+  cancel(commandId: string, reason = 'cancelled'): boolean {
+    const running = this.#running.get(commandId);
+    running?.abort(reason);
+    return running !== undefined;
+  }
+
+  async #run(reg: Registration, command: CommandRecord, attempt: number): Promise<CommandRunResult> {
+    const envelope = command.envelope;
+    let outcome: AttemptsOutcome | undefined;
+    let input: unknown;
+    try {
+      input = reg.command.parse(envelope.payload);
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      // Retrying cannot help a command its own schema refuses: the sender learns at once.
+      outcome = { status: 'failed', attempts: attempt, error: { code: VALIDATION_ERROR, message: error.message } };
+    }
+    if (outcome === undefined && attempt > 1 + reg.retry.maxRetries) {
+      outcome = {
+        status: 'failed',
+        attempts: attempt - 1,
+        error: { code: 'SAGA_COMMAND_ABANDONED', message: `the process running attempt ${attempt - 1} of '${reg.command.name}' stopped` },
+      };
+    }
+    if (outcome === undefined) {
+      const controller = new AbortController();
+      this.#running.set(command.id, controller);
+      // A long attempt keeps its lease, so recovery elsewhere does not take over a command that is alive.
+      const heartbeat = setInterval(() => void this.#renew(command.id, current).catch(() => {}), Math.max(1, this.#leaseMs / 3));
+      heartbeat.unref?.();
+      let current = attempt;
+      try {
+        outcome = await runAttempts(reg, input, envelope, attempt, {
+          cancelled: controller.signal,
+          nextAttempt: (n) => ((current = n), this.#renew(command.id, n)),
+        });
+      } finally {
+        clearInterval(heartbeat);
+        this.#running.delete(command.id);
+      }
+      if (outcome === undefined) return { result: 'duplicate', commandId: command.id };
+    }
+    const messages = this.#messagesFor(reg, envelope, input, outcome);
+    const staged = this.#outbox.stage(messages);
+    const finished = await this.#repository.finishCommand({
+      id: command.id,
+      status: outcome.status,
+      attempts: outcome.attempts,
+      output: outcome.status === 'completed' ? outcome.output : undefined,
+      error: outcome.status === 'failed' ? outcome.error : null,
+      at: new Date(this.#clock.now()),
+      outbox: staged ?? [],
+    });
+    if (!finished) return { result: 'duplicate', commandId: command.id };
+    if (messages.length) this.#outbox.deliver(messages, staged);
+    return { result: outcome.status, commandId: command.id, attempts: outcome.attempts };
+  }
+
+  /** A chain function's follow-ups; one that throws is reported and sends none. */
+  #chained(name: string, build: () => FollowUp | readonly FollowUp[] | undefined): FollowUp | readonly FollowUp[] | undefined {
+    try {
+      return build();
+    } catch (error) {
+      this.#onError(new TypeError(`'${name}': a chained follow-up threw: ${String(error)}`, { cause: error }));
+      return undefined;
+    }
+  }
+
+  #renew(id: string, attempts: number): Promise<boolean> {
+    const now = this.#clock.now();
+    return this.#repository.renewCommand(id, { attempts, leaseUntil: new Date(now + this.#leaseMs), now: new Date(now) });
+  }
+
+  /** The outcome event and the chained follow-up commands. */
+  #messagesFor(reg: Registration, command: Envelope, input: unknown, outcome: AttemptsOutcome): Envelope[] {
+    const { command: def, chain } = reg;
+    const commandId = command.messageId;
+    const at = new Date(this.#clock.now());
+    // A reply to a saga's request goes to that saga only, as its scheduled messages do.
+    const replyTo = command.headers[SCHEDULE_SAGA_HEADER];
+    const options = { correlationId: command.correlationId, causationId: commandId, ...(replyTo && { headers: { [SCHEDULE_SAGA_HEADER]: replyTo } }) };
+    const event = (name: string, payload: unknown) => createEnvelope('event', name, payload, options, at);
+    let follow: FollowUp | readonly FollowUp[] | undefined;
+    const out: Envelope[] = [];
+    switch (outcome.status) {
+      case 'completed':
+        out.push(event(def.completed.name, { commandId, output: outcome.output }));
+        follow = this.#chained(def.name, () => chain.completed?.(outcome.output, input));
+        break;
+      case 'failed':
+        out.push(event(def.failed.name, { commandId, error: outcome.error, attempts: outcome.attempts }));
+        if (outcome.error.code !== VALIDATION_ERROR) follow = this.#chained(def.name, () => chain.failed?.(outcome.error, input));
+        break;
+      case 'cancelled':
+        out.push(event(def.cancelled.name, { commandId, reason: outcome.reason }));
+        follow = this.#chained(def.name, () => chain.cancelled?.(outcome.reason, input));
+        break;
+      case 'timed_out':
+        out.push(event(def.timedOut.name, { commandId, timeoutMs: outcome.timeoutMs, attempts: outcome.attempts }));
+        follow = this.#chained(def.name, () => chain.failed?.({ code: 'SAGA_COMMAND_TIMEOUT', message: `timed out after ${outcome.timeoutMs} ms` }, input));
+        break;
+    }
+    try {
+      for (const f of follow === undefined ? [] : Array.isArray(follow) ? follow : [follow as FollowUp]) {
+        const payload = f.command.parse(f.input);
+        const headers = commandHeaders(f.command, undefined, undefined);
+        out.push(createEnvelope('command', f.command.name, payload, { correlationId: command.correlationId, causationId: commandId, ...(headers && { headers }) }, at));
+      }
+    } catch (error) {
+      // The outcome stands; a broken chain must not leave the command running, to be run again.
+      this.#onError(new TypeError(`'${def.name}': a follow-up of its ${outcome.status} outcome could not be built: ${String(error)}`, { cause: error }));
+      return out.slice(0, 1);
+    }
+    return out;
+  }
+}
