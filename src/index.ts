@@ -39,6 +39,7 @@ export type {
   TimedEvent,
   TimedEventOptions,
 } from './dsl/saga.ts';
+export type { JoinOptions, JoinSpec } from './dsl/join.ts';
 export { defineCompensation } from './dsl/compensation-definition.ts';
 export type { CompensationDefinition } from './dsl/compensation-definition.ts';
 export type {
@@ -103,6 +104,7 @@ export type {
   DeadLetter,
   DeadLetterQuery,
   ScheduleEntry,
+  JoinProgress,
   SentMessage,
   CommandRecord,
   CommandClaim,
