@@ -58,6 +58,10 @@ describe('dashboard', () => {
     expect(await cell(page, 'Failed', 'faulted').textContent()).toBe('1');
     expect(await cell(page, 'Failed', 'compensation_failed').textContent()).toBe('1');
     expect(await cell(page, 'AwaitingShipment', 'active').textContent()).toBe('·');
+    // What needs a look first.
+    expect(await page.locator('[data-tile="compensation_failed"] .value').textContent()).toBe('1');
+    expect(await page.locator('[data-tile="dead-letters"] .value').textContent()).toBe('2');
+    expect(await page.locator('[data-tile="active"] .value').textContent()).toBe('4');
 
     await cell(page, 'Failed', 'compensation_failed').locator('a').click();
     await page.waitForURL(/#\/instances\?saga=order&state=Failed&status=compensation_failed$/);

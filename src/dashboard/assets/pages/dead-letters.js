@@ -76,7 +76,7 @@ export async function renderDeadLetters(view, { route, signal }) {
       : h(
           'table',
           { class: 'grid dead-letters' },
-          h('thead', {}, h('tr', {}, ['Message type', 'Reason', 'Saga', 'Correlation id', 'Error', 'Replays', 'Received'].map((t) => h('th', { scope: 'col' }, t)))),
+          h('thead', {}, h('tr', {}, ['Message type', 'Reason', 'Saga', 'Correlation id', 'Error', 'Replays', 'Received'].map((t) => h('th', { scope: 'col', class: t === 'Replays' ? 'num' : null }, t)))),
           h('tbody', {}, page.items.map(row)),
         ),
     h(

@@ -91,9 +91,19 @@ function filterForm(filters, sagas) {
         go({ correlationId: search.value.trim() });
       },
     },
-    select('saga', 'Saga', [['', 'all sagas'], ...sagas.map((s) => [s.name, s.name])], filters.saga, (e) => go({ saga: e.target.value, state: '' })),
-    select('state', 'State', [['', 'any state'], ...states.map((s) => [s, s])], filters.state, (e) => go({ state: e.target.value })),
     h(
+      'div',
+      { class: 'filters-row' },
+      h('label', { class: 'field search' }, h('span', {}, 'Correlation id'), h('span', { class: 'search-row' }, search, h('button', { type: 'submit' }, 'Search'))),
+      select('saga', 'Saga', [['', 'all sagas'], ...sagas.map((s) => [s.name, s.name])], filters.saga, (e) => go({ saga: e.target.value, state: '' })),
+      select('state', 'State', [['', 'any state'], ...states.map((s) => [s, s])], filters.state, (e) => go({ state: e.target.value })),
+      select('stale', 'Last change', STALE_CHOICES, filters.stale, (e) => go({ stale: e.target.value })),
+      select('order', 'Order', [['', 'recently updated first'], ['asc', 'least recently updated first']], filters.order, (e) => go({ order: e.target.value })),
+    ),
+    h(
+      'div',
+      { class: 'filters-row' },
+      h(
       'fieldset',
       { class: 'field statuses' },
       h('legend', {}, 'Status'),
@@ -117,12 +127,10 @@ function filterForm(filters, sagas) {
         ),
       ),
     ),
-    select('stale', 'Last change', STALE_CHOICES, filters.stale, (e) => go({ stale: e.target.value })),
-    select('order', 'Order', [['', 'recently updated first'], ['asc', 'least recently updated first']], filters.order, (e) => go({ order: e.target.value })),
-    h('label', { class: 'field search' }, h('span', {}, 'Correlation id'), h('span', { class: 'search-row' }, search, h('button', { type: 'submit' }, 'Search'))),
-    Object.values(filters).some((v) => (Array.isArray(v) ? v.length : v))
-      ? h('a', { class: 'clear', href: href('/instances') }, 'Clear filters')
-      : null,
+      Object.values(filters).some((v) => (Array.isArray(v) ? v.length : v))
+        ? h('a', { class: 'clear', href: href('/instances') }, 'Clear filters')
+        : null,
+    ),
   );
 }
 
@@ -153,7 +161,7 @@ export async function renderInstances(view, { route, signal }) {
     h(
       'table',
       { class: 'grid instances', hidden: page.items.length === 0 },
-      h('thead', {}, h('tr', {}, ['Correlation id', 'Saga', 'State', 'Status', 'Version', 'Updated', 'Created', 'Error'].map((t) => h('th', { scope: 'col' }, t)))),
+      h('thead', {}, h('tr', {}, ['Correlation id', 'Saga', 'State', 'Status', 'Version', 'Updated', 'Created', 'Error'].map((t) => h('th', { scope: 'col', class: t === 'Version' ? 'num' : null }, t)))),
       body,
     ),
     pager,

@@ -1,8 +1,9 @@
 /**
  * @module dashboard/pages/overview
  *
- * Every saga with its instances counted per state and status. Each count links to the instance list
- * filtered to it. Counts follow the live feed's `stats` events without a reload.
+ * What needs a look first (instances whose compensation failed, dead letters), then every saga with its
+ * instances counted per state and status. Each count links to the instance list filtered to it. Counts
+ * follow the live feed's `stats` events without a reload.
  */
 import { api } from '../lib/api.js';
 import { h, replace, flash } from '../lib/dom.js';
@@ -85,14 +86,39 @@ function sagaCard(saga) {
   );
 }
 
-function draw(view, sagas) {
+/** How many dead letters wait (counted up to one page: "100+" beyond). */
+async function deadLetterCount() {
+  const page = await api('dead-letters?limit=100');
+  return `${page.items.length}${page.nextCursor ? '+' : ''}`;
+}
+
+function tile(key, label, value, link, tone) {
+  return h('a', { class: `tile ${tone}`.trim(), href: link, dataset: { tile: key } }, h('span', { class: 'value' }, String(value)), h('span', { class: 'label' }, label));
+}
+
+/** What needs a look first, across every saga. */
+function tiles(sagas, letters) {
+  const count = (status) => sagas.reduce((sum, s) => sum + s.counts.filter((c) => c.status === status).reduce((n, c) => n + c.count, 0), 0);
+  const total = sagas.reduce((sum, s) => sum + s.total, 0);
+  const failed = count('compensation_failed');
+  return h(
+    'div',
+    { class: 'tiles' },
+    tile('total', 'instances', total, href('/instances')),
+    tile('active', 'active', count('active'), href('/instances', { status: 'active' })),
+    tile('compensation_failed', 'compensation failed: retry after fixing the cause', failed, href('/instances', { status: 'compensation_failed' }), failed > 0 ? 'alert' : ''),
+    tile('dead-letters', 'dead letters: replay or discard', letters, href('/dead-letters'), letters !== '0' ? 'warn' : ''),
+  );
+}
+
+function draw(view, sagas, letters) {
   if (sagas.length === 0) {
     return replace(view, h('h1', {}, 'Sagas'), h('p', { class: 'muted' }, 'No saga is registered and the store holds no instances yet.'));
   }
-  const total = sagas.reduce((sum, s) => sum + s.total, 0);
   replace(
     view,
-    h('div', { class: 'page-head' }, h('h1', {}, 'Sagas'), h('span', { class: 'muted' }, `${sagas.length} saga${sagas.length === 1 ? '' : 's'}, ${total} instance${total === 1 ? '' : 's'}`)),
+    h('div', { class: 'page-head' }, h('h1', {}, 'Sagas'), h('span', { class: 'muted' }, `${sagas.length} saga${sagas.length === 1 ? '' : 's'}`)),
+    tiles(sagas, letters),
     h('div', { class: 'cards' }, sagas.map(sagaCard)),
   );
 }
@@ -113,16 +139,18 @@ function applyStats(sagas, counts) {
 
 /** Renders the overview into `view`. */
 export async function renderOverview(view, { signal }) {
-  let { sagas } = await api('sagas');
+  let [{ sagas }, letters] = await Promise.all([api('sagas'), deadLetterCount()]);
   if (signal.aborted) return;
-  draw(view, sagas);
+  draw(view, sagas, letters);
   onLive(
     'stats',
     async (body) => {
       const before = new Map(sagas.map((s) => [s.name, s.total]));
       if (!applyStats(sagas, body.counts ?? [])) ({ sagas } = await api('sagas'));
+      // Dead letters have no event of their own; they change with the instances often enough.
+      letters = await deadLetterCount();
       if (signal.aborted) return;
-      draw(view, sagas);
+      draw(view, sagas, letters);
       for (const saga of sagas) {
         if (before.get(saga.name) === saga.total) continue;
         const card = [...view.querySelectorAll('.saga-card')].find((c) => c.dataset.saga === saga.name);
