@@ -65,7 +65,12 @@ export const SagaflowMetrics = Object.freeze({
   ProcessDuration: 'sagaflow.process.duration',
 });
 
-/** The names of the child spans (the consumer and producer spans are `process <type>` and `send <type>`). */
+/**
+ * The names of the child spans (the consumer and producer spans are `process <type>` and `send <type>`).
+ *
+ * @example
+ * const steps = spans.filter((s) => s.name.startsWith(`${SagaflowSpans.Compensate} `));
+ */
 export const SagaflowSpans = Object.freeze({
   Transition: 'sagaflow.transition',
   Persist: 'sagaflow.persist',
