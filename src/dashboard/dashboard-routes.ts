@@ -65,7 +65,14 @@ async function answer(c: Context, dir: StaticDirectory, path: string): Promise<R
 export function dashboardRoutes(): Hono {
   const app = new Hono();
   const mermaid = mermaidDirectory();
-  app.get('/', (c) => answer(c, ASSETS, 'index.html'));
+  app.get('/', (c) => {
+    // Mounted under a prefix, `/` is `/prefix`: the page's relative URLs need `/prefix/`.
+    const { path } = c.req;
+    if (!path.endsWith('/')) return c.redirect(`${path}/${new URL(c.req.url).search}`, 308);
+    return answer(c, ASSETS, 'index.html');
+  });
+  // `/prefix/`: Hono tells it apart from `/prefix` (strict routing), and `/` mounted under a prefix is the latter.
+  app.get('/:slash{/?}', (c) => answer(c, ASSETS, 'index.html'));
   app.get('/index.html', (c) => answer(c, ASSETS, 'index.html'));
   app.get('/assets/vendor/mermaid/:path{.+}', (c) => {
     const path = c.req.param('path');

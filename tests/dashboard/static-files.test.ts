@@ -2,6 +2,7 @@
  * The dashboard's file routes: the page and its modules are served with their types and security
  * headers, Mermaid comes from the installed package, and nothing outside the two directories is reachable.
  */
+import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { dashboardRoutes } from '../../src/dashboard/index.ts';
 import { safeRelativePath } from '../../src/dashboard/static-files.ts';
@@ -39,6 +40,19 @@ describe('dashboard files', () => {
     // The rest of the package is not exposed.
     expect((await app.request('/assets/vendor/mermaid/mermaid.min.js')).status).toBe(404);
     expect((await app.request('/assets/vendor/mermaid/../package.json')).status).toBe(404);
+  });
+
+  it('works under a path prefix: the bare prefix redirects to itself with a slash, where relative URLs resolve', async () => {
+    const parent = new Hono();
+    parent.route('/sagaflow', dashboardRoutes());
+    const bare = await parent.request('/sagaflow?x=1');
+    expect(bare.status).toBe(308);
+    expect(bare.headers.get('location')).toBe('/sagaflow/?x=1');
+    const page = await parent.request('/sagaflow/');
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect((await parent.request('/sagaflow/assets/app.js')).status).toBe(200);
+    expect((await app.request('/')).status).toBe(200);
   });
 
   it('never serves a file outside its directory, a hidden file, or an unknown type', async () => {
