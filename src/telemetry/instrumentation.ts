@@ -213,7 +213,12 @@ export class Instrumentation {
     const parent = context.active();
     const span = this.#tracer.startSpan(name, { kind }, parent);
     if (span.isRecording()) start(span);
-    const result = context.with(trace.setSpan(parent, span), run);
+    let result: Promise<T>;
+    try {
+      result = context.with(trace.setSpan(parent, span), run);
+    } catch (error) {
+      result = Promise.reject(error); // a store that throws instead of rejecting still ends its span
+    }
     return end === undefined ? settle(span, result) : settle(span, result.then((r) => (span.isRecording() && end(span, r), r)));
   }
 }
