@@ -15,6 +15,7 @@ import type { CommandRecord, SagaRepository } from '../repository/types.ts';
 import type { OutboxDelivery } from '../runtime/outbox-delivery.ts';
 import { NO_RETRY, retryPolicyProblem } from '../runtime/retry-policy.ts';
 import { SCHEDULE_SAGA_HEADER } from '../runtime/schedules.ts';
+import { REQUEST_HEADER } from '../runtime/requests.ts';
 import type { CommandHandler, FollowUp, HandleOptions, Registration } from './command-handler.ts';
 import { commandHeaders, TARGET_HEADER } from './headers.ts';
 import { runAttempts, type AttemptsOutcome } from './run-attempts.ts';
@@ -220,7 +221,12 @@ export class CommandProcessor {
     const at = new Date(this.#clock.now());
     // A reply to a saga's request goes to that saga only, as its scheduled messages do.
     const replyTo = command.headers[SCHEDULE_SAGA_HEADER];
-    const options = { correlationId: command.correlationId, causationId: commandId, ...(replyTo && { headers: { [SCHEDULE_SAGA_HEADER]: replyTo } }) };
+    const request = command.headers[REQUEST_HEADER];
+    const options = {
+      correlationId: command.correlationId,
+      causationId: commandId,
+      ...(replyTo && { headers: { [SCHEDULE_SAGA_HEADER]: replyTo, ...(request && { [REQUEST_HEADER]: request }) } }),
+    };
     const event = (name: string, payload: unknown) => createEnvelope('event', name, payload, options, at);
     let follow: FollowUp | readonly FollowUp[] | undefined;
     const out: Envelope[] = [];

@@ -21,6 +21,7 @@ import type {
   ErrorClass,
   Guard,
   GuardContext,
+  RequestOptions,
   ScheduleOptions,
   ScheduleTiming,
 } from './context.ts';
@@ -53,6 +54,16 @@ export interface ChainVerbs<Data, Payload, States extends string, Ctx, Self, Fin
   ): Self;
   /** Cancels the pending schedule of `message` (or under `key`). */
   unschedule(key: EventDefinition | string): Self;
+  /**
+   * Sends `command` as a request (`ctx.request`): handle its answer with `when(command.completed)`,
+   * `when(command.failed)`, `when(command.cancelled)`, and `when(command.timedOut)`, which also arrives
+   * when no answer came within `timeoutMs`.
+   */
+  request<C extends CommandDefinition>(
+    command: C,
+    payload: PayloadSource<Ctx, InputOf<C>>,
+    options: RequestOptions | ((ctx: Ctx) => RequestOptions),
+  ): Self;
   /** Runs `build`'s chain when `condition` holds where the branch stands. */
   if(
     condition: (ctx: GuardContext<Data, Payload>) => boolean,
@@ -284,6 +295,22 @@ export class Binder {
     const action = (ctx: ActionContext<unknown, unknown>) =>
       ctx.schedule(message, payloadOf(ctx) as never, timingOf(ctx), options);
     return this.#append({ type: 'saga.then', action, label: `schedule ${message.name}` }, 'schedule');
+  }
+
+  request(command: CommandDefinition, payload: unknown, options: unknown): Binder {
+    if (command?.kind !== 'command' || typeof command.name !== 'string' || !('timedOut' in command)) {
+      this.#fail('request() needs a command made with defineCommand()');
+    }
+    if (typeof options !== 'function') {
+      const timeoutMs = (options as RequestOptions | undefined)?.timeoutMs;
+      if (!(typeof timeoutMs === 'number' && timeoutMs > 0 && Number.isFinite(timeoutMs))) {
+        this.#fail(`request(${command.name}): give { timeoutMs } (a positive number of ms), or a function of ctx returning it`);
+      }
+    }
+    const payloadOf = typeof payload === 'function' ? (payload as (ctx: unknown) => unknown) : () => payload;
+    const optionsOf = typeof options === 'function' ? (options as (ctx: unknown) => RequestOptions) : () => options as RequestOptions;
+    const action = (ctx: ActionContext<unknown, unknown>) => void ctx.request(command, payloadOf(ctx) as never, optionsOf(ctx));
+    return this.#append({ type: 'saga.then', action, label: `request ${command.name}` }, 'request');
   }
 
   unschedule(key: EventDefinition | string): Binder {

@@ -79,8 +79,24 @@ export interface ActionContext<Data, Payload> {
   schedule<M extends EventDefinition>(message: M, payload: InputOf<M>, when: ScheduleTiming, options?: ScheduleOptions): void;
   /** Cancels the pending schedule under `key` (an event's name by default); nothing happens if there is none. */
   unschedule(key: string | EventDefinition): void;
+  /**
+   * Sends `command` as a request, once this event's write has committed, and waits for its answer: the
+   * command's `completed`, `failed` or `cancelled` event from its handler, or `timedOut` when no answer
+   * came within `timeoutMs` (a durable schedule). Only the answer to the latest request under a key
+   * applies. Returns the request's id (the command's message id).
+   */
+  request<C extends CommandDefinition>(command: C, payload: InputOf<C>, options: RequestOptions): string;
   /** The orchestrator clock's current time. */
   now(): Date;
+}
+
+export interface RequestOptions {
+  /** How long to wait for an answer before `timedOut` arrives. */
+  readonly timeoutMs: number;
+  /** One pending request per key; a new request under it supersedes the old. Default `request:<Command>`. */
+  readonly key?: string;
+  /** The command's worker group, instead of its definition's `target`. */
+  readonly target?: string;
 }
 
 export interface CatchContext<Data, Payload, E> extends ActionContext<Data, Payload> {

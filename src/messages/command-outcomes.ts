@@ -16,7 +16,8 @@ export const FailureSchema = z.object({ code: z.string(), message: z.string() })
 export type CompletedSchema<Output extends z.ZodType> = z.ZodObject<{ commandId: z.ZodString; output: Output }>;
 export const FailedSchema = z.object({ commandId, error: FailureSchema, attempts });
 export const CancelledSchema = z.object({ commandId, reason: z.string() });
-export const TimedOutSchema = z.object({ commandId, timeoutMs: z.number().nonnegative(), attempts });
+/** `attempts` is 0 when a saga's request gave up waiting: no handler reported. */
+export const TimedOutSchema = z.object({ commandId, timeoutMs: z.number().nonnegative(), attempts: z.number().int().min(0) });
 
 /** The outcome events of a command named `Name` whose handler returns `Output`. */
 export interface CommandOutcomes<Name extends string, Output extends z.ZodType> {

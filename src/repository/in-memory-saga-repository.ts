@@ -341,7 +341,11 @@ function freeze(r: SagaInstanceRecord): StoredInstance {
 }
 
 function frozenSchedules(entries: readonly ScheduleEntry[]): readonly ScheduleEntry[] {
-  return Object.freeze(entries.map((e) => Object.freeze({ key: e.key, token: e.token, type: e.type, dueAt: new Date(e.dueAt) })));
+  return Object.freeze(
+    entries.map((e) =>
+      Object.freeze({ key: e.key, token: e.token, type: e.type, dueAt: new Date(e.dueAt), ...(e.requestId !== undefined && { requestId: e.requestId }) }),
+    ),
+  );
 }
 
 /** The orchestrator hands over frozen joins, which are kept as they are; anything else is copied. */

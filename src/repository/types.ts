@@ -57,6 +57,8 @@ export interface ScheduleEntry {
   /** The event type that will arrive. */
   readonly type: string;
   readonly dueAt: Date;
+  /** For a request's timeout: the id of the command whose answer the instance waits for. */
+  readonly requestId?: string;
 }
 
 /** Joins under way on an instance: composite event type → constituent event types that arrived. */

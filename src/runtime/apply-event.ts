@@ -22,6 +22,7 @@ import { EventContext } from './event-context.ts';
 import { checkDataForWrite, hydrateData } from './hydrate.ts';
 import type { SagaOutcome } from './outcome.ts';
 import { runActivities } from './run-activities.ts';
+import { answeredRequest } from './requests.ts';
 import { sentMessages } from './sent-messages.ts';
 import type { RuntimeDeps } from './runtime-deps.ts';
 
@@ -56,6 +57,13 @@ export async function applyEvent(
     return { saga: saga.name, correlationId, result: 'ignored', reason: 'stale-schedule', ...(record && { state: record.state }) };
   }
 
+  // An answer to a request applies only while the instance waits for that very request.
+  const answered = answeredRequest(envelope, payload, record?.schedules);
+  if (answered === 'stale') {
+    if (mayBeStale) throw new StaleReadSignal();
+    return { saga: saga.name, correlationId, result: 'ignored', reason: 'stale-response', ...(record && { state: record.state }) };
+  }
+
   if (record === null && !event.startsInstance) {
     if (event.missingInstance === 'ignore') return { saga: saga.name, correlationId, result: 'ignored', reason: 'missing-instance' };
     throw new InstanceNotFoundError(saga.name, correlationId, envelope.type);
@@ -74,6 +82,9 @@ export async function applyEvent(
   };
   const stack = record?.compensation ?? NO_STACK;
   const ctx = new EventContext(saga, envelope, payload, data, instance, stack.length, () => deps.clock.now());
+  // The answer settles its request: the timeout is cancelled in this same write (first, so the handler
+  // may send a new request under the same key).
+  if (answered !== undefined) ctx.unschedule(answered);
 
   let handler: CompiledHandler | undefined;
   try {

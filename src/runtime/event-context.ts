@@ -17,10 +17,13 @@ import type {
   CompensationApi,
   InstanceInfo,
   OutgoingOptions,
+  RequestOptions,
   ScheduleOptions,
   ScheduleTiming,
 } from '../dsl/context.ts';
-import type { ScheduleOp } from './schedules.ts';
+import { uuidv7 } from '../messages/uuid-v7.ts';
+import { REQUEST_HEADER, requestKey } from './requests.ts';
+import { SCHEDULE_SAGA_HEADER, type ScheduleOp } from './schedules.ts';
 import type { CompiledSaga } from '../core/compiled-saga.ts';
 import { deepFreeze } from '../core/deep-freeze.ts';
 import { toJsonValue } from '../core/json-value.ts';
@@ -155,6 +158,24 @@ export class EventContext implements ActionContext<unknown, unknown> {
     if (!Number.isFinite(dueAt)) throw new RangeError(`schedule(${message.name}): the due time is not a valid time`);
     const key = options?.key ?? message.name;
     (this.scheduleOps ??= []).push({ kind: 'set', key, message, payload: parsed, dueAt });
+  }
+
+  request(command: CommandDefinition, payload: unknown, options: RequestOptions): string {
+    const timeoutMs = options?.timeoutMs;
+    if (!(typeof timeoutMs === 'number' && Number.isFinite(timeoutMs) && timeoutMs > 0)) {
+      throw new RangeError(`request(${command?.name}): timeoutMs must be a positive number of ms, got ${String(timeoutMs)}`);
+    }
+    const key = options.key ?? requestKey(command.name);
+    const requestId = uuidv7(this.#now());
+    this.outbox.add(command, payload, {
+      messageId: requestId,
+      target: options.target,
+      // The answer comes back to this saga only, naming the request it answers.
+      headers: { [SCHEDULE_SAGA_HEADER]: this.#saga.name, [REQUEST_HEADER]: key },
+    });
+    const timedOut = command.timedOut.parse({ commandId: requestId, timeoutMs, attempts: 0 });
+    (this.scheduleOps ??= []).push({ kind: 'set', key, message: command.timedOut, payload: timedOut, dueAt: this.#now() + timeoutMs, requestId });
+    return requestId;
   }
 
   unschedule(key: string | MessageDefinition): void {

@@ -14,7 +14,9 @@ export type IgnoreReason =
   /** The state declares `ignore()` for the event. */
   | 'ignored'
   /** A scheduled event whose schedule was cancelled or superseded (or whose instance is gone). */
-  | 'stale-schedule';
+  | 'stale-schedule'
+  /** An answer to a request the instance no longer waits for (superseded, timed out, or finished). */
+  | 'stale-response';
 
 export interface CompensationReport {
   /** Steps that ran to completion in this run. */

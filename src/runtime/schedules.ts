@@ -23,7 +23,15 @@ export const DEADLINE_KEY = 'deadline';
 export const timeoutKey = (state: string) => `timeout:${state}`;
 
 export type ScheduleOp =
-  | { readonly kind: 'set'; readonly key: string; readonly message: MessageDefinition; readonly payload: unknown; readonly dueAt: number }
+  | {
+      readonly kind: 'set';
+      readonly key: string;
+      readonly message: MessageDefinition;
+      readonly payload: unknown;
+      readonly dueAt: number;
+      /** A request's timeout: the command it waits for. */
+      readonly requestId?: string;
+    }
   | { readonly kind: 'cancel'; readonly key: string };
 
 export interface SchedulePlanInput {
@@ -73,7 +81,7 @@ export function planSchedules(input: SchedulePlanInput): SchedulePlan {
     if (created.has(key)) created.delete(key);
     else cancel.push(old.token);
   };
-  const set = (key: string, message: MessageDefinition, payload: unknown, dueAt: number) => {
+  const set = (key: string, message: MessageDefinition, payload: unknown, dueAt: number, requestId?: string) => {
     drop(key);
     const token = uuidv7(input.now);
     const envelope = createEnvelope(
@@ -88,7 +96,7 @@ export function planSchedules(input: SchedulePlanInput): SchedulePlan {
       },
       new Date(input.now),
     );
-    const entry: ScheduleEntry = { key, token, type: message.name, dueAt: new Date(dueAt) };
+    const entry: ScheduleEntry = { key, token, type: message.name, dueAt: new Date(dueAt), ...(requestId !== undefined && { requestId }) };
     pending.set(key, entry);
     created.set(key, { entry, envelope });
   };
@@ -102,7 +110,7 @@ export function planSchedules(input: SchedulePlanInput): SchedulePlan {
   }
   for (const op of input.ops) {
     if (op.kind === 'cancel') drop(op.key);
-    else set(op.key, op.message, op.payload, op.dueAt);
+    else set(op.key, op.message, op.payload, op.dueAt, op.requestId);
   }
   // A finished instance receives nothing more.
   if (input.final) for (const key of [...pending.keys()]) drop(key);

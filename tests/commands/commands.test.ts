@@ -219,7 +219,7 @@ describe('commands with handlers', () => {
     const { orchestrator } = setup();
     orchestrator.handle(ChargeCard, () => ({ transactionId: 't' }));
     expect(() => orchestrator.handle(ChargeCard, () => ({ transactionId: 't' }))).toThrow(/already has a handler/);
-    expect(() => orchestrator.handle(OrderPlaced as never, () => undefined)).toThrow(/handled by a saga/);
+    expect(() => orchestrator.handle(OrderPlaced as unknown as typeof ChargeCard, () => ({ transactionId: 't' }))).toThrow(/handled by a saga/);
     const Other = defineCommand('Other', z.object({}));
     expect(() => orchestrator.handle(Other, () => undefined, { retry: -1 })).toThrow(RangeError);
     expect(() => defineCommand('Bad', z.object({}), { timeoutMs: 0 })).toThrow(/timeoutMs/);

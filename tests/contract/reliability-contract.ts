@@ -447,7 +447,7 @@ export function runReliabilityContract(name: string, make: MakeRepository): void
       it('round-trips pending schedules with the instance, and none means none', async () => {
         const plain = await insert();
         expect((await repo.findById(plain.id))!.schedules ?? []).toEqual([]);
-        const pending = [schedule('timeout:A', at(1000)), schedule('deadline', at(5000))];
+        const pending = [schedule('timeout:A', at(1000)), schedule('deadline', at(5000)), { ...schedule('request:Charge', at(9000)), requestId: 'cmd-1' }];
         const withSchedules = await insert({ schedules: pending });
         expect((await repo.findById(withSchedules.id))!.schedules).toEqual(pending);
         const { commit, next } = updateOf(withSchedules, { schedules: [pending[1]!] });
