@@ -6,7 +6,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.ts';
-import { launchChromium, openPage, type WatchedPage } from './browser.ts';
+import { launchChromiumOrError, openPage, usable, type WatchedPage } from './browser.ts';
 import { startDashboardServer, type DashboardServer } from './server.ts';
 import { seedOrders, type Seeded } from './seed.ts';
 
@@ -16,13 +16,13 @@ let db: TestDatabase;
 let readOnly: DashboardServer;
 let guarded: DashboardServer;
 let seeded: Seeded;
-let browser: Browser;
+let browser: Browser | Error;
 const pages: WatchedPage[] = [];
 
 beforeAll(async () => {
   db = await createTestDatabase();
   [browser, readOnly, guarded] = await Promise.all([
-    launchChromium(),
+    launchChromiumOrError(),
     startDashboardServer(db.url, { readOnly: true }),
     startDashboardServer(db.url, { token: TOKEN }),
   ]);
@@ -30,7 +30,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await browser?.close();
+  if (browser && !(browser instanceof Error)) await browser.close();
   await readOnly?.close();
   await guarded?.close();
   await db?.drop();
@@ -43,7 +43,7 @@ afterEach(async () => {
 });
 
 async function open() {
-  const watched = await openPage(browser);
+  const watched = await openPage(usable(browser));
   pages.push(watched);
   return watched.page;
 }

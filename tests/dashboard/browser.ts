@@ -37,6 +37,26 @@ export async function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM_PATH, args: ARGS });
 }
 
+/**
+ * The browser, or why there is none. Test files launch it in `beforeAll` and each test asks for it, so a
+ * missing Chromium fails every browser test with the advice above (a failing `beforeAll` would only
+ * report them as skipped).
+ *
+ * @example
+ * beforeAll(async () => { browser = await launchChromiumOrError(); });
+ * it('…', async () => { const page = await openPage(usable(browser)); });
+ */
+export async function launchChromiumOrError(): Promise<Browser | Error> {
+  return launchChromium().catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
+}
+
+/** The browser itself; throws the launch error. */
+export function usable(browser: Browser | Error | undefined): Browser {
+  if (browser === undefined) throw new Error('the browser was not launched (beforeAll failed earlier)');
+  if (browser instanceof Error) throw browser;
+  return browser;
+}
+
 export interface WatchedPage {
   readonly page: Page;
   /** Uncaught errors and console errors the page reported; a test expects none. */

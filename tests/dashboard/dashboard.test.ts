@@ -8,24 +8,24 @@ import type { Browser, Page } from 'playwright-core';
 import { OrderCreated, PaymentProcessed } from '../../examples/order-saga.ts';
 import { createPrismaRepository } from '../../src/prisma/index.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.ts';
-import { launchChromium, openPage, type WatchedPage } from './browser.ts';
+import { launchChromiumOrError, openPage, usable, type WatchedPage } from './browser.ts';
 import { holdLiveFeed, startDashboardServer, type DashboardServer } from './server.ts';
 import { orderOrchestrator, seedOrders, type Seeded } from './seed.ts';
 
 let db: TestDatabase;
 let server: DashboardServer;
 let seeded: Seeded;
-let browser: Browser;
+let browser: Browser | Error;
 const pages: WatchedPage[] = [];
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  [browser, server] = await Promise.all([launchChromium(), startDashboardServer(db.url)]);
+  [browser, server] = await Promise.all([launchChromiumOrError(), startDashboardServer(db.url)]);
   seeded = await seedOrders(server.repository);
 });
 
 afterAll(async () => {
-  await browser?.close();
+  if (browser && !(browser instanceof Error)) await browser.close();
   await server?.close();
   await db?.drop();
 });
@@ -37,7 +37,7 @@ afterEach(async () => {
 });
 
 async function open(hash = ''): Promise<Page> {
-  const watched = await openPage(browser);
+  const watched = await openPage(usable(browser));
   pages.push(watched);
   await watched.page.goto(`${server.url}/${hash}`);
   return watched.page;
