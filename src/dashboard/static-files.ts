@@ -27,7 +27,13 @@ export interface StaticDirectory {
   readonly cacheControl: string;
 }
 
-/** A safe relative path (`a/b.js`) or `null` when any segment could escape the root or is hidden. */
+/**
+ * A safe relative path (`a/b.js`) or `null` when any segment could escape the root or is hidden.
+ *
+ * @example
+ * safeRelativePath('lib/dom.js');   // 'lib/dom.js'
+ * safeRelativePath('../secret.js'); // null
+ */
 export function safeRelativePath(requested: string): string | null {
   if (requested.length === 0 || requested.length > 512) return null;
   const segments = requested.split('/');
