@@ -25,6 +25,7 @@ export { followUp } from './commands/command-handler.ts';
 export type { CommandContext, CommandHandler, CommandChain, FollowUp, HandleOptions } from './commands/command-handler.ts';
 export { TARGET_HEADER } from './commands/headers.ts';
 export { REQUEST_HEADER, requestKey } from './runtime/requests.ts';
+export * from './graph/index.ts';
 export { createEnvelope, assertEnvelope } from './messages/envelope.ts';
 export type { Envelope, EnvelopeHeaders, EnvelopeOptions } from './messages/envelope.ts';
 export { uuidv7 } from './messages/uuid-v7.ts';
