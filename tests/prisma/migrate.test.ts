@@ -123,6 +123,7 @@ describe('migrate', () => {
       expect(rows.map((r) => `${r.table_schema}.${r.table_name}`)).toEqual([
         'public.app_users',
         'sagaflow._prisma_migrations',
+        'sagaflow.sagaflow_commands',
         'sagaflow.sagaflow_dead_letters',
         'sagaflow.sagaflow_history',
         'sagaflow.sagaflow_instances',
@@ -161,7 +162,7 @@ describe('migrate', () => {
     }
     const error = await createPrismaRepository({ databaseUrl: db.url }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MissingTablesError);
-    expect((error as MissingTablesError).missing).toEqual(['sagaflow_outbox', 'sagaflow_dead_letters']);
+    expect((error as MissingTablesError).missing).toEqual(['sagaflow_outbox', 'sagaflow_dead_letters', 'sagaflow_commands']);
 
     expect((await migrate({ connectionString: db.url })).applied).toEqual(later.map((m) => m.path));
     const repository = await createPrismaRepository({ databaseUrl: db.url });
@@ -203,6 +204,7 @@ describe('schema check', () => {
       'sagaflow_history',
       'sagaflow_outbox',
       'sagaflow_dead_letters',
+      'sagaflow_commands',
     ]);
     expect((error as Error).message).toContain('sagaflow migrate');
   });
@@ -224,7 +226,7 @@ describe('schema check', () => {
     const error = await repository.outboxSize().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MissingTablesError);
     expect((error as MissingTablesError).missing).toEqual(['sagaflow_outbox']);
-    await client.$executeRawUnsafe('DROP TABLE sagaflow_history, sagaflow_instances, sagaflow_dead_letters, _prisma_migrations');
+    await client.$executeRawUnsafe('DROP TABLE sagaflow_history, sagaflow_instances, sagaflow_dead_letters, sagaflow_commands, _prisma_migrations');
     await expect(repository.commit(insertOf(makeInstance()))).rejects.toBeInstanceOf(MissingTablesError);
   });
 });
