@@ -348,6 +348,12 @@ function frozenSchedules(entries: readonly ScheduleEntry[]): readonly ScheduleEn
   );
 }
 
+/** The orchestrator hands over frozen lists of sent messages, which are kept as they are; anything else is copied. */
+function frozenSent(sent: readonly SentMessage[]): readonly SentMessage[] {
+  if (Object.isFrozen(sent) && sent.every(Object.isFrozen)) return sent;
+  return Object.freeze(sent.map((m) => Object.freeze({ messageId: m.messageId, type: m.type, kind: m.kind })));
+}
+
 /** The orchestrator hands over frozen joins, which are kept as they are; anything else is copied. */
 function frozenJoins(joins: JoinProgress): JoinProgress {
   if (Object.isFrozen(joins) && Object.values(joins).every(Object.isFrozen)) return joins;
@@ -385,7 +391,7 @@ function freezeHistory(h: HistoryRecord): StoredHistory {
     stateAfter: h.stateAfter,
     payloadJson: JSON.stringify(h.payload) ?? 'null',
     at: h.at.getTime(),
-    sent: h.sent?.length ? Object.freeze(h.sent.map((m) => Object.freeze({ messageId: m.messageId, type: m.type, kind: m.kind }))) : undefined,
+    sent: h.sent?.length ? frozenSent(h.sent) : undefined,
   };
 }
 

@@ -11,7 +11,8 @@ import type { OutboxEntry, SentMessage } from '../repository/types.ts';
 export function sentMessages(outgoing: readonly Envelope[], scheduled: readonly OutboxEntry[] = []): readonly SentMessage[] | undefined {
   if (outgoing.length === 0 && scheduled.length === 0) return undefined;
   const sent: SentMessage[] = [];
-  for (const e of outgoing) sent.push({ messageId: e.messageId, type: e.type, kind: e.kind === 'command' ? 'send' : 'publish' });
-  for (const s of scheduled) sent.push({ messageId: s.envelope.messageId, type: s.envelope.type, kind: 'schedule' });
-  return sent;
+  for (const e of outgoing) sent.push(Object.freeze({ messageId: e.messageId, type: e.type, kind: e.kind === 'command' ? 'send' : 'publish' }));
+  for (const s of scheduled) sent.push(Object.freeze({ messageId: s.envelope.messageId, type: s.envelope.type, kind: 'schedule' }));
+  // Frozen, so a store that keeps records in memory can keep it as it is instead of copying it.
+  return Object.freeze(sent);
 }
