@@ -20,4 +20,18 @@ describe('package boundaries', () => {
       );
     expect(offenders).toEqual([]);
   });
+
+  it('keeps hono out of everything but sagaflow/http and its dashboard, and commander out of everything but the CLI', () => {
+    const offenders = files(src)
+      .map((f) => relative(src, f))
+      .filter((f) => {
+        const text = readFileSync(join(src, f), 'utf8');
+        const hono = /from ['"](hono|@hono\/)/.test(text) && !f.startsWith('http/') && !f.startsWith('dashboard/') && !f.startsWith('cli/');
+        const commander = /from ['"]commander['"]/.test(text) && !f.startsWith('cli/');
+        return hono || commander;
+      });
+    expect(offenders).toEqual([]);
+    // The core's entry point reaches neither, directly or through the modules it exports.
+    expect(readFileSync(join(src, 'index.ts'), 'utf8')).not.toMatch(/from ['"]\.\/(http|dashboard|cli)\//);
+  });
 });
