@@ -125,19 +125,21 @@ export class CommandProcessor {
    */
   async recover(limit = 100): Promise<number> {
     const now = this.#clock.now();
+    if (this.#handlers.size === 0) return 0;
     const expired = await this.#repository.claimExpiredCommands({
       now: new Date(now),
       leaseUntil: new Date(now + this.#leaseMs),
       limit,
+      types: this.commandTypes,
+      group: this.#group ?? null,
     });
-    const mine = expired.filter((c) => this.#handlers.has(c.commandType) && (c.target === null || c.target === this.#group));
     await Promise.all(
-      mine.map(async (c) => {
+      expired.map(async (c) => {
         const next = c.attempts + 1;
         if (await this.#renew(c.id, next)) await this.#run(this.#handlers.get(c.commandType)!, c, next);
       }),
     );
-    return mine.length;
+    return expired.length;
   }
 
   /** Aborts a command running in this process: its outcome becomes `cancelled`. False when none runs here. */
@@ -168,10 +170,10 @@ export class CommandProcessor {
     if (outcome === undefined) {
       const controller = new AbortController();
       this.#running.set(command.id, controller);
+      let current = attempt;
       // A long attempt keeps its lease, so recovery elsewhere does not take over a command that is alive.
       const heartbeat = setInterval(() => void this.#renew(command.id, current).catch(() => {}), Math.max(1, this.#leaseMs / 3));
       heartbeat.unref?.();
-      let current = attempt;
       try {
         outcome = await runAttempts(reg, input, envelope, attempt, {
           cancelled: controller.signal,

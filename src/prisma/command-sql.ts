@@ -8,7 +8,7 @@
  * command is still running: an outcome is recorded once, and its messages exist exactly when it is.
  */
 import { decodeCursor, encodeCursor, pageSize } from '../repository/cursor.ts';
-import type { CommandClaim, CommandFinish, CommandQuery, CommandRecord, CommandStatus, Page } from '../repository/types.ts';
+import type { CommandClaim, CommandFinish, CommandQuery, CommandRecord, CommandStatus, ExpiredCommandClaim, Page } from '../repository/types.ts';
 import type { Envelope } from '../messages/envelope.ts';
 import type { SqlRunner } from './client-types.ts';
 import { outboxInsert, outboxJson } from './outbox-sql.ts';
@@ -43,11 +43,15 @@ export const FINISH_COMMAND = `WITH f AS (
 )
 SELECT count(*)::int AS finished FROM f`;
 
-/** Recovery's claim, oldest first, skipping rows another process is claiming. $1 limit, $2 now, $3 lease end. */
+/**
+ * Recovery's claim, oldest first, skipping rows another process is claiming; only the types the process
+ * handles, for its group or none. $1 limit, $2 now, $3 lease end, $4 types, $5 group (NULL for none).
+ */
 export const CLAIM_EXPIRED_COMMANDS = `UPDATE sagaflow_commands SET lease_until = $3::timestamptz, updated_at = $2::timestamptz
 WHERE id IN (
   SELECT id FROM sagaflow_commands
-  WHERE status = 'running' AND lease_until <= $2::timestamptz
+  WHERE status = 'running' AND lease_until <= $2::timestamptz AND command_type = ANY($4::text[])
+    AND (target IS NULL OR target = $5::text)
   ORDER BY created_at, id
   LIMIT $1::int
   FOR UPDATE SKIP LOCKED
@@ -128,10 +132,10 @@ export async function finishCommand(sql: SqlRunner, f: CommandFinish): Promise<b
   return Number(row?.finished ?? 0) > 0;
 }
 
-export async function claimExpiredCommands(sql: SqlRunner, o: { now: Date; leaseUntil: Date; limit: number }): Promise<CommandRecord[]> {
+export async function claimExpiredCommands(sql: SqlRunner, o: ExpiredCommandClaim): Promise<CommandRecord[]> {
   const limit = Math.floor(o.limit);
-  if (!(limit >= 1)) return [];
-  const rows = await sql.query<CommandRow>(CLAIM_EXPIRED_COMMANDS, [limit, iso(o.now), iso(o.leaseUntil)]);
+  if (!(limit >= 1) || o.types.length === 0) return [];
+  const rows = await sql.query<CommandRow>(CLAIM_EXPIRED_COMMANDS, [limit, iso(o.now), iso(o.leaseUntil), o.types, o.group]);
   return rows.map(rowToCommand).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : 1));
 }
 

@@ -12,6 +12,7 @@ import type {
   CommandFinish,
   CommandQuery,
   CommandRecord,
+  ExpiredCommandClaim,
   DeadLetter,
   DeadLetterQuery,
   HistoryRecord,
@@ -260,7 +261,7 @@ export class PrismaSagaRepository implements SagaRepository {
     return Commands.finishCommand(this.#sql, finish);
   }
 
-  claimExpiredCommands(options: { readonly now: Date; readonly leaseUntil: Date; readonly limit: number }): Promise<readonly CommandRecord[]> {
+  claimExpiredCommands(options: ExpiredCommandClaim): Promise<readonly CommandRecord[]> {
     return Commands.claimExpiredCommands(this.#sql, options);
   }
 

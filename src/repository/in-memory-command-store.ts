@@ -11,6 +11,7 @@ import {
   type CommandFinish,
   type CommandQuery,
   type CommandRecord,
+  type ExpiredCommandClaim,
   type OutboxEntry,
   type Page,
 } from './types.ts';
@@ -77,10 +78,12 @@ export class InMemoryCommandStore {
     return true;
   }
 
-  claimExpired(options: { now: Date; leaseUntil: Date; limit: number }): CommandRecord[] {
+  claimExpired(options: ExpiredCommandClaim): CommandRecord[] {
+    const types = new Set(options.types);
     const due = [...this.#rows.keys()]
       .map((id) => this.#get(id)!)
       .filter((c) => c.status === CommandStatus.Running && c.leaseUntil !== null && c.leaseUntil.getTime() <= options.now.getTime())
+      .filter((c) => types.has(c.commandType) && (c.target === null || c.target === options.group))
       .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : 1))
       .slice(0, Math.max(0, Math.floor(options.limit)));
     for (const c of due) this.#put({ ...c, leaseUntil: options.leaseUntil, updatedAt: options.now });

@@ -21,6 +21,7 @@ import type {
   CommandFinish,
   CommandQuery,
   CommandRecord,
+  ExpiredCommandClaim,
   CompensationEntry,
   DeadLetter,
   DeadLetterQuery,
@@ -224,7 +225,7 @@ export class InMemorySagaRepository implements SagaRepository {
     return this.#commands.finish({ ...finish, output: finish.output === undefined ? undefined : toJsonValue(finish.output) });
   }
 
-  async claimExpiredCommands(options: { readonly now: Date; readonly leaseUntil: Date; readonly limit: number }): Promise<readonly CommandRecord[]> {
+  async claimExpiredCommands(options: ExpiredCommandClaim): Promise<readonly CommandRecord[]> {
     return this.#commands.claimExpired(options);
   }
 

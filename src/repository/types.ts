@@ -236,6 +236,17 @@ export interface CommandFinish {
   readonly outbox: readonly OutboxEntry[];
 }
 
+/** What `claimExpiredCommands` may take. */
+export interface ExpiredCommandClaim {
+  readonly now: Date;
+  readonly leaseUntil: Date;
+  readonly limit: number;
+  /** The command types the claiming process has handlers for. */
+  readonly types: readonly string[];
+  /** Its worker group; `null` takes untargeted commands only. */
+  readonly group: string | null;
+}
+
 export interface CommandQuery {
   readonly status?: CommandStatus;
   readonly commandType?: string;
@@ -404,8 +415,12 @@ export interface SagaRepository {
    * when it is not running: another process finished it first.
    */
   finishCommand(finish: CommandFinish): Promise<boolean>;
-  /** Claims up to `limit` running commands whose lease ran out before `now`, oldest first, for recovery. */
-  claimExpiredCommands(options: { readonly now: Date; readonly leaseUntil: Date; readonly limit: number }): Promise<readonly CommandRecord[]>;
+  /**
+   * Claims up to `limit` running commands whose lease ran out before `now`, oldest first, for recovery:
+   * only commands of `types` whose target is `group` or none, so a process never holds commands it
+   * cannot run.
+   */
+  claimExpiredCommands(options: ExpiredCommandClaim): Promise<readonly CommandRecord[]>;
   findCommand(id: string): Promise<CommandRecord | null>;
   listCommands(query?: CommandQuery): Promise<Page<CommandRecord>>;
 }

@@ -291,14 +291,20 @@ export function runRepositoryContract(name: string, make: MakeRepository): void 
       it('hands expired running commands to one recovering process at a time, oldest first', async () => {
         const a = command('old');
         const b = command('new');
+        const other = createEnvelope('command', `Other-${saga}`, {}, { messageId: `${saga}-other` }, at(0));
+        const elsewhere = { ...command('eu'), messageId: `${saga}-eu` };
         await repo.claimCommand({ envelope: a, target: null, now: at(0), leaseUntil: at(100) });
         await repo.claimCommand({ envelope: b, target: null, now: at(10), leaseUntil: at(5000) });
-        const [mine, theirs] = await Promise.all([
-          repo.claimExpiredCommands({ now: at(200), leaseUntil: at(1200), limit: 10 }),
-          repo.claimExpiredCommands({ now: at(200), leaseUntil: at(1200), limit: 10 }),
-        ]);
+        await repo.claimCommand({ envelope: other, target: null, now: at(0), leaseUntil: at(100) });
+        await repo.claimCommand({ envelope: elsewhere, target: 'eu', now: at(0), leaseUntil: at(100) });
+        const claim = { now: at(200), leaseUntil: at(1200), limit: 10, types: [`ChargeCard-${saga}`], group: null };
+        const [mine, theirs] = await Promise.all([repo.claimExpiredCommands(claim), repo.claimExpiredCommands(claim)]);
+        // Only expired commands of the types asked for, untargeted or of the asking group; each claimed once.
         const claimed = [...mine, ...theirs].filter((c) => c.id.startsWith(saga));
         expect(claimed.map((c) => c.id)).toEqual([a.messageId]);
+        const eu = await repo.claimExpiredCommands({ ...claim, group: 'eu' });
+        expect(eu.map((c) => c.id)).toEqual([elsewhere.messageId]);
+        expect((await repo.findCommand(other.messageId))!.leaseUntil).toEqual(at(100));
         expect(claimed[0]!.leaseUntil).toEqual(at(1200));
         expect(await repo.findCommand('no-such-command')).toBeNull();
       });
