@@ -9,7 +9,8 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { SagaflowError } from '../errors/sagaflow-error.ts';
 import { DIAGRAM_FORMATS, type DiagramFormat } from '../ops/diagram.ts';
 import { parseDuration } from '../ops/duration.ts';
-import { DeadLetterReason, SagaStatus } from '../repository/types.ts';
+import { CommandStatus, DeadLetterReason, SagaStatus } from '../repository/types.ts';
+import { commandShowCommand, commandsListCommand } from './commands-command.ts';
 import { withOperations, type ConnectionOptions } from './connect.ts';
 import {
   deadLetterDiscardCommand,
@@ -184,6 +185,40 @@ export function buildProgram(io: CliIo, options: { readonly signal?: AbortSignal
       .option('--json', 'print JSON')
       .action((id: string, o, cmd: Command) => run(withOperations(connection(cmd), io, (ops) => command(ops, id, { json: o.json === true }, io))));
   }
+
+  const commands = program.command('commands').description('commands that handlers took, with their outcomes: list, show');
+  commands
+    .command('list')
+    .description('list handled commands, newest first')
+    .addOption(new Option('--status <status>', 'only this status').choices(Object.values(CommandStatus)))
+    .option('--type <type>', 'only this command type')
+    .option('--correlation-id <id>', 'only commands of this correlation id')
+    .option('--limit <n>', 'page size (at most 1000)', positiveInt, 50)
+    .option('--cursor <cursor>', 'the next page')
+    .option('--json', 'print JSON ({ items, nextCursor })')
+    .action((o, command: Command) =>
+      run(
+        withOperations(connection(command), io, (ops) =>
+          commandsListCommand(
+            ops,
+            {
+              ...(o.status !== undefined && { status: o.status }),
+              ...(o.type !== undefined && { type: o.type }),
+              ...(o.correlationId !== undefined && { correlationId: o.correlationId }),
+              limit: Math.min(o.limit, 1000),
+              ...(o.cursor !== undefined && { cursor: o.cursor }),
+              json: o.json === true,
+            },
+            io,
+          ),
+        ),
+      ),
+    );
+  commands
+    .command('show <id>')
+    .description('one command with its outcome, output and envelope')
+    .option('--json', 'print JSON')
+    .action((id: string, o, cmd: Command) => run(withOperations(connection(cmd), io, (ops) => commandShowCommand(ops, id, { json: o.json === true }, io))));
 
   program
     .command('serve')

@@ -25,3 +25,4 @@ export * from './orchestrator-required-error.ts';
 export * from './database-unreachable-error.ts';
 export * from './command-cancelled-error.ts';
 export * from './command-timeout-error.ts';
+export * from './command-not-found-error.ts';

@@ -13,7 +13,7 @@ import type { SagaOperations } from '../ops/saga-operations.ts';
 import { guard } from './auth.ts';
 import { DEFAULT_PING_MS, eventStream } from './events.ts';
 import { problem, problemOf, respond } from './problem.ts';
-import { DeadLettersQuery, defined, DiagramQuery, InstancesQuery, StatsQuery } from './queries.ts';
+import { CommandsQuery, DeadLettersQuery, defined, DiagramQuery, InstancesQuery, StatsQuery } from './queries.ts';
 import { sagaflowVersion } from './version.ts';
 
 export interface SagaflowApiOptions {
@@ -66,6 +66,8 @@ export function createSagaflowApi(ops: SagaOperations, options: SagaflowApiOptio
   api.get('/api/instances', async (c) => c.json(await ops.listInstances(defined(InstancesQuery.parse(c.req.query())))));
   api.get('/api/instances/:id', async (c) => c.json(await ops.instance(c.req.param('id'))));
   api.post('/api/instances/:id/retry-compensation', async (c) => c.json({ result: await ops.retryCompensation(c.req.param('id')) }));
+  api.get('/api/commands', async (c) => c.json(await ops.commands(defined(CommandsQuery.parse(c.req.query())))));
+  api.get('/api/commands/:id', async (c) => c.json({ command: await ops.command(c.req.param('id')) }));
   api.get('/api/dead-letters', async (c) => c.json(await ops.deadLetters(defined(DeadLettersQuery.parse(c.req.query())))));
   api.get('/api/dead-letters/:id', async (c) => c.json({ deadLetter: await ops.deadLetter(c.req.param('id')) }));
   api.post('/api/dead-letters/:id/replay', async (c) => c.json({ result: await ops.replayDeadLetter(c.req.param('id')) }));

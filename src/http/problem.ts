@@ -21,7 +21,7 @@ export interface Problem {
 }
 
 /** Codes that mean "there is no such thing". */
-const NOT_FOUND_CODES: ReadonlySet<string> = new Set(['SAGA_NOT_FOUND', 'SAGA_DEAD_LETTER_NOT_FOUND', 'SAGA_UNKNOWN_SAGA']);
+const NOT_FOUND_CODES: ReadonlySet<string> = new Set(['SAGA_NOT_FOUND', 'SAGA_DEAD_LETTER_NOT_FOUND', 'SAGA_UNKNOWN_SAGA', 'SAGA_COMMAND_NOT_FOUND']);
 /** Codes that mean "not now, in the state it is in". */
 const CONFLICT_CODES: ReadonlySet<string> = new Set([
   'SAGA_NOT_COMPENSATION_FAILED',

@@ -5,7 +5,7 @@
  * are ignored (a cache-busting `_=` must not break a call); known ones must be well formed.
  */
 import { z } from 'zod';
-import { DeadLetterReason, SagaStatus } from '../repository/types.ts';
+import { CommandStatus, DeadLetterReason, SagaStatus } from '../repository/types.ts';
 import { DIAGRAM_FORMATS } from '../ops/diagram.ts';
 
 const text = z.string().min(1);
@@ -32,6 +32,16 @@ export const DeadLettersQuery = z.object({
   reason: z.enum(reasons).optional(),
   saga: text.optional(),
   type: text.optional(),
+  limit: limit.default(50),
+  cursor: text.optional(),
+});
+
+const commandStatuses = Object.values(CommandStatus) as [CommandStatus, ...CommandStatus[]];
+
+export const CommandsQuery = z.object({
+  status: z.enum(commandStatuses).optional(),
+  type: text.optional(),
+  correlationId: text.optional(),
   limit: limit.default(50),
   cursor: text.optional(),
 });

@@ -10,6 +10,7 @@ import type { Clock } from '../clock/clock.ts';
 import { systemClock } from '../clock/clock.ts';
 import type { CompiledSaga } from '../core/compiled-saga.ts';
 import type { AnySaga } from '../dsl/saga.ts';
+import { CommandNotFoundError } from '../errors/command-not-found-error.ts';
 import { DeadLetterNotFoundError } from '../errors/dead-letter-not-found-error.ts';
 import { NotCompensationFailedError } from '../errors/not-compensation-failed-error.ts';
 import { NotFoundError } from '../errors/not-found-error.ts';
@@ -17,17 +18,19 @@ import { OrchestratorRequiredError } from '../errors/orchestrator-required-error
 import { UnknownSagaError } from '../errors/unknown-saga-error.ts';
 import { assertEnvelope } from '../messages/envelope.ts';
 import { uuidv7 } from '../messages/uuid-v7.ts';
-import type { DeadLetterReason, SagaRepository, SagaStatus, SortOrder, StateCount } from '../repository/types.ts';
+import type { CommandStatus, DeadLetterReason, SagaRepository, SagaStatus, SortOrder, StateCount } from '../repository/types.ts';
 import { SagaStatus as Status } from '../repository/types.ts';
 import type { SagaOrchestrator } from '../runtime/orchestrator.ts';
 import { ChangeFeed, type ChangeFeedOptions, type FeedEvent } from './change-feed.ts';
 import { renderDiagram, type DiagramFormat } from './diagram.ts';
 import {
+  toCommandView,
   toDeadLetterView,
   toHistoryEntry,
   toInstanceView,
   toJsonValue,
   toSummary,
+  type CommandView,
   type DeadLetterView,
   type InstanceDetail,
   type InstanceSummary,
@@ -60,6 +63,14 @@ export interface InstanceFilter {
   readonly staleForMs?: number;
   readonly order?: SortOrder;
   /** 1..1000, default 50. */
+  readonly limit?: number;
+  readonly cursor?: string;
+}
+
+export interface CommandFilter {
+  readonly status?: CommandStatus;
+  readonly type?: string;
+  readonly correlationId?: string;
   readonly limit?: number;
   readonly cursor?: string;
 }
@@ -179,6 +190,24 @@ export class SagaOperations {
   /** A saga's diagram; `highlight` marks a state. `UnknownSagaError` for a saga without a definition here. */
   diagram(saga: string, format: DiagramFormat, highlight?: string): string {
     return renderDiagram(this.saga(saga), format, highlight);
+  }
+
+  /** Commands handlers took, newest first, with their outcomes (`sagaflow_commands`). */
+  async commands(filter: CommandFilter = {}): Promise<PageView<CommandView>> {
+    const page = await this.repository.listCommands({
+      ...(filter.status !== undefined && { status: filter.status }),
+      ...(filter.type !== undefined && { commandType: filter.type }),
+      ...(filter.correlationId !== undefined && { correlationId: filter.correlationId }),
+      ...(filter.limit !== undefined && { limit: filter.limit }),
+      ...(filter.cursor !== undefined && { cursor: filter.cursor }),
+    });
+    return { items: page.items.map(toCommandView), nextCursor: page.nextCursor };
+  }
+
+  async command(id: string): Promise<CommandView> {
+    const command = await this.repository.findCommand(id);
+    if (!command) throw new CommandNotFoundError(id);
+    return toCommandView(command);
   }
 
   async deadLetters(filter: DeadLetterFilter = {}): Promise<PageView<DeadLetterView>> {

@@ -5,7 +5,7 @@
  * prints (`--json`). Dates become ISO strings here, once, so every consumer agrees on them. Pure
  * functions from repository records to views; nothing here touches the store.
  */
-import type { DeadLetter, HistoryRecord, SagaInstanceRecord } from '../repository/types.ts';
+import type { CommandRecord, DeadLetter, HistoryRecord, SagaInstanceRecord } from '../repository/types.ts';
 
 /** An instance without its data: one row of a list, one `instance` event of the change feed. */
 export interface InstanceSummary {
@@ -57,6 +57,24 @@ export interface InstanceDetail {
 export interface DeadLetterView extends Omit<DeadLetter, 'createdAt' | 'updatedAt'> {
   readonly createdAt: string;
   readonly updatedAt: string;
+}
+
+/** A handled command as the API and CLI show it: dates as ISO strings. */
+export interface CommandView extends Omit<CommandRecord, 'leaseUntil' | 'createdAt' | 'updatedAt' | 'finishedAt'> {
+  readonly leaseUntil: string | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly finishedAt: string | null;
+}
+
+export function toCommandView(command: CommandRecord): CommandView {
+  return {
+    ...command,
+    leaseUntil: command.leaseUntil?.toISOString() ?? null,
+    createdAt: command.createdAt.toISOString(),
+    updatedAt: command.updatedAt.toISOString(),
+    finishedAt: command.finishedAt?.toISOString() ?? null,
+  };
 }
 
 /**

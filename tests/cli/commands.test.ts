@@ -133,4 +133,23 @@ describe('CLI helpers', () => {
     await expect(loadSagas('tests/helpers/records.ts')).rejects.toThrow(/exports no saga definitions/);
     await expect(loadSagas('./no/such/module.ts')).rejects.toThrow(/cannot load the sagas module/);
   });
+
+  it('lists handled commands with filters, shows one, and says so for an unknown id', async () => {
+    const all = JSON.parse((await cli('commands', 'list', '--type', 'Verify', '--json')).stdout) as { items: Array<{ id: string; status: string; attempts: number }> };
+    expect(all.items.map((c) => [c.id, c.status, c.attempts]).sort()).toEqual(
+      [[seeded.commands.completed, 'completed', 1], [seeded.commands.failed, 'failed', 2]].sort(),
+    );
+    const failed = await cli('commands', 'list', '--status', 'failed');
+    expect(failed.code).toBe(0);
+    expect(failed.stdout).toContain(seeded.commands.failed);
+    expect(failed.stdout).toContain('BLOCKED: blocked card');
+    expect(failed.stdout).not.toContain(seeded.commands.completed);
+    const shown = await cli('commands', 'show', seeded.commands.completed);
+    expect(shown.stdout).toContain('status      completed after 1 attempt');
+    expect(shown.stdout).toContain('"checked": true');
+    const unknown = await cli('commands', 'show', 'no-such-command');
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain("no handled command 'no-such-command'");
+    expect((await cli('commands', 'list', '--status', 'bogus')).code).toBe(2);
+  });
 });

@@ -44,6 +44,18 @@ async function instanceId(correlationId: string): Promise<string> {
 }
 
 describe('HTTP API: queries', () => {
+  it('lists handled commands with filters and answers one by id, 404 for an unknown one', async () => {
+    const failed = await json(api, '/api/commands?status=failed&type=Verify');
+    expect(failed.status).toBe(200);
+    expect(failed.body.items.map((c: { id: string }) => c.id)).toEqual([seeded.commands.failed]);
+    expect(failed.body.items[0]).toMatchObject({ status: 'failed', attempts: 2, error: { code: 'BLOCKED', message: 'blocked card' }, finishedAt: expect.any(String) });
+    const one = await json(api, `/api/commands/${seeded.commands.completed}`);
+    expect(one.body.command).toMatchObject({ id: seeded.commands.completed, status: 'completed', output: { checked: true } });
+    expect((await json(api, '/api/commands/nope')).body.error.code).toBe('SAGA_COMMAND_NOT_FOUND');
+    expect((await json(api, '/api/commands/nope')).status).toBe(404);
+    expect((await json(api, '/api/commands?status=bogus')).status).toBe(400);
+  });
+
   it('answers meta, sagas with states and counts, and stats', async () => {
     expect(await json(api, '/api/meta')).toEqual({ status: 200, body: { readOnly: false, version: '0.1.0' } });
     const { body } = await json(api, '/api/sagas');

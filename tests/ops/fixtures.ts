@@ -7,10 +7,12 @@
  * and a payment that arrived before its order). Also a module of sagas for `--sagas`.
  */
 import { z } from 'zod';
-import { createEnvelope, defineCompensation, defineEvent, defineSaga, SagaOrchestrator, type SagaRepository } from '../../src/index.ts';
+import { createEnvelope, defineCommand, defineCompensation, defineEvent, defineSaga, SagaOrchestrator, type SagaRepository } from '../../src/index.ts';
 import { OrderCreated, OrderSaga, PaymentProcessed, runOrderDemo } from '../../examples/order-saga.ts';
 
 export { OrderSaga } from '../../examples/order-saga.ts';
+
+export const Verify = defineCommand('Verify', z.object({ ok: z.boolean() }), { output: z.object({ checked: z.boolean() }) });
 
 export const TransferStarted = defineEvent('TransferStarted', z.object({ transferId: z.string(), amount: z.number() }));
 export const TransferRejected = defineEvent('TransferRejected', z.object({ transferId: z.string() }));
@@ -51,6 +53,8 @@ export interface Seeded {
   /** Dead letter of a payment for `late`, which now exists: replaying it succeeds. */
   readonly lateLetter: string;
   readonly late: string;
+  /** Handled commands (`Verify`): ids of a completed and a failed one. */
+  readonly commands: { readonly completed: string; readonly failed: string };
 }
 
 /** Fills `repository`; `tag` keeps correlation ids apart when several tests share a database. */
@@ -72,7 +76,20 @@ export async function seed(repository: SagaRepository, tag = 'a'): Promise<Seede
     );
     await orchestrator.publish(OrderCreated, { orderId: late, customerId: 'erin', total: 5, items: [{ sku: 'PEN', quantity: 1 }] });
     if (unknown.status !== 'dead-lettered' || payment.status !== 'dead-lettered') throw new Error('seed: expected two dead letters');
+
+    // Two handled commands: one completed, one failed after a retry.
+    const handler = new SagaOrchestrator({ sagas: [], repository, onError: () => {} }).handle(
+      Verify,
+      (input) => (input.ok ? { checked: true } : Promise.reject(Object.assign(new Error('blocked card'), { code: 'BLOCKED' }))),
+      { retry: { maxRetries: 1, initialDelayMs: 1 } },
+    );
+    const verified = createEnvelope('command', Verify.name, { ok: true }, { correlationId: `verify-ok-${tag}` });
+    const refused = createEnvelope('command', Verify.name, { ok: false }, { correlationId: `verify-no-${tag}` });
+    await handler.dispatch(verified);
+    await handler.dispatch(refused);
+    await handler.close();
     return {
+      commands: { completed: verified.messageId, failed: refused.messageId },
       orders: instances.map((i) => i!.correlationId),
       waiting,
       transfer,
