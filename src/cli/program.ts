@@ -11,6 +11,7 @@ import { DIAGRAM_FORMATS, type DiagramFormat } from '../ops/diagram.ts';
 import { parseDuration } from '../ops/duration.ts';
 import { CommandStatus, DeadLetterReason, SagaStatus } from '../repository/types.ts';
 import { commandShowCommand, commandsListCommand } from './commands-command.ts';
+import { defined } from '../ops/defined.ts';
 import { withOperations, type ConnectionOptions } from './connect.ts';
 import {
   deadLetterDiscardCommand,
@@ -102,17 +103,17 @@ export function buildProgram(io: CliIo, options: { readonly signal?: AbortSignal
         withOperations(connection(command), io, (ops) =>
           listCommand(
             ops,
-            {
-              ...(o.saga !== undefined && { saga: o.saga }),
-              ...(o.state !== undefined && { state: o.state }),
-              ...(o.status !== undefined && { status: o.status }),
-              ...(o.stale !== undefined && { staleForMs: o.stale }),
-              ...(o.correlationId !== undefined && { correlationId: o.correlationId }),
-              ...(o.order !== undefined && { order: o.order }),
+            defined({
+              saga: o.saga,
+              state: o.state,
+              status: o.status,
+              staleForMs: o.stale,
+              correlationId: o.correlationId,
+              order: o.order,
               limit: Math.min(o.limit, 1000),
-              ...(o.cursor !== undefined && { cursor: o.cursor }),
+              cursor: o.cursor,
               json: o.json === true,
-            },
+            }),
             io,
           ),
         ),
@@ -161,14 +162,7 @@ export function buildProgram(io: CliIo, options: { readonly signal?: AbortSignal
         withOperations(connection(command), io, (ops) =>
           deadLettersListCommand(
             ops,
-            {
-              ...(o.reason !== undefined && { reason: o.reason }),
-              ...(o.saga !== undefined && { saga: o.saga }),
-              ...(o.type !== undefined && { type: o.type }),
-              limit: Math.min(o.limit, 1000),
-              ...(o.cursor !== undefined && { cursor: o.cursor }),
-              json: o.json === true,
-            },
+            defined({ reason: o.reason, saga: o.saga, type: o.type, limit: Math.min(o.limit, 1000), cursor: o.cursor, json: o.json === true }),
             io,
           ),
         ),
@@ -201,14 +195,14 @@ export function buildProgram(io: CliIo, options: { readonly signal?: AbortSignal
         withOperations(connection(command), io, (ops) =>
           commandsListCommand(
             ops,
-            {
-              ...(o.status !== undefined && { status: o.status }),
-              ...(o.type !== undefined && { type: o.type }),
-              ...(o.correlationId !== undefined && { correlationId: o.correlationId }),
+            defined({
+              status: o.status,
+              type: o.type,
+              correlationId: o.correlationId,
               limit: Math.min(o.limit, 1000),
-              ...(o.cursor !== undefined && { cursor: o.cursor }),
+              cursor: o.cursor,
               json: o.json === true,
-            },
+            }),
             io,
           ),
         ),

@@ -13,7 +13,8 @@ import type { SagaOperations } from '../ops/saga-operations.ts';
 import { guard } from './auth.ts';
 import { DEFAULT_PING_MS, eventStream } from './events.ts';
 import { problem, problemOf, respond } from './problem.ts';
-import { CommandsQuery, DeadLettersQuery, defined, DiagramQuery, InstancesQuery, StatsQuery } from './queries.ts';
+import { defined } from '../ops/defined.ts';
+import { CommandsQuery, DeadLettersQuery, DiagramQuery, InstancesQuery, StatsQuery } from './queries.ts';
 import { sagaflowVersion } from './version.ts';
 
 export interface SagaflowApiOptions {

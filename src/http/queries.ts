@@ -52,8 +52,3 @@ export const DiagramQuery = z.object({
   format: z.enum(DIAGRAM_FORMATS).default('mermaid'),
   highlight: text.optional(),
 });
-
-/** Drops keys whose value is `undefined`, for the repository's exact optional properties. */
-export function defined<T extends object>(value: T): { [K in keyof T]: Exclude<T[K], undefined> } {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as never;
-}

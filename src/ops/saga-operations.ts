@@ -22,6 +22,7 @@ import type { CommandStatus, DeadLetterReason, SagaRepository, SagaStatus, SortO
 import { SagaStatus as Status } from '../repository/types.ts';
 import type { SagaOrchestrator } from '../runtime/orchestrator.ts';
 import { ChangeFeed, type ChangeFeedOptions, type FeedEvent } from './change-feed.ts';
+import { defined } from './defined.ts';
 import { renderDiagram, type DiagramFormat } from './diagram.ts';
 import {
   toCommandView,
@@ -148,16 +149,18 @@ export class SagaOperations {
 
   /** A page of instances, newest update first unless `order: 'asc'`. */
   async listInstances(filter: InstanceFilter = {}): Promise<PageView<InstanceSummary>> {
-    const page = await this.repository.list({
-      ...(filter.saga !== undefined && { sagaName: filter.saga }),
-      ...(filter.state !== undefined && { state: filter.state }),
-      ...(filter.status !== undefined && filter.status.length > 0 && { status: filter.status }),
-      ...(filter.correlationId !== undefined && { correlationId: filter.correlationId }),
-      ...(filter.staleForMs !== undefined && { updatedBefore: new Date(this.#clock.now() - filter.staleForMs) }),
-      ...(filter.order !== undefined && { order: filter.order }),
-      ...(filter.limit !== undefined && { limit: filter.limit }),
-      ...(filter.cursor !== undefined && { cursor: filter.cursor }),
-    });
+    const page = await this.repository.list(
+      defined({
+        sagaName: filter.saga,
+        state: filter.state,
+        status: filter.status?.length ? filter.status : undefined,
+        correlationId: filter.correlationId,
+        updatedBefore: filter.staleForMs === undefined ? undefined : new Date(this.#clock.now() - filter.staleForMs),
+        order: filter.order,
+        limit: filter.limit,
+        cursor: filter.cursor,
+      }),
+    );
     return { items: page.items.map(toSummary), nextCursor: page.nextCursor };
   }
 
@@ -194,13 +197,9 @@ export class SagaOperations {
 
   /** Commands handlers took, newest first, with their outcomes (`sagaflow_commands`). */
   async commands(filter: CommandFilter = {}): Promise<PageView<CommandView>> {
-    const page = await this.repository.listCommands({
-      ...(filter.status !== undefined && { status: filter.status }),
-      ...(filter.type !== undefined && { commandType: filter.type }),
-      ...(filter.correlationId !== undefined && { correlationId: filter.correlationId }),
-      ...(filter.limit !== undefined && { limit: filter.limit }),
-      ...(filter.cursor !== undefined && { cursor: filter.cursor }),
-    });
+    const page = await this.repository.listCommands(
+      defined({ status: filter.status, commandType: filter.type, correlationId: filter.correlationId, limit: filter.limit, cursor: filter.cursor }),
+    );
     return { items: page.items.map(toCommandView), nextCursor: page.nextCursor };
   }
 
@@ -211,13 +210,9 @@ export class SagaOperations {
   }
 
   async deadLetters(filter: DeadLetterFilter = {}): Promise<PageView<DeadLetterView>> {
-    const page = await this.repository.listDeadLetters({
-      ...(filter.reason !== undefined && { reason: filter.reason }),
-      ...(filter.saga !== undefined && { sagaName: filter.saga }),
-      ...(filter.type !== undefined && { messageType: filter.type }),
-      ...(filter.limit !== undefined && { limit: filter.limit }),
-      ...(filter.cursor !== undefined && { cursor: filter.cursor }),
-    });
+    const page = await this.repository.listDeadLetters(
+      defined({ reason: filter.reason, sagaName: filter.saga, messageType: filter.type, limit: filter.limit, cursor: filter.cursor }),
+    );
     return { items: page.items.map(toDeadLetterView), nextCursor: page.nextCursor };
   }
 
