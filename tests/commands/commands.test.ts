@@ -215,6 +215,20 @@ describe('commands with handlers', () => {
     await worker.close();
   });
 
+  it('runs the failed chain for a command that timed out, with SAGA_COMMAND_TIMEOUT', async () => {
+    const bus = new InProcessBus();
+    const Slow = defineCommand('Slow', z.object({}));
+    const Alert = defineCommand('SlowAlert', z.object({ code: z.string() }));
+    const alerts: string[] = [];
+    const worker = new SagaOrchestrator({ sagas: [], bus })
+      .handle(Slow, () => new Promise<never>(() => {}), { timeoutMs: 10, then: { failed: (error) => followUp(Alert, { code: error.code }) } })
+      .handle(Alert, (input) => void alerts.push(input.code));
+    expect((await worker.dispatch(createEnvelope('command', 'Slow', {}, { correlationId: 's-1' }))).command).toMatchObject({ result: 'timed_out' });
+    await worker.idle();
+    expect(alerts).toEqual(['SAGA_COMMAND_TIMEOUT']);
+    await worker.close();
+  });
+
   it('refuses a second handler for a command, a command a saga handles, and an invalid policy', () => {
     const { orchestrator } = setup();
     orchestrator.handle(ChargeCard, () => ({ transactionId: 't' }));
