@@ -44,29 +44,32 @@ export const STAGE_OUTBOX = outboxInsert('(VALUES (1)) AS one', 'NULL::uuid', '$
  * Claims due messages, oldest (lowest UUIDv7) first. `FOR UPDATE SKIP LOCKED` lets concurrent relays
  * pass over rows another relay is claiming; a row another relay claimed and committed meanwhile is
  * re-checked against `available_at <= now` and no longer qualifies. Either way no two relays get the
- * same message within its lease. $1 limit, $2 now, $3 lease end.
+ * same message within its lease. The claimed ids come back as an array that the UPDATE probes on the
+ * primary key, rather than a semi-join PostgreSQL could plan as a scan of the whole outbox on every claim
+ * (see `sql.ts`'s module comment: generic plans made while the table was small). $1 limit, $2 now,
+ * $3 lease end.
  */
 export const CLAIM_OUTBOX = `UPDATE sagaflow_outbox
 SET available_at = $3::timestamptz, attempts = attempts + 1
-WHERE id IN (
+WHERE id = ANY(ARRAY(
   SELECT id FROM sagaflow_outbox
   WHERE available_at <= $2::timestamptz
   ORDER BY id
   LIMIT $1::int
   FOR UPDATE SKIP LOCKED
-)
+))
 RETURNING id::text AS id, envelope::text AS envelope, available_at, attempts, created_at`;
 
 /** `CLAIM_OUTBOX` on the database's clock: $1 limit, $2 lease in ms. */
 export const CLAIM_OUTBOX_AT_DB_TIME = `UPDATE sagaflow_outbox
 SET available_at = now() + $2::int * interval '1 millisecond', attempts = attempts + 1
-WHERE id IN (
+WHERE id = ANY(ARRAY(
   SELECT id FROM sagaflow_outbox
   WHERE available_at <= now()
   ORDER BY id
   LIMIT $1::int
   FOR UPDATE SKIP LOCKED
-)
+))
 RETURNING id::text AS id, envelope::text AS envelope, available_at, attempts, created_at`;
 
 /** $1 the ids, all UUIDs. */
