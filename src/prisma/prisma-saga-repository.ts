@@ -141,6 +141,8 @@ export class PrismaSagaRepository implements SagaRepository {
   async findByCorrelation(sagaName: string, correlationId: string, options?: ReadOptions): Promise<SagaInstanceRecord | null> {
     const cached = options?.fresh ? undefined : this.#cache?.get(sagaName, correlationId);
     if (cached !== undefined) return cached;
+    // A new instance is the common case for an event that starts one: its insert finds out otherwise.
+    if (options?.assumeAbsent && !options.fresh) return null;
     if (this.#reads) return this.#reads.submit([sagaName, correlationId]);
     const rows = await this.#query<InstanceRow>(SQL.FIND_BY_CORRELATION, [sagaName, correlationId]);
     return rows[0] ? rowToInstance(rows[0]) : null;

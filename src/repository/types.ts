@@ -340,6 +340,13 @@ export interface ReadOptions {
    * for this; event processing does not need it, since every write is version-checked anyway.
    */
   readonly fresh?: boolean;
+  /**
+   * The caller is about to create the instance if the answer is null, and treats the create's
+   * `ConcurrencyError` as "it existed after all" (reading again with `fresh`). A repository may then
+   * answer null without asking the store when it holds no cached copy: the create's own uniqueness check
+   * answers the question in the same round trip as the write. A repository that reads cheaply ignores it.
+   */
+  readonly assumeAbsent?: boolean;
 }
 
 /**

@@ -6,6 +6,7 @@
  * before the commit leaves the store untouched.
  */
 import { ActionError } from '../errors/action-error.ts';
+import { ConcurrencyError } from '../errors/concurrency-error.ts';
 import { DuplicateMessageError } from '../errors/duplicate-message-error.ts';
 import { InstanceNotFoundError } from '../errors/instance-not-found-error.ts';
 import { UnhandledEventError } from '../errors/unhandled-event-error.ts';
@@ -28,6 +29,7 @@ import type { RuntimeDeps } from './runtime-deps.ts';
 
 const NO_STACK: SagaInstanceRecord['compensation'] = Object.freeze([]);
 const FRESH = Object.freeze({ fresh: true });
+const ASSUME_ABSENT = Object.freeze({ assumeAbsent: true });
 
 /** Thrown (and caught by the orchestrator, which reads again with `fresh`) when a no-write decision rested on a possibly cached read. */
 export class StaleReadSignal extends Error {}
@@ -43,11 +45,14 @@ export async function applyEvent(
   correlationId: string,
   fresh = false,
 ): Promise<SagaOutcome> {
-  const record = await deps.repository.findByCorrelation(saga.name, correlationId, fresh ? FRESH : undefined);
+  // An event that starts instances usually finds none: the repository may then skip the read and let the
+  // insert's uniqueness check tell (a null here is then an assumption, proven or refuted by the write).
+  const assumed = !fresh && event.startsInstance;
+  const record = await deps.repository.findByCorrelation(saga.name, correlationId, fresh ? FRESH : assumed ? ASSUME_ABSENT : undefined);
   const now = deps.clock.now();
   // A write is version-checked, so a stale read only costs a retry; a decision to write nothing is not,
-  // so it must not rest on a cached copy another process may have outdated.
-  const mayBeStale = !fresh && record !== null && deps.repository.cachesReads === true;
+  // so it must not rest on a cached copy another process may have outdated, nor on an assumed absence.
+  const mayBeStale = !fresh && (record === null ? assumed : deps.repository.cachesReads === true);
 
   // A scheduled message applies only while the instance still holds its token: a cancelled or
   // superseded schedule (or one for an instance that is gone) is dropped, never fired.
@@ -193,7 +198,9 @@ export async function applyEvent(
         : { kind: 'update', instance: next, expectedVersion: version, history, outbox, cancelOutbox };
   try {
     if (removed && record === null) {
-      // Created and completed by one event: no instance to keep, only its messages.
+      // Created and completed by one event: no instance to keep, only its messages. Nothing checks an
+      // assumed absence on this path, so it is confirmed first.
+      if (mayBeStale) throw new StaleReadSignal();
       if (outbox) await deps.repository.stageOutbox(outbox);
     } else {
       await deps.telemetry.commit(deps.repository, commit);
@@ -202,6 +209,9 @@ export async function applyEvent(
     if (error instanceof DuplicateMessageError) {
       return { saga: saga.name, correlationId, result: 'duplicate', instanceId: record?.id };
     }
+    // The instance existed after all (created elsewhere, or not in this process's cache): not a lost
+    // race to back off from, just a read to do now.
+    if (error instanceof ConcurrencyError && commit.kind === 'insert' && mayBeStale) throw new StaleReadSignal();
     throw error;
   }
 

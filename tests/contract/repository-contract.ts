@@ -69,6 +69,14 @@ export function runRepositoryContract(name: string, make: MakeRepository): void 
       expect(await repo.history(makeInstance().id)).toEqual([]);
     });
 
+    it('answers an assumeAbsent read with the stored record or null, never another, and a fresh one with the truth', async () => {
+      const stored = await insert({ correlationId: 'assumed' });
+      const assumed = await repo.findByCorrelation(saga, 'assumed', { assumeAbsent: true });
+      if (assumed !== null) expect(assumed).toEqual(stored);
+      expect(await repo.findByCorrelation(saga, 'assumed', { assumeAbsent: true, fresh: true })).toEqual(stored);
+      expect(await repo.findByCorrelation(saga, 'never-stored', { assumeAbsent: true })).toBeNull();
+    });
+
     it('rejects a second insert of the same saga and correlation id with ConcurrencyError', async () => {
       const first = await insert({ correlationId: 'c-1' });
       const second = makeInstance({ sagaName: saga, correlationId: 'c-1', state: 'Other' });

@@ -2,10 +2,19 @@
  * The orchestrator on real PostgreSQL through the Prisma repository (group commit on, as by default):
  * several orchestrators, each with its own repository and pool, as separate processes would be.
  */
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InventoryReserved, OrderCreated, OrderSaga, PaymentProcessed, ShippingFailed } from '../../examples/order-saga.ts';
 import { SagaOrchestrator } from '../../src/index.ts';
-import { createPrismaRepository, type PrismaRepositoryOptions, type PrismaSagaRepository } from '../../src/prisma/index.ts';
+import { createEnvelope } from '../../src/messages/envelope.ts';
+import {
+  createPrismaRepository,
+  pgPoolClient,
+  PrismaSagaRepository,
+  type PrismaRepositoryOptions,
+  type SagaflowPrismaClient,
+} from '../../src/prisma/index.ts';
+import * as SQL from '../../src/prisma/sql.ts';
 import { CounterSaga, expectEveryIncrementAppliedOnce, Incremented, Started } from '../helpers/counter-saga.ts';
 import { crashingRepository, SimulatedCrash } from '../helpers/faulty-repository.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.ts';
@@ -140,5 +149,49 @@ describe('the default instance cache with two processes', () => {
     const final = (await b.find(CounterSaga, 'shared'))!;
     expect(final.version).toBe(3);
     expect(final.data).toEqual({ count: 111, seen: [10, 100] });
+  });
+});
+
+describe('an event that starts instances', () => {
+  it('creates a new instance with its insert alone, without reading first', async () => {
+    const pool = new pg.Pool({ connectionString: db.url, max: 2 });
+    const inner = pgPoolClient(pool);
+    const sent: string[] = [];
+    const client: SagaflowPrismaClient = {
+      $queryRawUnsafe: (sql, ...values) => (sent.push(sql), inner.$queryRawUnsafe(sql, ...values)),
+      $executeRawUnsafe: (sql, ...values) => (sent.push(sql), inner.$executeRawUnsafe(sql, ...values)),
+    };
+    const repo = new PrismaSagaRepository(client, { cache: { maxInstances: 100 }, onClose: () => pool.end() });
+    opened.push(repo);
+    await repo.ready();
+    const orchestrator = new SagaOrchestrator({ sagas: [CounterSaga], repository: repo });
+    sent.length = 0;
+
+    const outcome = (await orchestrator.publish(Started, { by: 4 }, { correlationId: 'insert-first' })).outcomes[0]!;
+    expect(outcome).toMatchObject({ result: 'applied', created: true, state: 'Counting' });
+    expect(sent).toEqual([SQL.INSERT_COMMIT]);
+  });
+
+  it('applies to an instance another process created, without counting a conflict', async () => {
+    const a = new SagaOrchestrator({ sagas: [CounterSaga], repository: await repository() });
+    // B never saw the instance; one conflict allowed in all would fail the event if the refused insert counted.
+    const b = new SagaOrchestrator({ sagas: [CounterSaga], repository: await repository(), conflictRetry: { maxAttempts: 1 } });
+    const started = createEnvelope('event', Started.name, { by: 1 }, { correlationId: 'created-elsewhere' });
+    expect((await a.dispatch(started)).outcomes[0]).toMatchObject({ result: 'applied', created: true });
+
+    // Redelivered to another process: the refused insert finds the message in the instance's history.
+    // (A read first would have found it in `Counting`, where the saga ignores `Started`.)
+    expect((await b.dispatch(started)).outcomes[0]).toMatchObject({ result: 'duplicate' });
+    // A second start: the saga ignores it in any state, on the stored instance.
+    expect((await b.publish(Started, { by: 9 }, { correlationId: 'created-elsewhere' })).outcomes[0]).toMatchObject({
+      result: 'ignored',
+      state: 'Counting',
+    });
+    expect((await b.publish(Incremented, { by: 2 }, { correlationId: 'created-elsewhere' })).outcomes[0]).toMatchObject({
+      result: 'applied',
+      version: 2,
+    });
+    const stored = (await a.find(CounterSaga, 'created-elsewhere'))!;
+    expect(stored.data).toEqual({ count: 3, seen: [2] });
   });
 });
