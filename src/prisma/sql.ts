@@ -89,12 +89,14 @@ INSERT INTO sagaflow_history (instance_id, message_id, event_type, state_before,
 SELECT u.id, $12::text, $13::text, $14::text, $15::text, $16::jsonb, $17::timestamptz, $18::int, $22::jsonb FROM u`;
 
 /**
- * Conditional delete plus outbox messages; history goes with it (ON DELETE CASCADE), the messages stay
- * (no foreign key). Answers `deleted`, 0 or 1. $1 id, $2 expected version, $3 the outbox entries, $4 the
+ * Conditional delete plus outbox messages; the history goes with it (deleted here: the journal has no
+ * foreign key, see `prisma/schema.prisma`), the messages stay. Answers `deleted`, 0 or 1. $1 id, $2 expected version, $3 the outbox entries, $4 the
  * outbox ids to delete with it (NULL for none).
  */
 export const DELETE_COMMIT = `WITH d AS (
   DELETE FROM sagaflow_instances WHERE id = $1::uuid AND version = $2::int RETURNING id
+), h AS (
+  DELETE FROM sagaflow_history WHERE instance_id = $1::uuid AND EXISTS (SELECT 1 FROM d)
 ), o AS (
   ${outboxInsert('d', 'd.id', '$3::jsonb')}
 ), c AS (

@@ -122,6 +122,7 @@ export function runRepositoryContract(name: string, make: MakeRepository): void 
       await repo.commit(commit);
       await expect(repo.commit({ kind: 'delete', instance: v2, expectedVersion: 1 })).rejects.toBeInstanceOf(ConcurrencyError);
       expect(await repo.findById(v1.id)).not.toBeNull();
+      expect((await repo.history(v1.id)).map((h) => h.sequence)).toEqual([1, 2]);
       await repo.commit({ kind: 'delete', instance: v2, expectedVersion: 2 });
       expect(await repo.findById(v1.id)).toBeNull();
       expect(await repo.findByCorrelation(saga, v1.correlationId)).toBeNull();
