@@ -131,11 +131,10 @@ export async function benchOrchestrator(
 }
 
 /**
- * Every measured run starts from a fresh checkpoint, as pgbench's do: a run that happens to overlap a
- * checkpoint requested by the writes before it pays full-page writes for every page it touches first,
- * which made the first orchestrator round after a burst of writes 2-3x slower than the next (2.5x the
- * server CPU per event) while the baseline, touching one row per client, barely noticed. Best effort: a
- * role without the privilege just measures without it.
+ * Every measured run starts from a fresh checkpoint, as pgbench's do, so that no run pays full-page
+ * writes for a checkpoint the writes before it requested. (Slow first rounds once blamed on this were
+ * generic plans made on small tables; see `src/prisma/sql.ts`.) Best effort: a role without the
+ * privilege just measures without it.
  */
 async function checkpoint(url: string): Promise<void> {
   const client = new pg.Client({ connectionString: url });
