@@ -105,6 +105,9 @@ export class PrismaSagaRepository implements SagaRepository {
   /** OpenTelemetry's `db.system.name` on persist spans (PGlite is PostgreSQL too). */
   readonly dbSystem = 'postgresql';
 
+  /** An `assumeAbsent` read answers null on a cache miss; see `SagaRepository.assumesAbsence`. */
+  readonly assumesAbsence = true;
+
   /** With the instance cache on, reads may be stale; see `SagaRepository.cachesReads`. */
   get cachesReads(): boolean {
     return this.#cache !== undefined;

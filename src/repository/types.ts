@@ -362,6 +362,13 @@ export interface SagaRepository {
    * then reads again, fresh, before deciding to write nothing (an unhandled or ignored event).
    */
   readonly cachesReads?: boolean;
+  /**
+   * True when `findByCorrelation` with `{ assumeAbsent: true }` may answer null without asking the store.
+   * The orchestrator then treats that null as unconfirmed: an insert refused because the instance exists
+   * is followed at once by a fresh read (no backoff, no conflict counted), and a decision to write nothing
+   * is made only on a fresh read.
+   */
+  readonly assumesAbsence?: boolean;
   findByCorrelation(sagaName: string, correlationId: string, options?: ReadOptions): Promise<SagaInstanceRecord | null>;
   findById(id: string): Promise<SagaInstanceRecord | null>;
   /**

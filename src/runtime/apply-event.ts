@@ -45,9 +45,9 @@ export async function applyEvent(
   correlationId: string,
   fresh = false,
 ): Promise<SagaOutcome> {
-  // An event that starts instances usually finds none: the repository may then skip the read and let the
-  // insert's uniqueness check tell (a null here is then an assumption, proven or refuted by the write).
-  const assumed = !fresh && event.startsInstance;
+  // An event that starts instances usually finds none: a repository that can may then skip the read and
+  // let the insert's uniqueness check tell (a null here is then an assumption, proven or refuted by the write).
+  const assumed = !fresh && event.startsInstance && deps.repository.assumesAbsence === true;
   const record = await deps.repository.findByCorrelation(saga.name, correlationId, fresh ? FRESH : assumed ? ASSUME_ABSENT : undefined);
   const now = deps.clock.now();
   // A write is version-checked, so a stale read only costs a retry; a decision to write nothing is not,

@@ -43,8 +43,8 @@ export function delegate(
     'findByCorrelation', 'findById', 'commit', 'list', 'countByState', 'history', 'stageOutbox', 'claimOutbox',
     'markSent', 'outboxSize', 'addDeadLetter', 'getDeadLetter', 'listDeadLetters', 'updateDeadLetter', 'deleteDeadLetter',
   ] as const satisfies readonly (keyof SagaRepository)[];
-  // A wrapper caches whatever its inner store caches.
-  const out: Record<string, unknown> = { cachesReads: inner.cachesReads ?? false };
+  // A wrapper caches, and assumes, whatever its inner store does.
+  const out: Record<string, unknown> = { cachesReads: inner.cachesReads ?? false, assumesAbsence: inner.assumesAbsence ?? false };
   for (const name of methods) {
     const fn = inner[name] as (...args: unknown[]) => Promise<unknown>;
     out[name] = (...args: unknown[]) => wrap(name, () => fn.apply(inner, args));
