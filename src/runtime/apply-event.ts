@@ -198,9 +198,11 @@ export async function applyEvent(
         : { kind: 'update', instance: next, expectedVersion: version, history, outbox, cancelOutbox };
   try {
     if (removed && record === null) {
-      // Created and completed by one event: no instance to keep, only its messages. Nothing checks an
-      // assumed absence on this path, so it is confirmed first.
-      if (mayBeStale) throw new StaleReadSignal();
+      // Created and completed by one event: no instance to keep, only its messages. No write checks an
+      // assumed absence on this path, so a read confirms it.
+      if (mayBeStale && (await deps.repository.findByCorrelation(saga.name, correlationId, FRESH)) !== null) {
+        throw new StaleReadSignal();
+      }
       if (outbox) await deps.repository.stageOutbox(outbox);
     } else {
       await deps.telemetry.commit(deps.repository, commit);

@@ -5,7 +5,8 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InventoryReserved, OrderCreated, OrderSaga, PaymentProcessed, ShippingFailed } from '../../examples/order-saga.ts';
-import { SagaOrchestrator } from '../../src/index.ts';
+import { z } from 'zod';
+import { defineEvent, defineSaga, InProcessBus, SagaOrchestrator, type Envelope } from '../../src/index.ts';
 import { createEnvelope } from '../../src/messages/envelope.ts';
 import {
   createPrismaRepository,
@@ -17,6 +18,7 @@ import {
 import * as SQL from '../../src/prisma/sql.ts';
 import { CounterSaga, expectEveryIncrementAppliedOnce, Incremented, Started } from '../helpers/counter-saga.ts';
 import { crashingRepository, SimulatedCrash } from '../helpers/faulty-repository.ts';
+import { insertOf, makeInstance } from '../helpers/records.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.ts';
 
 let db: TestDatabase;
@@ -155,6 +157,7 @@ describe('the default instance cache with two processes', () => {
 describe('an event that starts instances', () => {
   it('creates a new instance with its insert alone, without reading first', async () => {
     const pool = new pg.Pool({ connectionString: db.url, max: 2 });
+    pool.on('error', () => {}); // the database is dropped under idle connections at the end
     const inner = pgPoolClient(pool);
     const sent: string[] = [];
     const client: SagaflowPrismaClient = {
@@ -170,6 +173,46 @@ describe('an event that starts instances', () => {
     const outcome = (await orchestrator.publish(Started, { by: 4 }, { correlationId: 'insert-first' })).outcomes[0]!;
     expect(outcome).toMatchObject({ result: 'applied', created: true, state: 'Counting' });
     expect(sent).toEqual([SQL.INSERT_COMMIT]);
+  });
+
+  it('confirms an assumed absence with a read where no write would: a one-shot saga runs and stages its message once', async () => {
+    const Pinged = defineEvent('Pinged', z.object({ wait: z.boolean().default(false) }));
+    const Ponged = defineEvent('Ponged', z.object({ n: z.number() }));
+    let runs = 0;
+    const OneShot = defineSaga('one-shot', { data: z.object({}), states: ['Waiting'], removeOnCompletion: true })
+      .initially((s) =>
+        s
+          .when(Pinged, (ctx) => ctx.event.wait)
+          .transitionTo('Waiting')
+          .when(Pinged)
+          .then((ctx) => {
+            runs++;
+            ctx.publish(Ponged, { n: runs });
+          })
+          .finalize(),
+      )
+      .duringAny((s) => s.ignore(Pinged));
+    const bus = new InProcessBus();
+    const delivered: Envelope[] = [];
+    bus.subscribe(Ponged.name, (e) => void delivered.push(e));
+    const repo = await repository();
+    const orchestrator = new SagaOrchestrator({ sagas: [OneShot], repository: repo, bus });
+
+    const outcome = (await orchestrator.publish(Pinged, {}, { correlationId: 'ping-1' })).outcomes[0]!;
+    await orchestrator.idle();
+    expect(outcome).toMatchObject({ result: 'applied', created: true, status: 'completed' });
+    expect(runs).toBe(1);
+    expect(delivered.map((e) => e.payload)).toEqual([{ n: 1 }]);
+    expect(await repo.findByCorrelation('one-shot', 'ping-1', { fresh: true })).toBeNull();
+
+    // An instance this process never saw: the read finds it, and the event goes where it belongs.
+    const elsewhere = await repository();
+    await elsewhere.commit(insertOf(makeInstance({ sagaName: 'one-shot', correlationId: 'ping-2', state: 'Waiting', data: {} })));
+    const second = (await orchestrator.publish(Pinged, {}, { correlationId: 'ping-2' })).outcomes[0]!;
+    await orchestrator.idle();
+    expect(second).toMatchObject({ result: 'ignored', state: 'Waiting' });
+    expect(delivered.map((e) => e.payload)).toEqual([{ n: 1 }]);
+    expect(await repo.outboxSize()).toBe(0);
   });
 
   it('applies to an instance another process created, without counting a conflict', async () => {
