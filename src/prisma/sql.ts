@@ -90,8 +90,8 @@ SELECT u.id, $12::text, $13::text, $14::text, $15::text, $16::jsonb, $17::timest
 
 /**
  * Conditional delete plus outbox messages; the history goes with it (deleted here: the journal has no
- * foreign key, see `prisma/schema.prisma`), the messages stay. Answers `deleted`, 0 or 1. $1 id, $2 expected version, $3 the outbox entries, $4 the
- * outbox ids to delete with it (NULL for none).
+ * foreign key, see `prisma/schema.prisma`), the messages stay. Answers `deleted`, 0 or 1.
+ * $1 id, $2 expected version, $3 the outbox entries, $4 the outbox ids to delete with it (NULL for none).
  */
 export const DELETE_COMMIT = `WITH d AS (
   DELETE FROM sagaflow_instances WHERE id = $1::uuid AND version = $2::int RETURNING id
