@@ -170,6 +170,7 @@ export class WorkerHost {
       const ms = Math.round((performance.now() - started) * 100) / 100;
       if (result.status === 'dead-lettered') {
         this.#deadLettered++;
+        if (this.#o.orchestrator.logsDeadLetters) return;
         const d = result.deadLetter;
         this.#logger.log('warn', {
           msg: 'dead-lettered',

@@ -148,6 +148,7 @@ export class SagaOrchestrator {
   readonly #outbox: OutboxDelivery;
   readonly #maxPayloadBytes: number;
   readonly #telemetry: Instrumentation;
+  readonly #logsDeadLetters: boolean;
   /** The relay `start()` runs; `undefined` when the outbox or the relay is off. */
   readonly relay: OutboxRelay | undefined;
   /** Dead-lettered messages: list, inspect, replay, discard. */
@@ -168,6 +169,7 @@ export class SagaOrchestrator {
     this.#retry = { ...DEFAULT_CONFLICT_RETRY, ...options.conflictRetry };
     this.#unknownEvent = options.unknownEvent ?? 'error';
     const logger = toLogger(options.logger);
+    this.#logsDeadLetters = logger !== undefined;
     const knownType = (type: string) => this.#routes.has(type);
     this.#telemetry = new Instrumentation(options.telemetry, { bus: this.bus, repository: this.repository, logger, knownType });
     const telemetry = this.#telemetry;
@@ -277,6 +279,14 @@ export class SagaOrchestrator {
   /** True when it subscribed to its bus itself (option `subscribe`, default true). */
   get subscribed(): boolean {
     return this.#unsubscribe.length > 0;
+  }
+
+  /**
+   * True when this orchestrator logs every dead letter itself (it was given a `logger`): a host that
+   * logs each message it handles then leaves that line to it rather than writing it twice.
+   */
+  get logsDeadLetters(): boolean {
+    return this.#logsDeadLetters;
   }
 
   /** The message types some saga handles. */

@@ -60,6 +60,25 @@ describe('WorkerHost', () => {
     await host.stop();
   });
 
+  it('logs a dead letter once: itself when the orchestrator has no logger, else leaving it to the orchestrator', async () => {
+    const bad = () => createEnvelope('event', Work.name, { ms: 'not a number' }, { correlationId: 'bad' });
+    for (const orchestratorLogs of [false, true]) {
+      const lines: Array<{ level: string } & LogFields> = [];
+      const logger: Logger = { log: (level, fields) => void lines.push({ level, ...fields }) };
+      const bus = new InProcessBus();
+      const Saga = defineSaga('job', { data: z.object({}), states: ['Running'] }).initially((s) => s.when(Work).transitionTo('Running'));
+      const orchestrator = new SagaOrchestrator({ sagas: [Saga], bus, subscribe: false, ...(orchestratorLogs && { logger }) });
+      const host = new WorkerHost({ orchestrator, bus, logger, handleSignals: false, name: 'w-dl' });
+      await host.start();
+      await bus.publish(bad());
+      const deadLettered = lines.filter((l) => l.msg === 'dead-lettered');
+      expect(deadLettered, `orchestrator logs: ${orchestratorLogs}`).toHaveLength(1);
+      expect(deadLettered[0]).toMatchObject({ level: 'warn', reason: 'invalid-payload', type: 'Work' });
+      expect(host.health()).toMatchObject({ deadLettered: 1 });
+      await host.stop();
+    }
+  });
+
   it('drains on stop: refuses new messages, finishes the ones in flight, then stops', async () => {
     const { host, bus, repository } = setup({ concurrency: 4 });
     await host.start();
