@@ -55,6 +55,21 @@ function statusList(value: string): SagaStatus[] {
 }
 
 /** Every option a connection needs, from the sub-command and from the top level. */
+const MAX_PAGE = 1000;
+
+/** The paging options every list command takes: `--limit` (capped at `MAX_PAGE`), `--cursor`, `--json`. */
+function paged(command: Command): Command {
+  return command
+    .option('--limit <n>', `page size (at most ${MAX_PAGE})`, positiveInt, 50)
+    .option('--cursor <cursor>', 'the next page, as printed under the previous one')
+    .option('--json', 'print JSON ({ items, nextCursor })');
+}
+
+/** What `paged` parsed, as the list commands take it. */
+function page(o: { limit: number; cursor?: string; json?: boolean }) {
+  return { limit: Math.min(o.limit, MAX_PAGE), cursor: o.cursor, json: o.json === true };
+}
+
 function connection(command: Command): ConnectionOptions {
   const o = command.optsWithGlobals<{ databaseUrl?: string; pglite?: string; schema?: string; sagas?: string }>();
   return { databaseUrl: o.databaseUrl, pglite: o.pglite, schema: o.schema, sagas: o.sagas };
@@ -86,39 +101,35 @@ export function buildProgram(io: CliIo, options: { readonly signal?: AbortSignal
       return run(migrateCommand({ url: opts.url ?? c.databaseUrl, schema: c.schema, pglite: c.pglite }, io));
     });
 
-  program
-    .command('list')
-    .description('list instances, most recently updated first')
-    .option('--saga <name>', 'only this saga')
-    .option('--state <state>', 'only instances in this state')
-    .option('--status <list>', `comma-separated statuses (${STATUSES.join(', ')})`, statusList)
-    .option('--stale <duration>', 'only instances not updated for this long (30s, 5m, 1h, 2d)', duration)
-    .option('--correlation-id <id>', 'only instances with this correlation id')
-    .addOption(new Option('--order <order>', 'by update time').choices(['asc', 'desc']))
-    .option('--limit <n>', 'page size (at most 1000)', positiveInt, 50)
-    .option('--cursor <cursor>', 'the next page, as printed under the previous one')
-    .option('--json', 'print JSON ({ items, nextCursor })')
-    .action((o, command: Command) =>
-      run(
-        withOperations(connection(command), io, (ops) =>
-          listCommand(
-            ops,
-            defined({
-              saga: o.saga,
-              state: o.state,
-              status: o.status,
-              staleForMs: o.stale,
-              correlationId: o.correlationId,
-              order: o.order,
-              limit: Math.min(o.limit, 1000),
-              cursor: o.cursor,
-              json: o.json === true,
-            }),
-            io,
-          ),
+  paged(
+    program
+      .command('list')
+      .description('list instances, most recently updated first')
+      .option('--saga <name>', 'only this saga')
+      .option('--state <state>', 'only instances in this state')
+      .option('--status <list>', `comma-separated statuses (${STATUSES.join(', ')})`, statusList)
+      .option('--stale <duration>', 'only instances not updated for this long (30s, 5m, 1h, 2d)', duration)
+      .option('--correlation-id <id>', 'only instances with this correlation id')
+      .addOption(new Option('--order <order>', 'by update time').choices(['asc', 'desc'])),
+  ).action((o, command: Command) =>
+    run(
+      withOperations(connection(command), io, (ops) =>
+        listCommand(
+          ops,
+          defined({
+            saga: o.saga,
+            state: o.state,
+            status: o.status,
+            staleForMs: o.stale,
+            correlationId: o.correlationId,
+            order: o.order,
+            ...page(o),
+          }),
+          io,
         ),
       ),
-    );
+    ),
+  );
 
   program
     .command('show <key>')
@@ -148,26 +159,24 @@ export function buildProgram(io: CliIo, options: { readonly signal?: AbortSignal
     );
 
   const deadLetters = program.command('dead-letters').description('messages that were given up on: list, show, replay, discard');
-  deadLetters
-    .command('list')
-    .description('list dead letters, oldest first')
-    .addOption(new Option('--reason <reason>', 'only this reason').choices(Object.values(DeadLetterReason)))
-    .option('--saga <name>', 'only letters a saga refused')
-    .option('--type <type>', 'only this message type')
-    .option('--limit <n>', 'page size (at most 1000)', positiveInt, 50)
-    .option('--cursor <cursor>', 'the next page')
-    .option('--json', 'print JSON ({ items, nextCursor })')
-    .action((o, command: Command) =>
-      run(
-        withOperations(connection(command), io, (ops) =>
-          deadLettersListCommand(
-            ops,
-            defined({ reason: o.reason, saga: o.saga, type: o.type, limit: Math.min(o.limit, 1000), cursor: o.cursor, json: o.json === true }),
-            io,
-          ),
+  paged(
+    deadLetters
+      .command('list')
+      .description('list dead letters, oldest first')
+      .addOption(new Option('--reason <reason>', 'only this reason').choices(Object.values(DeadLetterReason)))
+      .option('--saga <name>', 'only letters a saga refused')
+      .option('--type <type>', 'only this message type'),
+  ).action((o, command: Command) =>
+    run(
+      withOperations(connection(command), io, (ops) =>
+        deadLettersListCommand(
+          ops,
+          defined({ reason: o.reason, saga: o.saga, type: o.type, ...page(o) }),
+          io,
         ),
       ),
-    );
+    ),
+  );
   for (const [name, description, command] of [
     ['show', 'one dead letter with its envelope', deadLetterShowCommand],
     ['replay', 'dispatch it again (in process with --sagas, else queued in the outbox for the relays)', deadLetterReplayCommand],
@@ -181,33 +190,29 @@ export function buildProgram(io: CliIo, options: { readonly signal?: AbortSignal
   }
 
   const commands = program.command('commands').description('commands that handlers took, with their outcomes: list, show');
-  commands
-    .command('list')
-    .description('list handled commands, newest first')
-    .addOption(new Option('--status <status>', 'only this status').choices(Object.values(CommandStatus)))
-    .option('--type <type>', 'only this command type')
-    .option('--correlation-id <id>', 'only commands of this correlation id')
-    .option('--limit <n>', 'page size (at most 1000)', positiveInt, 50)
-    .option('--cursor <cursor>', 'the next page')
-    .option('--json', 'print JSON ({ items, nextCursor })')
-    .action((o, command: Command) =>
-      run(
-        withOperations(connection(command), io, (ops) =>
-          commandsListCommand(
-            ops,
-            defined({
-              status: o.status,
-              type: o.type,
-              correlationId: o.correlationId,
-              limit: Math.min(o.limit, 1000),
-              cursor: o.cursor,
-              json: o.json === true,
-            }),
-            io,
-          ),
+  paged(
+    commands
+      .command('list')
+      .description('list handled commands, newest first')
+      .addOption(new Option('--status <status>', 'only this status').choices(Object.values(CommandStatus)))
+      .option('--type <type>', 'only this command type')
+      .option('--correlation-id <id>', 'only commands of this correlation id'),
+  ).action((o, command: Command) =>
+    run(
+      withOperations(connection(command), io, (ops) =>
+        commandsListCommand(
+          ops,
+          defined({
+            status: o.status,
+            type: o.type,
+            correlationId: o.correlationId,
+            ...page(o),
+          }),
+          io,
         ),
       ),
-    );
+    ),
+  );
   commands
     .command('show <id>')
     .description('one command with its outcome, output and envelope')
