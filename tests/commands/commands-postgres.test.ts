@@ -6,25 +6,15 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createEnvelope, SagaOrchestrator } from '../../src/index.ts';
-import { createPrismaRepository, type PrismaSagaRepository } from '../../src/prisma/index.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/postgres.ts';
+import { useTestDatabase } from '../helpers/postgres.ts';
 import { ChargeCard } from './fixtures/charge-card.ts';
 
-let db: TestDatabase;
-const opened: PrismaSagaRepository[] = [];
-beforeAll(async () => {
-  db = await createTestDatabase();
-});
-afterAll(async () => {
-  await Promise.all(opened.map((r) => r.close()));
-  await db?.drop();
-});
+const db = useTestDatabase();
 
 async function worker(calls: number[] = [], delivered: string[] = []) {
-  const repository = await createPrismaRepository({ databaseUrl: db.url, poolSize: 4 });
-  opened.push(repository);
+  const repository = await db.repository({ poolSize: 4 });
   const orchestrator = new SagaOrchestrator({ sagas: [], repository, commands: { leaseMs: 300 }, onError: () => {} });
   orchestrator.handle(ChargeCard, async (_input, ctx) => {
     calls.push(ctx.attempt);

@@ -3,7 +3,7 @@
  * in 9a15be7): an event decided on a stale instance cache, and a compensation run abandoned after a
  * transient store failure.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
   createEnvelope,
@@ -16,9 +16,8 @@ import {
   TransientStoreError,
   type SagaCommit,
 } from '../../src/index.ts';
-import { createPrismaRepository, type PrismaSagaRepository } from '../../src/prisma/index.ts';
 import { delegate } from '../helpers/faulty-repository.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/postgres.ts';
+import { useTestDatabase } from '../helpers/postgres.ts';
 
 const Opened = defineEvent('Opened', z.object({}));
 const Paid = defineEvent('Paid', z.object({}));
@@ -36,22 +35,10 @@ const Order = defineSaga('order', { data: z.object({}), states: ['AwaitingPaymen
   .compensation(Refund, () => void refunds++);
 
 describe('regressions found by fault injection', () => {
-  let db: TestDatabase;
-  const opened: PrismaSagaRepository[] = [];
-  beforeAll(async () => {
-    db = await createTestDatabase();
-  });
-  afterAll(async () => {
-    await Promise.all(opened.map((r) => r.close()));
-    await db?.drop();
-  });
+  const db = useTestDatabase();
 
   it('an event reaching a process whose instance cache is stale is applied, not refused as unhandled and dead-lettered', async () => {
-    const repository = async () => {
-      const r = await createPrismaRepository({ databaseUrl: db.url }); // the factory's default: cache on
-      opened.push(r);
-      return r;
-    };
+    const repository = () => db.repository(); // the factory's default: cache on
     const a = new SagaOrchestrator({ sagas: [Order], repository: await repository(), relay: false });
     const b = new SagaOrchestrator({ sagas: [Order], repository: await repository(), relay: false });
     await a.publish(Opened, {}, { correlationId: 'o-1' }); // A caches version 1, AwaitingPayment

@@ -4,11 +4,10 @@
  * database picks the run up from the store alone: the step's durable timeout fires, the step is retried
  * under its own policy and completes, and the whole run is in the instance's history.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineCommand, defineGraph, SagaOrchestrator } from '../../src/index.ts';
-import { createPrismaRepository, type PrismaSagaRepository } from '../../src/prisma/index.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/postgres.ts';
+import { useTestDatabase } from '../helpers/postgres.ts';
 
 const Prepare = defineCommand('Prepare', z.object({ id: z.string() }), { output: z.object({ token: z.string() }) });
 const Publish = defineCommand('Publish', z.object({ token: z.string() }), { output: z.object({ url: z.string() }) });
@@ -22,19 +21,10 @@ const Release = defineGraph('release', { input: z.object({ id: z.string() }) })
     input: ({ results }) => ({ token: results.prepare.token }),
   });
 
-let db: TestDatabase;
-const opened: PrismaSagaRepository[] = [];
-beforeAll(async () => {
-  db = await createTestDatabase();
-});
-afterAll(async () => {
-  await Promise.all(opened.map((r) => r.close()));
-  await db?.drop();
-});
+const db = useTestDatabase();
 
 async function open() {
-  const repository = await createPrismaRepository({ databaseUrl: db.url, poolSize: 4 });
-  opened.push(repository);
+  const repository = await db.repository({ poolSize: 4 });
   return repository;
 }
 

@@ -11,6 +11,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
+import { afterAll, beforeAll } from 'vitest';
+import { createPrismaRepository, type PrismaRepositoryOptions } from '../../src/prisma/create-repository.ts';
 import { migrationsDir } from '../../src/prisma/package-files.ts';
 import { migrate } from '../../src/prisma/migrate.ts';
 
@@ -100,6 +102,42 @@ export async function createTestDatabase(options: { migrated?: boolean } = {}): 
     name,
     url: databaseUrl(name),
     drop: () => withAdmin(async (admin) => void (await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`))),
+  };
+}
+
+/**
+ * This test file's own database, made before its tests and dropped after them, and the repositories (or
+ * anything else with `close()`) opened on it, closed before the drop. Call at the top of a file or `describe`.
+ *
+ * @example
+ * const db = useTestDatabase();
+ * it('…', async () => { const repository = await db.repository({ poolSize: 4 }); });
+ */
+export function useTestDatabase() {
+  let db: TestDatabase | undefined;
+  const opened: { close(): Promise<void> }[] = [];
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await Promise.all(opened.map((r) => r.close()));
+    await db?.drop();
+  });
+  const current = (): TestDatabase => {
+    if (db === undefined) throw new Error('useTestDatabase(): the database is made in beforeAll, use it inside tests');
+    return db;
+  };
+  const closeLater = <T extends { close(): Promise<void> }>(resource: T): T => {
+    opened.push(resource);
+    return resource;
+  };
+  return {
+    get url(): string {
+      return current().url;
+    },
+    /** `createPrismaRepository` on this database, closed after the file's tests. */
+    repository: async (options: PrismaRepositoryOptions = {}) => closeLater(await createPrismaRepository({ databaseUrl: current().url, ...options })),
+    closeLater,
   };
 }
 

@@ -7,28 +7,22 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeClock, InProcessBus, SagaOrchestrator, type Envelope } from '../../src/index.ts';
-import { createPrismaRepository, type PrismaSagaRepository } from '../../src/prisma/index.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/postgres.ts';
+import { useTestDatabase } from '../helpers/postgres.ts';
 import { OrderPlaced, PaymentCaptured, ReadyToShip, ShippingSaga, StockReserved } from '../runtime/joins-saga.ts';
 
-let db: TestDatabase;
+const db = useTestDatabase();
 let sql: pg.Client;
-const opened: PrismaSagaRepository[] = [];
 beforeAll(async () => {
-  db = await createTestDatabase();
   sql = new pg.Client({ connectionString: db.url });
   await sql.connect();
 });
 afterAll(async () => {
   await sql?.end();
-  await Promise.all(opened.map((r) => r.close()));
-  await db?.drop();
 });
 
 /** One process: its own repository (and pool), bus and orchestrator; the test drives its relay. */
 async function startProcess(clock: FakeClock) {
-  const repository = await createPrismaRepository({ databaseUrl: db.url, poolSize: 4 });
-  opened.push(repository);
+  const repository = await db.repository({ poolSize: 4 });
   const bus = new InProcessBus();
   const composites: Envelope[] = [];
   bus.subscribe(ReadyToShip.name, (e) => void composites.push(e));

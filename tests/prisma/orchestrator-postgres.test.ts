@@ -3,13 +3,12 @@
  * several orchestrators, each with its own repository and pool, as separate processes would be.
  */
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { InventoryReserved, OrderCreated, OrderSaga, PaymentProcessed, ShippingFailed } from '../../examples/order-saga.ts';
 import { z } from 'zod';
 import { defineEvent, defineSaga, InProcessBus, SagaOrchestrator, type Envelope } from '../../src/index.ts';
 import { createEnvelope } from '../../src/messages/envelope.ts';
 import {
-  createPrismaRepository,
   pgPoolClient,
   PrismaSagaRepository,
   type PrismaRepositoryOptions,
@@ -19,23 +18,13 @@ import * as SQL from '../../src/prisma/sql.ts';
 import { CounterSaga, expectEveryIncrementAppliedOnce, Incremented, Started } from '../helpers/counter-saga.ts';
 import { crashingRepository, SimulatedCrash } from '../helpers/faulty-repository.ts';
 import { insertOf, makeInstance } from '../helpers/records.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/postgres.ts';
+import { useTestDatabase } from '../helpers/postgres.ts';
 
-let db: TestDatabase;
-const opened: PrismaSagaRepository[] = [];
+const db = useTestDatabase();
 let checker: PrismaSagaRepository | undefined;
-beforeAll(async () => {
-  db = await createTestDatabase();
-});
-afterAll(async () => {
-  await Promise.all(opened.map((r) => r.close()));
-  await db?.drop();
-});
 
-async function repository(options: PrismaRepositoryOptions = {}): Promise<PrismaSagaRepository> {
-  const repo = await createPrismaRepository({ databaseUrl: db.url, poolSize: 8, ...options });
-  opened.push(repo);
-  return repo;
+function repository(options: PrismaRepositoryOptions = {}): Promise<PrismaSagaRepository> {
+  return db.repository({ poolSize: 8, ...options });
 }
 
 /** Read through a repository without a cache: a cache only knows its own process's writes. */
@@ -164,8 +153,7 @@ describe('an event that starts instances', () => {
       $queryRawUnsafe: (sql, ...values) => (sent.push(sql), inner.$queryRawUnsafe(sql, ...values)),
       $executeRawUnsafe: (sql, ...values) => (sent.push(sql), inner.$executeRawUnsafe(sql, ...values)),
     };
-    const repo = new PrismaSagaRepository(client, { cache: { maxInstances: 100 }, onClose: () => pool.end() });
-    opened.push(repo);
+    const repo = db.closeLater(new PrismaSagaRepository(client, { cache: { maxInstances: 100 }, onClose: () => pool.end() }));
     await repo.ready();
     const orchestrator = new SagaOrchestrator({ sagas: [CounterSaga], repository: repo });
     sent.length = 0;

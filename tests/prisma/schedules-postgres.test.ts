@@ -3,25 +3,15 @@
  * timeouts concurrently, each exactly once; a timeout racing a real event across processes; deadlines on
  * the database's clock.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createEnvelope, FakeClock, InProcessBus, OutboxRelay, SagaOrchestrator, type Envelope } from '../../src/index.ts';
-import { createPrismaRepository, type PrismaSagaRepository } from '../../src/prisma/index.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/postgres.ts';
+import { useTestDatabase } from '../helpers/postgres.ts';
 import { MINUTE, OrderPlaced, PaymentReceived, PaymentSaga, PaymentTimedOut } from '../runtime/time/payment-saga.ts';
 
-let db: TestDatabase;
-const opened: PrismaSagaRepository[] = [];
-beforeAll(async () => {
-  db = await createTestDatabase();
-});
-afterAll(async () => {
-  await Promise.all(opened.map((r) => r.close()));
-  await db?.drop();
-});
+const db = useTestDatabase();
 
 async function process(clock: FakeClock, options: { time?: 'clock' | 'store' } = {}) {
-  const repository = await createPrismaRepository({ databaseUrl: db.url, poolSize: 4 });
-  opened.push(repository);
+  const repository = await db.repository({ poolSize: 4 });
   const bus = new InProcessBus();
   const timeouts: Envelope[] = [];
   bus.subscribe(PaymentTimedOut.name, (e) => void timeouts.push(e));
