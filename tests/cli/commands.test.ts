@@ -1,25 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { capturingIo } from '../../src/cli/io.ts';
 import { runCli } from '../../src/cli/program.ts';
 import { loadSagas } from '../../src/cli/load-sagas.ts';
 import { parseDuration } from '../../src/ops/duration.ts';
-import { createPrismaRepository, type PrismaSagaRepository } from '../../src/prisma/index.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/postgres.ts';
+import type { PrismaSagaRepository } from '../../src/prisma/index.ts';
+import { useTestDatabase } from '../helpers/postgres.ts';
 import { seed, type Seeded } from '../ops/fixtures.ts';
 
-let db: TestDatabase;
+const db = useTestDatabase();
 let repository: PrismaSagaRepository;
 let seeded: Seeded;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  repository = await createPrismaRepository({ databaseUrl: db.url, cache: false });
+  repository = await db.repository({ cache: false });
   seeded = await seed(repository);
-});
-
-afterAll(async () => {
-  await repository.close();
-  await db.drop();
 });
 
 /** Runs the CLI in this process against the test database. */

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   DeadLetterNotFoundError,
   NotCompensationFailedError,
@@ -11,24 +11,18 @@ import {
   operatorOrchestrator,
   InProcessBus,
 } from '../../src/index.ts';
-import { createPrismaRepository, type PrismaSagaRepository } from '../../src/prisma/index.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/postgres.ts';
+import type { PrismaSagaRepository } from '../../src/prisma/index.ts';
+import { useTestDatabase } from '../helpers/postgres.ts';
 import { ReserveInventory } from '../../examples/order-saga.ts';
 import { bank, OrderSaga, seed, TransferSaga, type Seeded } from './fixtures.ts';
 
-let db: TestDatabase;
+const db = useTestDatabase();
 let repository: PrismaSagaRepository;
 let seeded: Seeded;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  repository = await createPrismaRepository({ databaseUrl: db.url, cache: false });
+  repository = await db.repository({ cache: false });
   seeded = await seed(repository);
-});
-
-afterAll(async () => {
-  await repository.close();
-  await db.drop();
 });
 
 describe('SagaOperations queries', () => {

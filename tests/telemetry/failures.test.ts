@@ -3,7 +3,7 @@
  * failing compensations, and the counters and duration histogram of processed events.
  */
 import { SpanStatusCode } from '@opentelemetry/api';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { DEMO_ORDERS, OrderCreated, OrderSaga, startOrderServices } from '../../examples/order-saga.ts';
 import {
@@ -19,11 +19,7 @@ import { CounterSaga, Started } from '../helpers/counter-saga.ts';
 import { interleavingRepository } from '../helpers/faulty-repository.ts';
 import { parentOf, startOtel, useContextManager, type Otel } from './otel.ts';
 
-let removeContextManager: () => void;
-beforeAll(() => {
-  removeContextManager = useContextManager();
-});
-afterAll(() => removeContextManager());
+useContextManager();
 
 let otel: Otel;
 beforeEach(() => {

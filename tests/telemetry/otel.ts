@@ -9,6 +9,7 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { MeterProvider, MetricReader, type DataPoint, type Histogram } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { afterAll, beforeAll } from 'vitest';
 import type { TelemetryOptions } from '../../src/index.ts';
 
 /** A reader that exports nowhere: tests call `collect()`. */
@@ -67,14 +68,17 @@ export function startOtel(): Otel {
   };
 }
 
-/** Installs the AsyncLocalStorage context manager for a test file; returns its removal. */
-export function useContextManager(): () => void {
-  const manager = new AsyncLocalStorageContextManager().enable();
-  context.setGlobalContextManager(manager);
-  return () => {
-    manager.disable();
+/** Installs the AsyncLocalStorage context manager before this test file's tests and removes it after them. */
+export function useContextManager(): void {
+  let manager: AsyncLocalStorageContextManager | undefined;
+  beforeAll(() => {
+    manager = new AsyncLocalStorageContextManager().enable();
+    context.setGlobalContextManager(manager);
+  });
+  afterAll(() => {
+    manager?.disable();
     context.disable();
-  };
+  });
 }
 
 /** The parent's span id, or undefined for a root span. */

@@ -3,25 +3,18 @@
  * messages of an order still form one trace when their writes go through group commit.
  */
 import { SpanKind } from '@opentelemetry/api';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_ORDERS, OrderCreated, OrderSaga, startOrderServices } from '../../examples/order-saga.ts';
 import { InProcessBus, SagaflowMetrics as M, SagaOrchestrator } from '../../src/index.ts';
-import { createPrismaRepository, type PrismaSagaRepository } from '../../src/prisma/index.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/postgres.ts';
+import type { PrismaSagaRepository } from '../../src/prisma/index.ts';
+import { useTestDatabase } from '../helpers/postgres.ts';
 import { ancestry, parentOf, startOtel, useContextManager } from './otel.ts';
 
-let db: TestDatabase;
+useContextManager();
+const db = useTestDatabase();
 let repository: PrismaSagaRepository;
-let removeContextManager: () => void;
 beforeAll(async () => {
-  removeContextManager = useContextManager();
-  db = await createTestDatabase();
-  repository = await createPrismaRepository({ databaseUrl: db.url, poolSize: 4 });
-});
-afterAll(async () => {
-  removeContextManager();
-  await repository?.close();
-  await db?.drop();
+  repository = await db.repository({ poolSize: 4 });
 });
 
 describe('telemetry on PostgreSQL', () => {

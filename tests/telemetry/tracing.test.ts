@@ -4,7 +4,7 @@
  * messages of an order, `traceparent` carried in envelope headers.
  */
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it } from 'vitest';
+import { beforeEach, afterEach, describe, expect, it } from 'vitest';
 import {
   CreateShipment,
   DEMO_ORDERS,
@@ -18,11 +18,7 @@ import { SAGAFLOW_VERSION } from '../../src/telemetry/version.ts';
 import { ancestry, parentOf, startOtel, useContextManager, type Otel } from './otel.ts';
 import packageJson from '../../package.json' with { type: 'json' };
 
-let removeContextManager: () => void;
-beforeAll(() => {
-  removeContextManager = useContextManager();
-});
-afterAll(() => removeContextManager());
+useContextManager();
 
 let otel: Otel;
 beforeEach(() => {
