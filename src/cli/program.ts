@@ -23,7 +23,7 @@ import { diagramCommand } from './diagram-command.ts';
 import type { CliIo } from './io.ts';
 import { listCommand } from './list-command.ts';
 import { migrateCommand } from './migrate-command.ts';
-import { serveCommand } from './serve-command.ts';
+import { checkServeOptions, serveCommand } from './serve-command.ts';
 import { showCommand } from './show-command.ts';
 import { statsCommand } from './stats-command.ts';
 
@@ -39,6 +39,11 @@ function port(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65_535) throw new InvalidArgumentError('expected a port number (0 picks a free one)');
   return n;
+}
+
+/** Gathers a repeatable option's values. */
+function collect(value: string, previous: readonly string[]): string[] {
+  return [...previous, value];
 }
 
 function duration(value: string): number {
@@ -221,21 +226,29 @@ export function buildProgram(io: CliIo, options: { readonly signal?: AbortSignal
 
   program
     .command('serve')
-    .description('serve the HTTP API and the web dashboard')
+    .description('serve the HTTP API and the web dashboard (a token is needed beyond 127.0.0.1)')
     .option('--port <port>', 'port (0 picks a free one)', port, 3000)
-    .option('--host <host>', 'interface to listen on (0.0.0.0 for all)', '127.0.0.1')
-    .addOption(new Option('--token <token>', 'require this bearer token on /api').env('SAGAFLOW_TOKEN'))
+    .option('--host <host>', 'interface to listen on (0.0.0.0 for all: needs a token)', '127.0.0.1')
+    .addOption(new Option('--token <token>', 'require this bearer token on /api (visible in ps: prefer --token-file)').env('SAGAFLOW_TOKEN'))
+    .option('--token-file <path>', 'read the bearer token from this file (a trailing newline is ignored)')
+    .option('--insecure-no-auth', 'serve without a token on a non-loopback --host (only behind something that authenticates)')
+    .option('--allowed-host <name>', 'also answer to this host name (repeatable; * for any, when a proxy checks Host)', collect, [])
     .option('--read-only', 'refuse every action (replay, discard, retry)')
     .option('--poll-interval <ms>', 'how often live updates poll the store', positiveInt, 1000)
     .action((o, command: Command) =>
       run(
-        withOperations(connection(command), io, (ops) =>
-          serveCommand(
-            ops,
-            { port: o.port, host: o.host, token: o.token ?? io.env.SAGAFLOW_TOKEN, readOnly: o.readOnly === true, pollInterval: o.pollInterval },
-            io,
-            options.signal ?? new AbortController().signal,
-          ),
+        // Checked before the database is opened: a refused start-up touches nothing.
+        checkServeOptions({
+          port: o.port,
+          host: o.host,
+          token: o.token ?? io.env.SAGAFLOW_TOKEN,
+          tokenFile: o.tokenFile,
+          insecureNoAuth: o.insecureNoAuth === true,
+          allowedHosts: o.allowedHost,
+          readOnly: o.readOnly === true,
+          pollInterval: o.pollInterval,
+        }).then((checked) =>
+          withOperations(connection(command), io, (ops) => serveCommand(ops, checked, io, options.signal ?? new AbortController().signal)),
         ),
       ),
     );

@@ -1,9 +1,12 @@
 /**
  * @module cli/serve-command
  *
- * `sagaflow serve`: the HTTP API and the dashboard until SIGINT or SIGTERM (or `signal` aborts).
+ * `sagaflow serve`: the HTTP API and the dashboard until SIGINT or SIGTERM (or `signal` aborts). Safe
+ * by default: `checkServeOptions` refuses a network address without a token, and an empty token,
+ * before the database is opened.
  */
 import { serveSagaflow } from '../http/serve.ts';
+import { servingPolicy } from '../http/serving-policy.ts';
 import type { SagaOperations } from '../ops/saga-operations.ts';
 import type { CliIo } from './io.ts';
 
@@ -11,8 +14,31 @@ export interface ServeOptions {
   readonly port: number;
   readonly host: string;
   readonly token?: string | undefined;
+  /** A file holding the token, so that it is not in the command line (`ps`). */
+  readonly tokenFile?: string | undefined;
+  /** `--insecure-no-auth`: no token on a non-loopback address. */
+  readonly insecureNoAuth?: boolean | undefined;
+  /** `--allowed-host`: more host names to answer to. */
+  readonly allowedHosts?: readonly string[] | undefined;
   readonly readOnly?: boolean;
   readonly pollInterval?: number;
+}
+
+/**
+ * Resolves the token (reading `--token-file`) and applies the serving policy.
+ *
+ * @example
+ * const checked = await checkServeOptions({ port: 3000, host: '0.0.0.0', tokenFile: '/run/secrets/token' });
+ * @throws InsecureServerError, InvalidTokenError
+ */
+export async function checkServeOptions(options: ServeOptions): Promise<ServeOptions> {
+  const policy = await servingPolicy({
+    host: options.host,
+    token: options.token,
+    tokenFile: options.tokenFile,
+    allowUnauthenticated: options.insecureNoAuth,
+  });
+  return { ...options, token: policy.token, tokenFile: undefined };
 }
 
 /**
@@ -26,13 +52,17 @@ export async function serveCommand(ops: SagaOperations, options: ServeOptions, i
     port: options.port,
     host: options.host,
     token: options.token,
+    tokenFile: options.tokenFile,
+    allowUnauthenticated: options.insecureNoAuth,
+    allowedHosts: options.allowedHosts,
     readOnly: options.readOnly ?? false,
     ...(options.pollInterval !== undefined && { pollIntervalMs: options.pollInterval }),
-    onError: (error) => io.err(`error: ${error instanceof Error ? error.message : String(error)}`),
+    onError: (error, context) =>
+      io.err(`error${context ? ` ${context.errorId}` : ''}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
   });
-  const notes = [options.token ? 'token required' : 'no token', options.readOnly ? 'read-only' : 'actions enabled'];
+  const notes = [server.tokenRequired ? 'token required' : 'no token', options.readOnly ? 'read-only' : 'actions enabled'];
   if (!ops.orchestrator) notes.push('replays queue in the outbox (no --sagas)');
-  io.out(`sagaflow dashboard and API at ${server.url} (${notes.join(', ')})`);
+  io.out(`sagaflow dashboard and API listening on ${server.address}, open ${server.url} (${notes.join(', ')})`);
   if (!signal.aborted) await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
   await server.close();
   io.out('stopped');

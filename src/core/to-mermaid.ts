@@ -19,8 +19,14 @@ function mermaidIds(states: readonly string[]): Map<string, string> {
   return ids;
 }
 
+/** Edge and note labels end at a line break or `;`, and `:`/`#` start syntax: all become spaces. */
 function labelEscape(text: string): string {
-  return text.replace(/[:;#\n]/g, ' ');
+  return text.replace(/[:;#\u0000-\u001f\u007f\u2028\u2029]/g, ' ');
+}
+
+/** A state's display name inside `state "..." as id`: no quote or line break can end the string early. */
+function nameEscape(text: string): string {
+  return labelEscape(text).replace(/"/g, "'");
 }
 
 /**
@@ -35,7 +41,7 @@ export function toMermaid(compiled: CompiledSaga, options: { highlight?: string 
   const idOf = (state: string) => ids.get(state) ?? state;
   const lines = ['stateDiagram-v2'];
   for (const state of compiled.states) {
-    if (idOf(state) !== state) lines.push(`  state "${state}" as ${idOf(state)}`);
+    if (idOf(state) !== state) lines.push(`  state "${nameEscape(state)}" as ${idOf(state)}`);
   }
   lines.push(`  [*] --> ${idOf(INITIAL_STATE)}`);
   const seen = new Set<string>();
@@ -58,7 +64,9 @@ export function toMermaid(compiled: CompiledSaga, options: { highlight?: string 
     const at = compiled.states.find((state) => compiled.table.get(state)?.get(name)?.some((h) => !h.ignore));
     if (at !== undefined) lines.push(`  note right of ${idOf(at)} : ${labelEscape(`${name} = join of ${join.events.map((e) => e.name).join(' + ')}`)}`);
   }
-  if (options.highlight !== undefined) {
+  // Only a state of this definition is marked, by its sanitised id: the name comes from a request (an
+  // instance's stored state, perhaps from an older definition) and must never become Mermaid source.
+  if (options.highlight !== undefined && ids.has(options.highlight)) {
     lines.push('  classDef current fill:#f9d71c,stroke:#333,stroke-width:2px');
     lines.push(`  class ${idOf(options.highlight)} current`);
   }

@@ -26,3 +26,6 @@ export * from './database-unreachable-error.ts';
 export * from './command-cancelled-error.ts';
 export * from './command-timeout-error.ts';
 export * from './command-not-found-error.ts';
+export * from './invalid-cursor-error.ts';
+export * from './insecure-server-error.ts';
+export * from './invalid-token-error.ts';

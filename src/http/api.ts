@@ -12,14 +12,21 @@ import type { ChangeFeed } from '../ops/change-feed.ts';
 import type { SagaOperations } from '../ops/saga-operations.ts';
 import { guard } from './auth.ts';
 import { DEFAULT_PING_MS, eventStream } from './events.ts';
-import { problem, problemOf, respond } from './problem.ts';
+import { crossSiteGuard, hostGuard } from './origin-guard.ts';
+import { errorIdOf, problem, problemOf, respond } from './problem.ts';
+import { checkToken } from './serving-policy.ts';
 import { defined } from '../ops/defined.ts';
 import { CommandsQuery, DeadLettersQuery, DiagramQuery, InstancesQuery, StatsQuery } from './queries.ts';
 import { sagaflowVersion } from './version.ts';
 
 export interface SagaflowApiOptions {
-  /** When set, every `/api/*` request needs `Authorization: Bearer <token>`. */
+  /** When set, every `/api/*` request needs `Authorization: Bearer <token>`. An empty one is an `InvalidTokenError`. */
   readonly token?: string | undefined;
+  /**
+   * Host names (no port) the app answers to; any other `Host` gets 421 (DNS rebinding). Leave it out
+   * when the app is mounted in a server of yours that checks `Host` itself; `serveSagaflow` sets it.
+   */
+  readonly allowedHosts?: readonly string[] | undefined;
   /** Refuse every action (non-GET) with 403 `SAGA_READ_ONLY`. */
   readonly readOnly?: boolean | undefined;
   /** How often the change feed behind `/api/events` polls the store. Default 1000 ms. */
@@ -28,8 +35,11 @@ export interface SagaflowApiOptions {
   readonly pingIntervalMs?: number | undefined;
   /** Serve the web dashboard at `/` (default true). */
   readonly dashboard?: boolean | undefined;
-  /** Errors nobody else sees: a failed change-feed pass, a 500. Default `console.error`. */
-  readonly onError?: ((error: unknown) => void) | undefined;
+  /**
+   * Errors nobody else sees: a failed change-feed pass, a 500 (with the `errorId` its answer carries,
+   * the only thing the client is told). Default `console.error`.
+   */
+  readonly onError?: ((error: unknown, context?: { readonly errorId: string }) => void) | undefined;
 }
 
 /** The API app, with `close()` to stop its change feed (the server calls it on shutdown). */
@@ -44,17 +54,22 @@ export interface SagaflowApi extends Hono {
  * app.route('/sagaflow', createSagaflowApi(ops, { token: process.env.SAGAFLOW_TOKEN }));
  */
 export function createSagaflowApi(ops: SagaOperations, options: SagaflowApiOptions = {}): SagaflowApi {
-  const onError = options.onError ?? ((error: unknown) => console.error('[sagaflow api]', error));
+  const token = checkToken(options.token);
+  const onError =
+    options.onError ?? ((error: unknown, context?: { errorId: string }) => console.error(`[sagaflow api]${context ? ` error ${context.errorId}:` : ''}`, error));
   let feed: ChangeFeed | undefined;
   const changeFeed = () => (feed ??= ops.changeFeed({ pollIntervalMs: options.pollIntervalMs ?? 1000, onError }));
   const api = new Hono();
 
   api.onError((error, c) => {
     const answer = problemOf(error);
-    if (answer.status >= 500) onError(error);
+    const errorId = errorIdOf(answer);
+    if (errorId !== undefined) onError(error, { errorId });
     return respond(c, answer);
   });
-  api.use('/api/*', guard({ token: options.token, readOnly: options.readOnly }));
+  if (options.allowedHosts !== undefined) api.use('*', hostGuard(options.allowedHosts));
+  api.use('/api/*', crossSiteGuard());
+  api.use('/api/*', guard({ token, readOnly: options.readOnly }));
 
   api.get('/api/meta', (c) => c.json({ readOnly: options.readOnly === true, version: sagaflowVersion() }));
   api.get('/api/sagas', async (c) => c.json({ sagas: await ops.sagas() }));

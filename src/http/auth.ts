@@ -21,7 +21,8 @@ function sameToken(given: string, expected: string): boolean {
  * app.use('/api/*', guard({ token: process.env.SAGAFLOW_TOKEN, readOnly: true }));
  */
 export function guard(options: { readonly token?: string | undefined; readonly readOnly?: boolean | undefined }): MiddlewareHandler {
-  const token = options.token || undefined;
+  // An empty token was refused where it was configured (checkToken): here it would mean "no auth".
+  const token = options.token;
   return async (c, next) => {
     if (token !== undefined) {
       const header = c.req.header('authorization') ?? '';

@@ -3,8 +3,10 @@
  *
  * Errors as the API answers them: `{ error: { code, message, details? } }` with a status chosen from
  * the error's kind. Client mistakes are 4xx with the error's own stable code; anything unexpected is a
- * 500 whose message says to look at the server's log.
+ * 500 with a generic message and an error id (`details.errorId`) that the server logs with the error
+ * itself: a driver's or SQL's text never reaches a client, where it would map the schema for an attacker.
  */
+import { randomUUID } from 'node:crypto';
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z } from 'zod';
@@ -14,12 +16,24 @@ export const BAD_REQUEST = 'SAGA_BAD_REQUEST';
 export const UNAUTHORIZED = 'SAGA_UNAUTHORIZED';
 export const READ_ONLY = 'SAGA_READ_ONLY';
 export const INTERNAL = 'SAGA_INTERNAL';
+/** The `Host` header names none of the names this server answers to (DNS rebinding): 421. */
+export const HOST_NOT_ALLOWED = 'SAGA_HOST_NOT_ALLOWED';
+/** An action sent from another site's page (`Origin` / `Sec-Fetch-Site`): 403, token or not. */
+export const CROSS_SITE = 'SAGA_CROSS_SITE';
 
 export interface Problem {
   readonly status: ContentfulStatusCode;
   readonly body: { readonly error: { readonly code: string; readonly message: string; readonly details?: unknown } };
 }
 
+/** Codes of malformed requests, thrown deeper than the query parsing. */
+const BAD_REQUEST_CODES: ReadonlySet<string> = new Set(['SAGA_CURSOR_INVALID']);
+/** Codes of the server's own trouble, whose messages quote the driver: answered like any 500, 503 for a passing one. */
+const SERVER_CODES: ReadonlyMap<string, ContentfulStatusCode> = new Map<string, ContentfulStatusCode>([
+  ['SAGA_STORE_TRANSIENT', 503],
+  ['SAGA_SCHEMA_MISSING', 500],
+  ['SAGA_DATABASE_UNREACHABLE', 503],
+]);
 /** Codes that mean "there is no such thing". */
 const NOT_FOUND_CODES: ReadonlySet<string> = new Set(['SAGA_NOT_FOUND', 'SAGA_DEAD_LETTER_NOT_FOUND', 'SAGA_UNKNOWN_SAGA', 'SAGA_COMMAND_NOT_FOUND']);
 /** Codes that mean "not now, in the state it is in". */
@@ -45,15 +59,24 @@ export function problemOf(error: unknown): Problem {
     const message = error.issues.map((i) => `${i.path.join('.') || 'query'}: ${i.message}`).join('; ');
     return problem(400, BAD_REQUEST, message, error.issues);
   }
-  // Cursors and page sizes the repository refuses.
+  // Page sizes the repository refuses (bad cursors are an InvalidCursorError, below).
   if (error instanceof RangeError) return problem(400, BAD_REQUEST, error.message);
-  if (error instanceof SagaflowError) {
+  if (error instanceof SagaflowError && !SERVER_CODES.has(error.code)) {
+    if (BAD_REQUEST_CODES.has(error.code)) return problem(400, error.code, error.message);
     if (NOT_FOUND_CODES.has(error.code)) return problem(404, error.code, error.message);
     if (CONFLICT_CODES.has(error.code)) return problem(409, error.code, error.message);
     // Replaying a message that still cannot be handled, and the like: understood, but refused.
     return problem(422, error.code, error.message);
   }
-  return problem(500, INTERNAL, `internal error: ${error instanceof Error ? error.message : String(error)} (see the server's log)`);
+  const errorId = randomUUID();
+  const status = (error instanceof SagaflowError && SERVER_CODES.get(error.code)) || 500;
+  return problem(status, INTERNAL, `internal error ${errorId}: the server logged the details under this id`, { errorId });
+}
+
+/** The id a 500 answer carries, for the log line that holds the details. */
+export function errorIdOf(p: Problem): string | undefined {
+  const details = p.body.error.details as { errorId?: unknown } | undefined;
+  return typeof details?.errorId === 'string' ? details.errorId : undefined;
 }
 
 export function respond(c: Context, p: Problem): Response {

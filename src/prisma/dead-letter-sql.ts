@@ -7,6 +7,7 @@
  */
 import type { DeadLetter, DeadLetterQuery, DeadLetterReason, Page } from '../repository/types.ts';
 import { decodeCursor, encodeCursor, pageSize } from '../repository/cursor.ts';
+import { InvalidCursorError } from '../errors/invalid-cursor-error.ts';
 import type { SqlRunner } from './client-types.ts';
 import { PgErrorCode, sqlState } from './pg-error.ts';
 import { iso, toJson } from './row-mapping.ts';
@@ -104,7 +105,7 @@ export function buildDeadLetterQuery(query: DeadLetterQuery = {}): { sql: string
   if (query.messageType !== undefined) where.push(`message_type = ${param(query.messageType, '::text')}`);
   if (query.cursor !== undefined) {
     const key = decodeCursor(query.cursor);
-    if (!isUuid(key.id)) throw new RangeError(`invalid cursor '${query.cursor}'`);
+    if (!isUuid(key.id)) throw new InvalidCursorError('its id is not a uuid');
     where.push(`(created_at, id) > (${param(iso(key.updatedAt), '::timestamptz')}, ${param(key.id, '::uuid')})`);
   }
   const limit = pageSize(query.limit);

@@ -6,6 +6,7 @@
  */
 import type { InstanceQuery, SagaStatus } from '../repository/types.ts';
 import { decodeCursor, pageSize } from '../repository/cursor.ts';
+import { InvalidCursorError } from '../errors/invalid-cursor-error.ts';
 import { INSTANCE_COLUMNS } from './sql.ts';
 import { isUuid } from './uuid.ts';
 
@@ -45,7 +46,7 @@ export function buildListQuery(query: InstanceQuery = {}): BuiltQuery {
   if (query.cursor !== undefined) {
     // The shared decoder (same cursors as the in-memory repository) accepts any id; ours are uuids.
     const key = decodeCursor(query.cursor);
-    if (!isUuid(key.id)) throw new RangeError(`invalid cursor '${query.cursor}'`);
+    if (!isUuid(key.id)) throw new InvalidCursorError('its id is not a uuid');
     const at = param(key.updatedAt.toISOString(), '::timestamptz');
     const id = param(key.id, '::uuid');
     where.push(`(updated_at, id) ${desc ? '<' : '>'} (${at}, ${id})`);
