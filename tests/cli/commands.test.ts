@@ -100,7 +100,7 @@ describe('sagaflow commands, in process', () => {
     const running = runCli(['serve', '--port', '0', '--read-only'], io, { signal: stop.signal });
     const deadline = Date.now() + 20_000;
     let url: string | undefined;
-    while (!(url = /at (http:\S+)/.exec(io.stdout())?.[1]) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    while (!(url = /open (http:\S+) \(/.exec(io.stdout())?.[1]) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     expect(io.stdout()).toContain('token required, read-only');
     expect((await fetch(`${url}/api/meta`)).status).toBe(401);
     const meta = await (await fetch(`${url}/api/meta`, { headers: { Authorization: 'Bearer tok' } })).json();

@@ -12,6 +12,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConcurrencyError } from '../../src/errors/concurrency-error.ts';
 import { DuplicateMessageError } from '../../src/errors/duplicate-message-error.ts';
+import { InvalidCursorError } from '../../src/errors/invalid-cursor-error.ts';
 import { uuidv7 } from '../../src/messages/uuid-v7.ts';
 import type { DeadLetter, OutboxEntry, SagaInstanceRecord, SagaRepository } from '../../src/repository/types.ts';
 import {
@@ -404,7 +405,9 @@ export function runReliabilityContract(name: string, make: MakeRepository): void
 
       it('rejects an invalid page size or cursor', async () => {
         await expect(repo.listDeadLetters({ sagaName: saga, limit: 0 })).rejects.toBeInstanceOf(RangeError);
-        await expect(repo.listDeadLetters({ sagaName: saga, cursor: 'garbage' })).rejects.toBeInstanceOf(RangeError);
+        await expect(repo.listDeadLetters({ sagaName: saga, cursor: 'garbage' })).rejects.toBeInstanceOf(InvalidCursorError);
+        const farFuture = Buffer.from(`+275760-09-13T00:00:00.000Z|${uuidv7()}`, 'utf8').toString('base64url');
+        await expect(repo.listDeadLetters({ sagaName: saga, cursor: farFuture })).rejects.toBeInstanceOf(InvalidCursorError);
       });
 
       it('records a failed replay: replays + 1, the new error, updatedAt', async () => {

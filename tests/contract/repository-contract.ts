@@ -6,6 +6,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConcurrencyError } from '../../src/errors/concurrency-error.ts';
+import { InvalidCursorError } from '../../src/errors/invalid-cursor-error.ts';
 import type { SagaCommit, SagaInstanceRecord, SagaRepository } from '../../src/repository/types.ts';
 import { createEnvelope } from '../../src/messages/envelope.ts';
 import { uuidv7 } from '../../src/messages/uuid-v7.ts';
@@ -438,7 +439,18 @@ export function runRepositoryContract(name: string, make: MakeRepository): void 
       it('matches nothing for an empty status list, and rejects a cursor it did not make', async () => {
         await seed();
         expect((await repo.list({ sagaName: saga, status: [] })).items).toEqual([]);
-        await expect(repo.list({ sagaName: saga, cursor: 'garbage' })).rejects.toBeInstanceOf(RangeError);
+        await expect(repo.list({ sagaName: saga, cursor: 'garbage' })).rejects.toBeInstanceOf(InvalidCursorError);
+        // Forged cursors are refused before any query: a date PostgreSQL cannot hold, a NUL, a loose date.
+        const forge = (text: string) => Buffer.from(text, 'utf8').toString('base64url');
+        for (const cursor of [
+          forge(`+275760-09-13T00:00:00.000Z|${uuidv7()}`),
+          forge(`-000001-01-01T00:00:00.000Z|${uuidv7()}`),
+          forge('2020-01-01T00:00:00.000Z|a\u0000b'),
+          forge(`2020|${uuidv7()}`),
+          'a/b',
+        ]) {
+          await expect(repo.list({ sagaName: saga, cursor }), cursor).rejects.toMatchObject({ code: 'SAGA_CURSOR_INVALID' });
+        }
         expect(await repo.countByState(`${saga}-nobody`)).toEqual([]);
       });
 

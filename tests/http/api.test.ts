@@ -124,7 +124,6 @@ describe('HTTP API: queries', () => {
       '/api/instances?status=active,sleeping',
       '/api/instances?order=sideways',
       '/api/instances?staleForMs=-1',
-      '/api/instances?cursor=not-a-cursor',
       '/api/dead-letters?reason=bored',
       '/api/sagas/order/diagram?format=png',
     ]) {

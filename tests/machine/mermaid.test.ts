@@ -3,7 +3,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { defineEvent, defineSaga, toMermaid } from '../../src/index.ts';
+import { defineEvent, defineSaga, InMemorySagaRepository, SagaOperations, toMermaid } from '../../src/index.ts';
+import { createSagaflowApi } from '../../src/http/index.ts';
 import { OrderSaga } from '../../examples/order-saga.ts';
 import { ClaimSaga } from '../helpers/sagas.ts';
 
@@ -117,5 +118,45 @@ describe('toMermaid', () => {
     const diagram = lines(toMermaid(OrderSaga.compiled, { highlight: 'AwaitingPayment' }));
     expect(diagram).toContain('class AwaitingPayment current');
     expect(diagram.some((l) => l.startsWith('classDef current'))).toBe(true);
+  });
+
+  describe('with hostile state names', () => {
+    const HOSTILE = ['A"]; click A call alert(1)', 'B\nclick B call alert(2)', 'C\r\n%%{init: {"securityLevel": "loose"}}%%', 'D;class D current'];
+    /** Lines that would be Mermaid statements of their own if a name got out of its quotes or line. */
+    const injected = (diagram: string) => diagram.split('\n').filter((l) => /^\s*(click|%%|class D)/.test(l) || /alert\(/.test(l.replace(/state "[^"]*" as \w+$/, '')));
+
+    it('never pastes a highlighted state that the definition lacks: it is dropped', () => {
+      const plain = toMermaid(OrderSaga.compiled);
+      for (const highlight of HOSTILE) {
+        const diagram = toMermaid(OrderSaga.compiled, { highlight });
+        expect(diagram).toBe(plain);
+        expect(diagram).not.toMatch(/click|alert|securityLevel/);
+      }
+    });
+
+    it('quotes declared names so that no quote, line break or semicolon ends them, and highlights them by alias', () => {
+      const saga = defineSaga('hostile', { data: Data, states: HOSTILE })
+        .initially((s) => s.when(Go).transitionTo(HOSTILE[0]!))
+        .during(HOSTILE[0]!, (s) => s.when(Go).transitionTo(HOSTILE[1]!).when(Stop).transitionTo(HOSTILE[2]!))
+        .during(HOSTILE[1]!, (s) => s.when(Go).transitionTo(HOSTILE[3]!));
+      const diagram = toMermaid(saga.compiled, { highlight: HOSTILE[1]! });
+      expect(injected(diagram)).toEqual([]);
+      const aliases = diagram.split('\n').filter((l) => l.trim().startsWith('state '));
+      expect(aliases).toHaveLength(HOSTILE.length);
+      for (const line of aliases) expect(line).toMatch(/^ {2}state "[^"\n\r;]*" as [A-Za-z0-9_]+$/);
+      const highlighted = diagram.split('\n').filter((l) => l.trim().startsWith('class '));
+      expect(highlighted).toEqual(['  class B_click_B_call_alert_2_ current']);
+      expect(diagram.split('\n').filter((l) => l.includes('-->')).every((l) => /^ {2}(\[\*\]|\w+) --> (\[\*\]|\w+)(: [^;\n]*)?$/.test(l))).toBe(true);
+    });
+
+    it('serves a diagram whose highlight comes from a request without the hostile text (the dashboard passes the stored state)', async () => {
+      const api = createSagaflowApi(new SagaOperations({ repository: new InMemorySagaRepository(), sagas: [OrderSaga] }), { dashboard: false });
+      for (const highlight of HOSTILE) {
+        const response = await api.request(`/api/sagas/order/diagram?${new URLSearchParams({ highlight })}`);
+        expect(response.status).toBe(200);
+        expect(await response.text()).toBe(OrderSaga.toMermaid());
+      }
+      await api.close();
+    });
   });
 });
