@@ -15,16 +15,19 @@ const TOKEN = 's3cret-token';
 let db: TestDatabase;
 let readOnly: DashboardServer;
 let guarded: DashboardServer;
+/** No token, actions enabled: what a cross-site page would like to reach. */
+let open_: DashboardServer;
 let seeded: Seeded;
 let browser: Browser | Error;
 const pages: WatchedPage[] = [];
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  [browser, readOnly, guarded] = await Promise.all([
+  [browser, readOnly, guarded, open_] = await Promise.all([
     launchChromiumOrError(),
     startDashboardServer(db.url, { readOnly: true }),
     startDashboardServer(db.url, { token: TOKEN }),
+    startDashboardServer(db.url),
   ]);
   seeded = await seedOrders(readOnly.repository);
 });
@@ -33,6 +36,7 @@ afterAll(async () => {
   if (browser && !(browser instanceof Error)) await browser.close();
   await readOnly?.close();
   await guarded?.close();
+  await open_?.close();
   await db?.drop();
 });
 
@@ -103,5 +107,19 @@ describe('dashboard access', () => {
     await page.reload();
     await page.locator('.saga-card[data-saga="order"]').waitFor();
     expect(await dialog.isVisible()).toBe(false);
+  });
+
+  it('refuses an action that a page of another origin makes the browser send, and the letter stays', async () => {
+    // The attacker's page: another origin (another port of 127.0.0.1, which the browser calls same-site).
+    const page = await open();
+    await page.goto(`${readOnly.url}/`);
+    const target = `${open_.url}/api/dead-letters/${seeded.deadLetterId}/replay`;
+    const answered = page.waitForResponse((response) => response.url() === target);
+    // A "simple" request needs no CORS preflight: without the guard it would replay the letter.
+    await page.evaluate((url) => void fetch(url, { method: 'POST', mode: 'no-cors' }), target);
+    const response = await answered;
+    expect(response.status()).toBe(403);
+    expect(await response.request().headerValue('sec-fetch-site')).toBe('same-site');
+    expect((await fetch(`${open_.url}/api/dead-letters/${seeded.deadLetterId}`)).status).toBe(200);
   });
 });
