@@ -8,5 +8,6 @@ export { createSagaflowApi } from './api.ts';
 export type { SagaflowApi, SagaflowApiOptions } from './api.ts';
 export { serveSagaflow } from './serve.ts';
 export type { ServeSagaflowOptions, SagaflowServer } from './serve.ts';
-export { BAD_REQUEST, UNAUTHORIZED, READ_ONLY, INTERNAL, problemOf } from './problem.ts';
+export { BAD_REQUEST, UNAUTHORIZED, READ_ONLY, INTERNAL, HOST_NOT_ALLOWED, CROSS_SITE, problemOf } from './problem.ts';
+export { hostGuard, crossSiteGuard } from './origin-guard.ts';
 export type { Problem } from './problem.ts';

@@ -5,8 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { SagaOperations } from '../../src/index.ts';
-import { createSagaflowApi } from '../../src/http/index.ts';
+import { MissingTablesError, SagaOperations, TransientStoreError } from '../../src/index.ts';
+import { createSagaflowApi, problemOf } from '../../src/http/index.ts';
 import { useTestDatabase } from '../helpers/postgres.ts';
 import { OrderSaga, seed, TransferSaga } from '../ops/fixtures.ts';
 
@@ -84,5 +84,17 @@ describe('HTTP API: errors', () => {
     const again = (await (await app.request('/api/commands')).json()) as { error: { details: { errorId: string } } };
     expect(again.error.details.errorId).not.toBe(body.error.details.errorId);
     await app.close();
+  });
+
+  it('answers the store\'s own failures, whose messages quote the driver, like a 500: 503 when they may pass', () => {
+    const driver = new Error('could not serialize access due to concurrent update (SELECT * FROM sagaflow_instances)');
+    const transient = problemOf(new TransientStoreError('40001', driver));
+    expect(transient.status).toBe(503);
+    const missing = problemOf(new MissingTablesError(['sagaflow_instances']));
+    expect(missing.status).toBe(500);
+    for (const answer of [transient, missing]) {
+      expect(answer.body.error.code).toBe('SAGA_INTERNAL');
+      expect(JSON.stringify(answer.body)).not.toMatch(/serialize|sagaflow_instances|SELECT/);
+    }
   });
 });
