@@ -3,6 +3,8 @@
  * one anyway; with a token, the page asks for it on the first 401, keeps it for the tab, and sends it
  * (as a bearer header, and on the live feed's URL).
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.ts';
@@ -111,15 +113,20 @@ describe('dashboard access', () => {
 
   it('refuses an action that a page of another origin makes the browser send, and the letter stays', async () => {
     // The attacker's page: another origin (another port of 127.0.0.1, which the browser calls same-site).
-    const page = await open();
-    await page.goto(`${readOnly.url}/`);
-    const target = `${open_.url}/api/dead-letters/${seeded.deadLetterId}/replay`;
-    const answered = page.waitForResponse((response) => response.url() === target);
-    // A "simple" request needs no CORS preflight: without the guard it would replay the letter.
-    await page.evaluate((url) => void fetch(url, { method: 'POST', mode: 'no-cors' }), target);
-    const response = await answered;
-    expect(response.status()).toBe(403);
-    expect(await response.request().headerValue('sec-fetch-site')).toBe('same-site');
-    expect((await fetch(`${open_.url}/api/dead-letters/${seeded.deadLetterId}`)).status).toBe(200);
+    const attacker = createServer((_, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>elsewhere</title>'));
+    await new Promise<void>((resolve) => attacker.listen(0, '127.0.0.1', resolve));
+    try {
+      const page = await open();
+      await page.goto(`http://127.0.0.1:${(attacker.address() as AddressInfo).port}/`);
+      const target = `${open_.url}/api/dead-letters/${seeded.deadLetterId}/replay`;
+      const answered = page.waitForResponse((response) => response.url() === target);
+      // A "simple" request needs no CORS preflight: without the guard it would replay the letter.
+      await page.evaluate((url) => void fetch(url, { method: 'POST', mode: 'no-cors' }).catch(() => {}), target);
+      const response = await answered;
+      expect(response.status()).toBe(403);
+      expect((await fetch(`${open_.url}/api/dead-letters/${seeded.deadLetterId}`)).status).toBe(200);
+    } finally {
+      attacker.close();
+    }
   });
 });
