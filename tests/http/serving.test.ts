@@ -6,7 +6,7 @@
  */
 import { request } from 'node:http';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { InMemorySagaRepository, InsecureServerError, InvalidTokenError, SagaOperations } from '../../src/index.ts';
@@ -91,6 +91,11 @@ describe('serveSagaflow: who may start it, and with what token', () => {
     const open = await start({ host: '0.0.0.0', allowUnauthenticated: true });
     expect(open.tokenRequired).toBe(false);
     expect((await send(open, '/api/meta')).status).toBe(200);
+    // On every interface it answers to every interface's address, and still not to other names.
+    const addresses = Object.values(networkInterfaces()).flatMap((list) => (list ?? []).filter((nic) => nic.family === 'IPv4').map((nic) => nic.address));
+    expect(addresses.length).toBeGreaterThan(0);
+    for (const address of addresses) expect([address, (await send(open, '/api/meta', { headers: { host: `${address}:${open.port}` } })).status]).toEqual([address, 200]);
+    expect((await send(open, '/api/meta', { headers: { host: `evil.example:${open.port}` } })).status).toBe(421);
 
     const local = await start();
     expect(local.address).toBe(`127.0.0.1:${local.port}`);
