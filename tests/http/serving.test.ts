@@ -10,6 +10,7 @@ import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { InMemorySagaRepository, InsecureServerError, InvalidTokenError, SagaOperations } from '../../src/index.ts';
+import { isLoopbackAddress } from '../../src/http/serving-policy.ts';
 import { createSagaflowApi, serveSagaflow, type SagaflowServer, type ServeSagaflowOptions } from '../../src/http/index.ts';
 
 const TOKEN = 's3cret-token';
@@ -100,6 +101,11 @@ describe('serveSagaflow: who may start it, and with what token', () => {
     const local = await start();
     expect(local.address).toBe(`127.0.0.1:${local.port}`);
     expect(local.tokenRequired).toBe(false);
+    // A name is judged by what it resolves to: localhost is loopback, so no token is needed.
+    const named = await start({ host: 'localhost' });
+    expect(named.url).toBe(`http://localhost:${named.port}`);
+    expect([isLoopbackAddress('127.0.0.2'), isLoopbackAddress('[::1]'), isLoopbackAddress('::ffff:127.0.0.1')]).toEqual([true, true, true]);
+    expect([isLoopbackAddress('10.0.0.1'), isLoopbackAddress('::'), isLoopbackAddress('0.0.0.0'), isLoopbackAddress('fe80::1')]).toEqual([false, false, false, false]);
   });
 
   it('treats an empty token as a mistake, never as "no auth"', async () => {
