@@ -5,8 +5,8 @@
  * default `DATABASE_URL`) or to an embedded PGlite folder (`--pglite <dir>`), without the Prisma CLI.
  */
 import { mkdir } from 'node:fs/promises';
-import { PGlite } from '@electric-sql/pglite';
 import { migrate } from '../prisma/migrate.ts';
+import { loadPGlite } from '../prisma/peers.ts';
 import type { CliIo } from './io.ts';
 
 export const MIGRATE_USAGE = `sagaflow migrate [--url <postgresql://…>] [--schema <name>] [--pglite <directory>]
@@ -38,6 +38,7 @@ export async function migrateCommand(options: MigrateOptions, io: CliIo): Promis
   if (url) {
     result = await migrate({ connectionString: url, ...(options.schema ? { schema: options.schema } : {}) });
   } else {
+    const PGlite = await loadPGlite();
     await mkdir(directory!, { recursive: true });
     const db = await PGlite.create(directory!);
     try {

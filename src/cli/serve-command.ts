@@ -3,7 +3,7 @@
  *
  * `sagaflow serve`: the HTTP API and the dashboard until SIGINT or SIGTERM (or `signal` aborts).
  */
-import { serveSagaflow } from '../http/serve.ts';
+import { importPeer } from '../peers/optional-peers.ts';
 import type { SagaOperations } from '../ops/saga-operations.ts';
 import type { CliIo } from './io.ts';
 
@@ -21,6 +21,8 @@ export interface ServeOptions {
  * @returns the exit code, once the server stopped
  */
 export async function serveCommand(ops: SagaOperations, options: ServeOptions, io: CliIo, signal: AbortSignal): Promise<number> {
+  // Loaded here, not at start-up: the other commands run without hono installed.
+  const { serveSagaflow } = await importPeer(['hono', '@hono/node-server'], 'http', () => import('../http/serve.ts'));
   const server = await serveSagaflow({
     ops,
     port: options.port,

@@ -26,3 +26,4 @@ export * from './database-unreachable-error.ts';
 export * from './command-cancelled-error.ts';
 export * from './command-timeout-error.ts';
 export * from './command-not-found-error.ts';
+export * from './missing-peer-error.ts';

@@ -4,9 +4,10 @@
  * Runs the API (and the dashboard) standalone on Node's HTTP server through `@hono/node-server`.
  */
 import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
+import type { serve as honoServe } from '@hono/node-server';
+import { importPeer } from '../peers/optional-peers.ts';
 import type { SagaOperations } from '../ops/saga-operations.ts';
-import { createSagaflowApi, type SagaflowApiOptions } from './api.ts';
+import type { SagaflowApiOptions } from './api.ts';
 
 export interface ServeSagaflowOptions extends SagaflowApiOptions {
   readonly ops: SagaOperations;
@@ -32,8 +33,13 @@ export interface SagaflowServer {
  */
 export async function serveSagaflow(options: ServeSagaflowOptions): Promise<SagaflowServer> {
   const { ops, port = 3000, host = '127.0.0.1', ...apiOptions } = options;
+  // hono and its Node server are optional peers: loaded when a server starts, with a clear error if absent.
+  const [{ serve }, { createSagaflowApi }] = await Promise.all([
+    importPeer('@hono/node-server', 'http', () => import('@hono/node-server')),
+    importPeer('hono', 'http', () => import('./api.ts')),
+  ]);
   const api = createSagaflowApi(ops, apiOptions);
-  const { server, address } = await new Promise<{ server: ReturnType<typeof serve>; address: AddressInfo }>((resolve, reject) => {
+  const { server, address } = await new Promise<{ server: ReturnType<typeof honoServe>; address: AddressInfo }>((resolve, reject) => {
     const server = serve({ fetch: api.fetch, port, hostname: host }, (info) => resolve({ server, address: info }));
     server.once('error', reject);
   });

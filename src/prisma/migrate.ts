@@ -6,13 +6,11 @@
  * runs without the native engine binary and without internet.
  */
 import type { PGlite } from '@electric-sql/pglite';
-import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
-import pg from 'pg';
-import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { MigrationError } from '../errors/migration-error.ts';
 import { poolConfig, resolveConnection } from './connection.ts';
 import { readMigrations, readSchema } from './package-files.ts';
+import { loadPg, loadPrismaPg, loadPrismaPGlite } from './peers.ts';
 import { startSchemaEngine } from './schema-engine.ts';
 
 /**
@@ -45,7 +43,11 @@ export const MIGRATION_LOCK_KEY = 0x5a6f_6d17;
  * console.log(applied.length ? `applied ${applied.join(', ')}` : 'up to date');
  */
 export async function migrate(target: MigrateTarget): Promise<MigrateResult> {
-  if ('pglite' in target) return serialised(target.pglite, () => apply(new PrismaPGlite(target.pglite)));
+  if ('pglite' in target) {
+    const PrismaPGlite = await loadPrismaPGlite();
+    return serialised(target.pglite, () => apply(new PrismaPGlite(target.pglite)));
+  }
+  const [pg, PrismaPg] = await Promise.all([loadPg(), loadPrismaPg()]);
   const settings = resolveConnection(target.connectionString, target.schema);
   const lock = new pg.Client({ connectionString: settings.connectionString });
   const pool = new pg.Pool(poolConfig(settings, 2));
