@@ -27,3 +27,5 @@ export * from './command-cancelled-error.ts';
 export * from './command-timeout-error.ts';
 export * from './command-not-found-error.ts';
 export * from './missing-peer-error.ts';
+export * from './migrations-pending-error.ts';
+export * from './no-database-error.ts';

@@ -18,3 +18,5 @@ export type { SagaflowPrismaClient } from './client-types.ts';
 export { pgPoolClient } from './pg-pool-client.ts';
 export { MissingTablesError, SCHEMA_MISSING } from '../errors/missing-tables-error.ts';
 export { MigrationError, MIGRATION_FAILED } from '../errors/migration-error.ts';
+export { MigrationsPendingError, MIGRATIONS_PENDING } from '../errors/migrations-pending-error.ts';
+export { MissingPeerError, PEER_MISSING } from '../errors/missing-peer-error.ts';
