@@ -12,7 +12,7 @@
 export { PrismaSagaRepository, type PrismaSagaRepositoryOptions } from './prisma-saga-repository.ts';
 export { createPrismaRepository, DEFAULT_DIRECTORY, DEFAULT_CACHE, type PrismaRepositoryOptions } from './create-repository.ts';
 export { prismaAdapterClient } from './adapter-client.ts';
-export { migrate, MIGRATION_LOCK_KEY, type MigrateResult, type MigrateTarget } from './migrate.ts';
+export { migrate, MIGRATION_LOCK_KEY, type MigrateResult, type MigrateTarget, type EmbeddedDatabase } from './migrate.ts';
 export { verifySchema } from './schema-check.ts';
 export type { SagaflowPrismaClient } from './client-types.ts';
 export { pgPoolClient } from './pg-pool-client.ts';
