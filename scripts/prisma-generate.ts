@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { modelsOnly } from '../src/prisma/package-files.ts';
 
 const root = new URL('..', import.meta.url).pathname;
 const output = join(root, 'src/prisma/generated');
@@ -15,6 +16,12 @@ const stampFile = join(output, '.schema-hash');
 const require = createRequire(import.meta.url);
 const prismaPackage = require.resolve('prisma/package.json');
 const { version } = JSON.parse(readFileSync(prismaPackage, 'utf8')) as { version: string };
+
+// The models-only file the package ships (prisma/sagaflow.prisma) follows schema.prisma on every run.
+const schemaText = readFileSync(join(root, 'prisma/schema.prisma'), 'utf8');
+const modelsFile = join(root, 'prisma/sagaflow.prisma');
+const models = modelsOnly(schemaText);
+if (!existsSync(modelsFile) || readFileSync(modelsFile, 'utf8') !== models) writeFileSync(modelsFile, models);
 
 const stamp = createHash('sha256')
   .update(version)

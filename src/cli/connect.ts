@@ -6,7 +6,10 @@
  * (`--sagas`), and the operations facade over them. Connection failures become errors that say what
  * to check.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { DatabaseUnreachableError } from '../errors/database-unreachable-error.ts';
+import { NoDatabaseError } from '../errors/no-database-error.ts';
 import { SagaflowError } from '../errors/sagaflow-error.ts';
 import { operatorOrchestrator } from '../ops/operator-orchestrator.ts';
 import { SagaOperations } from '../ops/saga-operations.ts';
@@ -62,7 +65,12 @@ function unreachable(url: string, error: unknown): unknown {
 export async function openRepository(options: ConnectionOptions, io: CliIo): Promise<SagaRepository> {
   const url = options.databaseUrl || io.env.DATABASE_URL || undefined;
   // Operator tools read what workers wrote: a cache of this process's own writes would only go stale.
-  if (url === undefined) return createPrismaRepository({ directory: options.pglite ?? DEFAULT_DIRECTORY, cache: false });
+  if (url === undefined) {
+    const directory = options.pglite ?? DEFAULT_DIRECTORY;
+    // Never create one here: a forgotten DATABASE_URL would look like an empty system. `migrate` creates.
+    if (!directory.includes('://') && !existsSync(join(directory, 'PG_VERSION'))) throw new NoDatabaseError(directory);
+    return createPrismaRepository({ directory, cache: false, migrate: false });
+  }
   if (!/^postgres(ql)?:\/\//.test(url)) {
     throw new DatabaseUnreachableError(maskUrl(url), 'not a PostgreSQL URL (it must start with postgresql://)');
   }

@@ -29,6 +29,15 @@ export async function loadSagas(specifier: string, cwd: string = process.cwd()):
   try {
     module = (await import(target)) as Record<string, unknown>;
   } catch (error) {
+    if ((error as { code?: unknown } | null)?.code === 'ERR_UNKNOWN_FILE_EXTENSION') {
+      // Node runs no TypeScript by itself (before its type stripping, or a `.ts` under node_modules).
+      throw new Error(
+        `cannot load the sagas module '${specifier}': Node cannot import it without a TypeScript loader; ` +
+          `run the CLI through tsx (\`node --import tsx node_modules/.bin/sagaflow …\` or \`npx tsx node_modules/.bin/sagaflow …\`), ` +
+          `or point --sagas at the compiled .js module`,
+        { cause: error },
+      );
+    }
     const reason = error instanceof Error ? error.message : String(error);
     throw new Error(`cannot load the sagas module '${specifier}': ${reason}`, { cause: error });
   }

@@ -21,6 +21,7 @@ import {
 } from './dead-letters-command.ts';
 import { diagramCommand } from './diagram-command.ts';
 import type { CliIo } from './io.ts';
+import { sagaflowVersion } from '../http/version.ts';
 import { listCommand } from './list-command.ts';
 import { migrateCommand } from './migrate-command.ts';
 import { checkServeOptions, serveCommand } from './serve-command.ts';
@@ -48,7 +49,7 @@ function collect(value: string, previous: readonly string[]): string[] {
 
 function duration(value: string): number {
   const ms = parseDuration(value);
-  if (ms === undefined) throw new InvalidArgumentError('expected a duration such as 30s, 5m, 1h or 2d');
+  if (ms === undefined) throw new InvalidArgumentError('expected a duration with a unit, such as 30s, 5m, 1h or 2d (250ms for milliseconds)');
   return ms;
 }
 
@@ -92,7 +93,8 @@ export function buildProgram(io: CliIo, options: { readonly signal?: AbortSignal
     .option('--database-url <url>', 'PostgreSQL URL (default: DATABASE_URL, else the embedded database in .sagaflow/db)')
     .option('--pglite <directory>', 'embedded PGlite data folder when there is no URL', undefined)
     .option('--schema <name>', 'PostgreSQL schema holding Sagaflow\'s tables')
-    .option('--sagas <module>', 'a module exporting your saga definitions (needed for diagram, in-process replay, retry-compensation)')
+    .option('--sagas <module>', 'a module exporting your saga definitions (needed for diagram; makes dead-letters replay run in process; a .ts module needs `node --import tsx`)')
+    .version(sagaflowVersion(), '-V, --version', 'print the version of sagaflow')
     .showHelpAfterError('(add --help for usage)')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
@@ -101,9 +103,10 @@ export function buildProgram(io: CliIo, options: { readonly signal?: AbortSignal
     .command('migrate')
     .description('apply pending migrations to the database')
     .option('--url <url>', 'PostgreSQL URL (default: --database-url, then DATABASE_URL)')
-    .action((opts: { url?: string }, command: Command) => {
+    .option('--print-sql', 'print the SQL of every migration, oldest first, and apply nothing')
+    .action((opts: { url?: string; printSql?: boolean }, command: Command) => {
       const c = connection(command);
-      return run(migrateCommand({ url: opts.url ?? c.databaseUrl, schema: c.schema, pglite: c.pglite }, io));
+      return run(migrateCommand({ url: opts.url ?? c.databaseUrl, schema: c.schema, pglite: c.pglite, printSql: opts.printSql === true }, io));
     });
 
   paged(

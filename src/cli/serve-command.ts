@@ -5,8 +5,8 @@
  * by default: `checkServeOptions` refuses a network address without a token, and an empty token,
  * before the database is opened.
  */
-import { serveSagaflow } from '../http/serve.ts';
 import { servingPolicy } from '../http/serving-policy.ts';
+import { importPeer } from '../peers/optional-peers.ts';
 import type { SagaOperations } from '../ops/saga-operations.ts';
 import type { CliIo } from './io.ts';
 
@@ -47,6 +47,8 @@ export async function checkServeOptions(options: ServeOptions): Promise<ServeOpt
  * @returns the exit code, once the server stopped
  */
 export async function serveCommand(ops: SagaOperations, options: ServeOptions, io: CliIo, signal: AbortSignal): Promise<number> {
+  // Loaded here, not at start-up: the other commands run without hono installed.
+  const { serveSagaflow } = await importPeer(['hono', '@hono/node-server'], 'http', () => import('../http/serve.ts'));
   const server = await serveSagaflow({
     ops,
     port: options.port,

@@ -2,15 +2,17 @@
  * @module dashboard/dashboard-routes
  *
  * The web dashboard as a Hono app: the single page at `/`, its own files at `/assets/*`, and Mermaid at
- * `/assets/vendor/mermaid/*` straight from the installed package (no CDN: dashboards often run where
- * there is no internet). There is no front-end build step: the browser loads the JavaScript modules in
+ * `/assets/vendor/mermaid/*` (no CDN: dashboards often run where there is no internet). The published
+ * package carries Mermaid's browser build in `assets/vendor/mermaid`, copied there by `npm run build`;
+ * from the sources (tsx, tests) it is served from the `mermaid` devDependency. There is no front-end build step: the browser loads the JavaScript modules in
  * `assets/` as they are on disk, read relative to this module so it works from `src` (tsx) and `dist`.
  *
  * The page holds no data: everything it shows comes from `/api`, which the API mounts beside it and
  * protects with its token. The files are therefore served without authentication.
  */
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Hono, type Context } from 'hono';
 import { serveFile, type StaticDirectory } from './static-files.ts';
@@ -21,10 +23,20 @@ const ASSETS: StaticDirectory = {
   cacheControl: 'no-cache',
 };
 
-/** The installed Mermaid's `dist`, resolved like an import so hoisting and workspaces do not matter. */
-function mermaidDirectory(): StaticDirectory {
-  const entry = createRequire(import.meta.url).resolve('mermaid');
-  return { root: dirname(entry), cacheControl: 'public, max-age=86400' };
+/**
+ * The copy of Mermaid built into the package, else (running from the sources) the installed Mermaid's
+ * `dist`, resolved like an import so hoisting and workspaces do not matter. `null` when there is neither:
+ * the dashboard works, without diagrams.
+ */
+export function mermaidDirectory(assetsRoot: string = ASSETS.root): StaticDirectory | null {
+  const cacheControl = 'public, max-age=86400';
+  const bundled = join(assetsRoot, 'vendor/mermaid');
+  if (existsSync(join(bundled, 'mermaid.esm.min.mjs'))) return { root: bundled, cacheControl };
+  try {
+    return { root: dirname(createRequire(import.meta.url).resolve('mermaid')), cacheControl };
+  } catch {
+    return null;
+  }
 }
 
 /** Only Mermaid's ES module build and its chunks are reachable, not the rest of the package. */
@@ -76,7 +88,7 @@ export function dashboardRoutes(): Hono {
   app.get('/index.html', (c) => answer(c, ASSETS, 'index.html'));
   app.get('/assets/vendor/mermaid/:path{.+}', (c) => {
     const path = c.req.param('path');
-    return MERMAID_FILES.test(path) ? answer(c, mermaid, path) : c.text('Not found', 404);
+    return mermaid && MERMAID_FILES.test(path) ? answer(c, mermaid, path) : c.text('Not found', 404);
   });
   app.get('/assets/:path{.+}', (c) => answer(c, ASSETS, c.req.param('path')));
   return app;

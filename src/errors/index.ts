@@ -29,3 +29,6 @@ export * from './command-not-found-error.ts';
 export * from './invalid-cursor-error.ts';
 export * from './insecure-server-error.ts';
 export * from './invalid-token-error.ts';
+export * from './missing-peer-error.ts';
+export * from './migrations-pending-error.ts';
+export * from './no-database-error.ts';

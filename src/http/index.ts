@@ -4,7 +4,14 @@
  * `sagaflow/http`: the HTTP API and dashboard server over `SagaOperations`. A separate entry point so
  * that the core never loads hono.
  */
-export { createSagaflowApi } from './api.ts';
+import { importPeer } from '../peers/optional-peers.ts';
+
+// hono is an optional peer: importing `sagaflow/http` without it is a `MissingPeerError` that says what to
+// install, where a static import would fail with Node's module-resolution error.
+const api = await importPeer('hono', 'http', () => import('./api.ts'));
+
+/** The API as a Hono app over `SagaOperations`; see `http/api` for the options. */
+export const createSagaflowApi: typeof import('./api.ts').createSagaflowApi = api.createSagaflowApi;
 export type { SagaflowApi, SagaflowApiOptions } from './api.ts';
 export { serveSagaflow } from './serve.ts';
 export type { ServeSagaflowOptions, SagaflowServer } from './serve.ts';

@@ -6,9 +6,10 @@
  * the host names it is known by (docs/operations.md, "Serving safely").
  */
 import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
+import type { serve as honoServe } from '@hono/node-server';
+import { importPeer } from '../peers/optional-peers.ts';
 import type { SagaOperations } from '../ops/saga-operations.ts';
-import { createSagaflowApi, type SagaflowApiOptions } from './api.ts';
+import type { SagaflowApiOptions } from './api.ts';
 import { allowedHostnames, servingPolicy } from './serving-policy.ts';
 
 export interface ServeSagaflowOptions extends SagaflowApiOptions {
@@ -55,8 +56,13 @@ export async function serveSagaflow(options: ServeSagaflowOptions): Promise<Saga
   const { ops, port = 3000, host = '127.0.0.1', tokenFile, allowUnauthenticated, allowedHosts, ...apiOptions } = options;
   const policy = await servingPolicy({ host, token: apiOptions.token, tokenFile, allowUnauthenticated });
   const hosts = allowedHostnames(host, policy.addresses, allowedHosts);
+  // hono and its Node server are optional peers: loaded when a server starts, with a clear error if absent.
+  const [{ serve }, { createSagaflowApi }] = await Promise.all([
+    importPeer('@hono/node-server', 'http', () => import('@hono/node-server')),
+    importPeer('hono', 'http', () => import('./api.ts')),
+  ]);
   const api = createSagaflowApi(ops, { ...apiOptions, token: policy.token, ...(hosts && { allowedHosts: hosts }) });
-  const { server, address } = await new Promise<{ server: ReturnType<typeof serve>; address: AddressInfo }>((resolve, reject) => {
+  const { server, address } = await new Promise<{ server: ReturnType<typeof honoServe>; address: AddressInfo }>((resolve, reject) => {
     const server = serve({ fetch: api.fetch, port, hostname: host }, (info) => resolve({ server, address: info }));
     server.once('error', reject);
   });

@@ -7,16 +7,17 @@
 const UNIT_MS: Readonly<Record<string, number>> = Object.freeze({ ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 });
 
 /**
- * Milliseconds in a duration, or `undefined` when the text is not one. A bare number is milliseconds.
+ * Milliseconds in a duration, or `undefined` when the text is not one. Every amount needs its unit: a
+ * bare number (`1500`) is refused, since operators read it as seconds and code as milliseconds.
  *
  * @example
  * parseDuration('5m');    // 300000
  * parseDuration('1h30m'); // 5400000
  * parseDuration('soon');  // undefined
+ * parseDuration('1500');  // undefined (write 1500ms or 1.5s)
  */
 export function parseDuration(text: string): number | undefined {
   const trimmed = text.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed);
   if (!/^(\d+(\.\d+)?(ms|s|m|h|d))+$/.test(trimmed)) return undefined;
   let total = 0;
   for (const [, amount, , unit] of trimmed.matchAll(/(\d+(\.\d+)?)(ms|s|m|h|d)/g)) total += Number(amount) * UNIT_MS[unit!]!;

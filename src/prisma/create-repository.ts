@@ -5,13 +5,9 @@
  * there is a URL, otherwise on an embedded PGlite database in a local folder that migrates itself.
  */
 import { mkdir } from 'node:fs/promises';
-import { PGlite } from '@electric-sql/pglite';
-import { PrismaPg } from '@prisma/adapter-pg';
-import pg from 'pg';
-import { PrismaPGlite } from 'pglite-prisma-adapter';
-import { PrismaClient } from './generated/client.ts';
 import { poolConfig, resolveConnection } from './connection.ts';
 import { migrate } from './migrate.ts';
+import { loadPg, loadPGlite, loadPrismaClient, loadPrismaPg, loadPrismaPGlite } from './peers.ts';
 import { pgPoolClient } from './pg-pool-client.ts';
 import { prismaAdapterClient } from './adapter-client.ts';
 import { PrismaSagaRepository, type PrismaSagaRepositoryOptions } from './prisma-saga-repository.ts';
@@ -76,6 +72,7 @@ export async function createPrismaRepository(options: PrismaRepositoryOptions = 
 async function onServer(connectionString: string, options: PrismaRepositoryOptions): Promise<PrismaSagaRepository> {
   const settings = resolveConnection(connectionString, options.schema);
   if (options.migrate === true) await migrate({ connectionString, ...(settings.schema ? { schema: settings.schema } : {}) });
+  const [pg, PrismaPg] = await Promise.all([loadPg(), loadPrismaPg()]);
   const pool = new pg.Pool(poolConfig(settings, options.poolSize ?? 10));
   // An idle connection that breaks (server restart) is replaced on next use; unhandled, it would crash.
   pool.on('error', () => {});
@@ -94,6 +91,7 @@ async function onServer(connectionString: string, options: PrismaRepositoryOptio
     };
     return opened(new PrismaSagaRepository(prismaAdapterClient(adapter), { ...tuning, onClose }));
   }
+  const PrismaClient = await loadPrismaClient();
   const client = new PrismaClient({ adapter: factory });
   const onClose = async () => {
     await client.$disconnect();
@@ -103,6 +101,8 @@ async function onServer(connectionString: string, options: PrismaRepositoryOptio
 }
 
 async function embedded(directory: string, options: PrismaRepositoryOptions): Promise<PrismaSagaRepository> {
+  if (options.via === 'pg') throw new TypeError("via: 'pg' needs a PostgreSQL server; the embedded database uses 'adapter' or 'client'");
+  const [PGlite, PrismaPGlite] = await Promise.all([loadPGlite(), loadPrismaPGlite()]);
   if (!directory.includes('://')) await mkdir(directory, { recursive: true });
   const db = await PGlite.create(directory);
   try {
@@ -112,8 +112,8 @@ async function embedded(directory: string, options: PrismaRepositoryOptions): Pr
     throw error;
   }
   const factory = new PrismaPGlite(db);
-  if (options.via === 'pg') throw new TypeError("via: 'pg' needs a PostgreSQL server; the embedded database uses 'adapter' or 'client'");
   if (options.via === 'client') {
+    const PrismaClient = await loadPrismaClient();
     const client = new PrismaClient({ adapter: factory });
     const close = async () => {
       await client.$disconnect();

@@ -6,13 +6,11 @@
  * runs without the native engine binary and without internet.
  */
 import type { PGlite } from '@electric-sql/pglite';
-import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
-import pg from 'pg';
-import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { MigrationError } from '../errors/migration-error.ts';
 import { poolConfig, resolveConnection } from './connection.ts';
 import { readMigrations, readSchema } from './package-files.ts';
+import { loadPg, loadPrismaPg, loadPrismaPGlite } from './peers.ts';
 import { startSchemaEngine } from './schema-engine.ts';
 
 /**
@@ -23,7 +21,18 @@ import { startSchemaEngine } from './schema-engine.ts';
  */
 export type MigrateTarget =
   | { readonly connectionString: string; readonly schema?: string }
-  | { readonly pglite: PGlite };
+  | { readonly pglite: EmbeddedDatabase };
+
+/**
+ * An open PGlite database (`PGlite` from `@electric-sql/pglite`), described by its members so that these
+ * declarations type-check in an application that does not install PGlite.
+ */
+export interface EmbeddedDatabase {
+  readonly closed: boolean;
+  query(sql: string, params?: unknown[]): Promise<unknown>;
+  exec(sql: string): Promise<unknown>;
+  close(): Promise<void>;
+}
 
 export interface MigrateResult {
   /** The migrations this call applied, oldest first; empty when the database was up to date. */
@@ -45,7 +54,11 @@ export const MIGRATION_LOCK_KEY = 0x5a6f_6d17;
  * console.log(applied.length ? `applied ${applied.join(', ')}` : 'up to date');
  */
 export async function migrate(target: MigrateTarget): Promise<MigrateResult> {
-  if ('pglite' in target) return serialised(target.pglite, () => apply(new PrismaPGlite(target.pglite)));
+  if ('pglite' in target) {
+    const PrismaPGlite = await loadPrismaPGlite();
+    return serialised(target.pglite, () => apply(new PrismaPGlite(target.pglite as PGlite)));
+  }
+  const [pg, PrismaPg] = await Promise.all([loadPg(), loadPrismaPg()]);
   const settings = resolveConnection(target.connectionString, target.schema);
   const lock = new pg.Client({ connectionString: settings.connectionString });
   const pool = new pg.Pool(poolConfig(settings, 2));
@@ -106,8 +119,8 @@ function describe(error: unknown): string {
 }
 
 /** PGlite is in-process: one migration at a time per database object is enough. */
-const queues = new WeakMap<PGlite, Promise<unknown>>();
-function serialised<T>(db: PGlite, run: () => Promise<T>): Promise<T> {
+const queues = new WeakMap<EmbeddedDatabase, Promise<unknown>>();
+function serialised<T>(db: EmbeddedDatabase, run: () => Promise<T>): Promise<T> {
   const next = (queues.get(db) ?? Promise.resolve()).catch(() => {}).then(run);
   queues.set(db, next);
   return next;

@@ -15,12 +15,37 @@ import type { MigrationList } from '@prisma/schema-engine-wasm';
  */
 export const prismaDir = fileURLToPath(new URL('../../prisma/', import.meta.url));
 export const migrationsDir = join(prismaDir, 'migrations');
-export const schemaPath = join(prismaDir, 'schema.prisma');
+/**
+ * Sagaflow's models without a generator or datasource block: the file the package ships for applications
+ * that keep Sagaflow's tables in their own schema (a generator block in it would make `prisma generate`
+ * write a client into node_modules). Written from `schema.prisma` by `npm run prisma:generate`.
+ */
+export const modelsPath = join(prismaDir, 'sagaflow.prisma');
 
-/** The schema file, for the engine's `datamodels`. */
+/** The datasource the schema engine needs next to the models; migrations only need its provider. */
+const DATASOURCE = 'datasource db {\n  provider = "postgresql"\n}\n';
+
+/** The models with a datasource, for the engine's `datamodels`. */
 export async function readSchema(): Promise<{ path: string; content: string }> {
-  return { path: schemaPath, content: await readFile(schemaPath, 'utf8') };
+  return { path: modelsPath, content: `${DATASOURCE}\n${await readFile(modelsPath, 'utf8')}` };
 }
+
+/**
+ * A schema's text without its `generator` and `datasource` blocks (and the comment lines inside them).
+ *
+ * @example
+ * modelsOnly('generator client {\n  provider = "prisma-client"\n}\n\nmodel A {\n  id Int @id\n}\n');
+ * // 'model A {\n  id Int @id\n}\n'
+ */
+export function modelsOnly(schema: string): string {
+  const withoutBlocks = schema.replace(/^(generator|datasource)\s+\w+\s*\{[^}]*\}\n*/gm, '');
+  return `${MODELS_HEADER}${withoutBlocks.replace(/^\n+/, '')}`;
+}
+
+const MODELS_HEADER = `// Generated from prisma/schema.prisma by \`npm run prisma:generate\`: do not edit. Sagaflow's models
+// without a generator or datasource, for applications that keep Sagaflow's tables in their own schema
+// (add this file to a prisma/schema folder, or paste its models into your schema.prisma).
+`;
 
 /**
  * Every `<timestamp>_<name>/migration.sql` under `dir`, sorted by name as `prisma migrate deploy` does.

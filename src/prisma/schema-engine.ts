@@ -7,7 +7,8 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { bindMigrationAwareSqlAdapterFactory } from '@prisma/driver-adapter-utils';
+import { importPeer } from '../peers/optional-peers.ts';
+import { loadAdapterUtils } from './peers.ts';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import type { SchemaEngine } from '@prisma/schema-engine-wasm';
 import type * as EngineGlue from '@prisma/schema-engine-wasm/schema_engine_bg';
@@ -35,8 +36,8 @@ const wasm = (
 function loadGlue(): Promise<typeof EngineGlue> {
   glue ??= (async () => {
     const require = createRequire(import.meta.url);
+    const mod = (await importPeer('@prisma/schema-engine-wasm', 'prisma', () => import('@prisma/schema-engine-wasm/schema_engine_bg'))) as typeof EngineGlue;
     const gluePath = require.resolve('@prisma/schema-engine-wasm/schema_engine_bg');
-    const mod = (await import('@prisma/schema-engine-wasm/schema_engine_bg')) as typeof EngineGlue;
     const bytes = await readFile(join(dirname(gluePath), 'schema_engine_bg.wasm'));
     const { instance } = await wasm.instantiate(bytes, { './schema_engine_bg.js': withUnrefTimers(mod) });
     const exports = instance.exports as { __wbindgen_start(): void };
@@ -78,7 +79,7 @@ export async function startSchemaEngine(
   schema: { path: string; content: string },
   log: EngineLog = () => {},
 ): Promise<SchemaEngine> {
-  const { SchemaEngine } = await loadGlue();
+  const [{ SchemaEngine }, { bindMigrationAwareSqlAdapterFactory }] = await Promise.all([loadGlue(), loadAdapterUtils()]);
   // The glue is typed against its own copy of the adapter types; the shapes are the same.
   const bound = bindMigrationAwareSqlAdapterFactory(adapter) as unknown as object;
   return SchemaEngine.new({ datamodels: [[schema.path, schema.content]] }, log, bound);

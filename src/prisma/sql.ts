@@ -135,7 +135,12 @@ GROUP BY saga_name, state, status`;
 export const SCHEMA_CHECK = `SELECT to_regclass('sagaflow_instances')::text AS sagaflow_instances,
   to_regclass('sagaflow_history')::text AS sagaflow_history, to_regclass('sagaflow_outbox')::text AS sagaflow_outbox,
   to_regclass('sagaflow_dead_letters')::text AS sagaflow_dead_letters,
-  to_regclass('sagaflow_commands')::text AS sagaflow_commands`;
+  to_regclass('sagaflow_commands')::text AS sagaflow_commands,
+  to_regclass('_prisma_migrations')::text AS prisma_migrations`;
+
+/** The migrations Prisma's bookkeeping records as applied (finished, not rolled back). */
+export const APPLIED_MIGRATIONS = `SELECT migration_name AS name FROM _prisma_migrations
+  WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`;
 
 /**
  * Group commit: many inserts and conditional updates, each with its history row and outbox messages, in

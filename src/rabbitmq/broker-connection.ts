@@ -8,7 +8,8 @@
  * Any channel closing on its own takes the whole connection down with it: a half-working connection
  * (publishing works, consuming silently stopped) is worse than a short reconnect.
  */
-import { connect, type Channel, type ChannelModel, type ConfirmChannel } from 'amqplib';
+import type { Channel, ChannelModel, ConfirmChannel } from 'amqplib';
+import { importPeer } from '../peers/optional-peers.ts';
 import { TransportError } from '../errors/transport-error.ts';
 
 export interface BackoffOptions {
@@ -145,6 +146,7 @@ export class BrokerConnection {
 
   async #attempt(): Promise<void> {
     const name = this.#options.connectionName;
+    const { connect } = await importPeer('amqplib', 'rabbitmq', () => import('amqplib'));
     const model = await connect(this.#options.url, name === undefined ? {} : { clientProperties: { connection_name: name } });
     try {
       model.on('error', (error: unknown) => (this.#lastError = error)); // 'close' follows; without a listener it would crash the process

@@ -92,6 +92,6 @@ describe('sagaflow, as a child process', { timeout: 60_000 }, () => {
   it('exits 2 on a usage mistake', async () => {
     const result = await sagaflow(['list', '--stale', 'a while']);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('expected a duration such as 30s, 5m, 1h or 2d');
+    expect(result.stderr).toContain('expected a duration with a unit, such as 30s, 5m, 1h or 2d');
   });
 });

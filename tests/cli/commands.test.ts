@@ -1,4 +1,8 @@
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { migrationsDir } from '../../src/prisma/package-files.ts';
 import { capturingIo } from '../../src/cli/io.ts';
 import { runCli } from '../../src/cli/program.ts';
 import { loadSagas } from '../../src/cli/load-sagas.ts';
@@ -84,7 +88,7 @@ describe('sagaflow commands, in process', () => {
   });
 
   it('refuses usage mistakes with exit code 2 and explains them', async () => {
-    for (const args of [['list', '--stale', 'soon'], ['list', '--status', 'sleeping'], ['list', '--limit', '0'], ['diagram', 'order', '--format', 'png'], ['frobnicate']]) {
+    for (const args of [['list', '--stale', 'soon'], ['list', '--stale', '30'], ['list', '--status', 'sleeping'], ['list', '--limit', '0'], ['diagram', 'order', '--format', 'png'], ['frobnicate']]) {
       const result = await cli(...args);
       expect([args.join(' '), result.code]).toEqual([args.join(' '), 2]);
       expect(result.stderr).toMatch(/error: /);
@@ -92,6 +96,32 @@ describe('sagaflow commands, in process', () => {
     const help = await cli('--help');
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('dead-letters');
+    // Every command the --sagas help names exists.
+    expect(help.stdout).not.toContain('retry-compensation');
+    const version = await cli('--version');
+    expect(version).toMatchObject({ code: 0, stdout: '0.1.0\n' });
+  });
+
+  it('prints the SQL of every migration for teams that apply it themselves, without a database', async () => {
+    const io = capturingIo({});
+    expect(await runCli(['migrate', '--print-sql'], io)).toBe(0);
+    const names = [...io.stdout().matchAll(/^-- Migration: (\w+)$/gm)].map((m) => m[1]);
+    expect(names).toEqual((await readdir(migrationsDir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort());
+    expect(io.stdout()).toContain('CREATE TABLE "sagaflow_instances"');
+  });
+
+  it('never creates a database for a read: without DATABASE_URL and no embedded one, it says what to set', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sagaflow-cli-'));
+    try {
+      for (const args of [['list'], ['stats'], ['dead-letters', 'list'], ['show', 'x']]) {
+        const io = capturingIo({});
+        expect(await runCli(['--pglite', join(dir, 'db'), ...args], io)).toBe(1);
+        expect(io.stderr()).toMatch(/error \[SAGA_NO_DATABASE\]: no database to read: set DATABASE_URL/);
+      }
+      expect(await readdir(dir)).toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('serves the API and the dashboard until stopped', async () => {
@@ -114,10 +144,12 @@ describe('sagaflow commands, in process', () => {
 
 describe('CLI helpers', () => {
   it('reads durations as operators type them', () => {
-    expect([parseDuration('30s'), parseDuration('5m'), parseDuration('1h30m'), parseDuration('2d'), parseDuration('250ms'), parseDuration('1500')]).toEqual([
+    expect([parseDuration('30s'), parseDuration('5m'), parseDuration('1h30m'), parseDuration('2d'), parseDuration('250ms'), parseDuration('1.5s')]).toEqual([
       30_000, 300_000, 5_400_000, 172_800_000, 250, 1500,
     ]);
     expect(parseDuration('soon')).toBeUndefined();
+    // A bare number is refused: operators read it as seconds, code as milliseconds.
+    expect(parseDuration('1500')).toBeUndefined();
     expect(parseDuration('5 m')).toBeUndefined();
   });
 

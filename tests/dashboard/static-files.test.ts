@@ -2,8 +2,12 @@
  * The dashboard's file routes: the page and its modules are served with their types and security
  * headers, Mermaid comes from the installed package, and nothing outside the two directories is reachable.
  */
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
+import { mermaidDirectory } from '../../src/dashboard/dashboard-routes.ts';
 import { dashboardRoutes } from '../../src/dashboard/index.ts';
 import { safeRelativePath } from '../../src/dashboard/static-files.ts';
 
@@ -40,6 +44,20 @@ describe('dashboard files', () => {
     // The rest of the package is not exposed.
     expect((await app.request('/assets/vendor/mermaid/mermaid.min.js')).status).toBe(404);
     expect((await app.request('/assets/vendor/mermaid/../package.json')).status).toBe(404);
+  });
+
+  it('serves the Mermaid copy the build puts beside the assets, before any installed mermaid package', async () => {
+    const assets = await mkdtemp(join(tmpdir(), 'sagaflow-assets-'));
+    try {
+      // From the sources (no copy): the devDependency's dist.
+      expect(mermaidDirectory(assets)?.root).toMatch(/node_modules\/mermaid\/dist$/);
+      await mkdir(join(assets, 'vendor/mermaid'), { recursive: true });
+      await writeFile(join(assets, 'vendor/mermaid/mermaid.esm.min.mjs'), 'export default {};');
+      // In the published package: the copy, so `mermaid` need not be installed.
+      expect(mermaidDirectory(assets)?.root).toBe(join(assets, 'vendor/mermaid'));
+    } finally {
+      await rm(assets, { recursive: true, force: true });
+    }
   });
 
   it('works under a path prefix: the bare prefix redirects to itself with a slash, where relative URLs resolve', async () => {

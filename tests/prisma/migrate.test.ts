@@ -11,11 +11,14 @@ import { PrismaClient } from '../../src/prisma/generated/client.ts';
 import {
   createPrismaRepository,
   migrate,
+  MigrationsPendingError,
+  MIGRATIONS_PENDING,
   MissingTablesError,
   PrismaSagaRepository,
   SCHEMA_MISSING,
 } from '../../src/prisma/index.ts';
-import { migrationsDir, readMigrations, readSchema } from '../../src/prisma/package-files.ts';
+import { migrationsDir, modelsOnly, modelsPath, readMigrations, readSchema } from '../../src/prisma/package-files.ts';
+import { pendingMigrations } from '../../src/prisma/schema-check.ts';
 import { startSchemaEngine } from '../../src/prisma/schema-engine.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.ts';
 import { insertOf, makeInstance } from '../helpers/records.ts';
@@ -228,5 +231,48 @@ describe('schema check', () => {
     expect((error as MissingTablesError).missing).toEqual(['sagaflow_outbox']);
     await client.$executeRawUnsafe('DROP TABLE sagaflow_history, sagaflow_instances, sagaflow_dead_letters, sagaflow_commands, _prisma_migrations');
     await expect(repository.commit(insertOf(makeInstance()))).rejects.toBeInstanceOf(MissingTablesError);
+  });
+
+  it('refuses a database whose migrations record lacks one this version needs, naming it', async () => {
+    const migrated = await createTestDatabase();
+    try {
+      const names = (await readMigrations()).migrationDirectories.map((m) => m.path);
+      const last = names.at(-1)!;
+      const admin = new pg.Client({ connectionString: migrated.url });
+      await admin.connect();
+      try {
+        // The tables are all there: only the bookkeeping says the newest migration was never applied.
+        await admin.query('DELETE FROM _prisma_migrations WHERE migration_name = $1', [last]);
+        const error = await createPrismaRepository({ databaseUrl: migrated.url }).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(MigrationsPendingError);
+        expect(isSagaflowError(error, MIGRATIONS_PENDING)).toBe(true);
+        expect((error as MigrationsPendingError).pending).toEqual([last]);
+        expect((error as Error).message).toContain('sagaflow migrate --print-sql');
+        // Bookkeeping that names none of Sagaflow's migrations (its models merged into an application's own
+        // migrations): the tables are what counts.
+        await admin.query("UPDATE _prisma_migrations SET migration_name = 'app_' || migration_name");
+        const repository = await createPrismaRepository({ databaseUrl: migrated.url });
+        await repository.close();
+      } finally {
+        await admin.end();
+      }
+    } finally {
+      await migrated.drop();
+    }
+  });
+});
+
+describe('the models the package ships', () => {
+  it('are schema.prisma without its generator and datasource, so `prisma generate` on them writes nothing into node_modules', async () => {
+    const [schema, models] = await Promise.all([readFile(join(root, 'prisma/schema.prisma'), 'utf8'), readFile(modelsPath, 'utf8')]);
+    expect(models).toBe(modelsOnly(schema));
+    expect(models).not.toMatch(/^\s*(generator|datasource)\s/m);
+    expect(models.match(/^model /gm)).toHaveLength(schema.match(/^model /gm)!.length);
+  });
+
+  it('counts a migration pending only when the record names Sagaflow migrations', () => {
+    expect(pendingMigrations(['1_init', '2_outbox', '3_more'], ['1_init'])).toEqual(['2_outbox', '3_more']);
+    expect(pendingMigrations(['1_init', '2_outbox'], ['1_init', '2_outbox'])).toEqual([]);
+    expect(pendingMigrations(['1_init', '2_outbox'], ['20250101_app'])).toEqual([]);
   });
 });
