@@ -205,6 +205,9 @@ export class CommandProcessor {
     // the next beat.
     const heartbeat = setInterval(() => void this.#renew(command.id, current).catch((error: unknown) => this.#quiet(error)), Math.max(1, this.#leaseMs / 3));
     heartbeat.unref?.();
+    // A process that stops (close()) gives its commands up: their leases run out and another takes over.
+    const stop = () => clearInterval(heartbeat);
+    this.#durable.signal?.addEventListener('abort', stop, { once: true });
     try {
       if (outcome === undefined) {
         const controller = new AbortController();
@@ -239,6 +242,7 @@ export class CommandProcessor {
       return { result: outcome.status, commandId: command.id, attempts: outcome.attempts };
     } finally {
       clearInterval(heartbeat);
+      this.#durable.signal?.removeEventListener('abort', stop);
     }
   }
 
@@ -313,13 +317,17 @@ export class CommandProcessor {
 }
 
 /**
- * A claim sent again after a failure that hid whether it applied: if it had, the row is `running` under
- * exactly the lease this request wrote (the same `now` and lease end), and that is this caller's claim,
- * not another process's.
+ * A claim sent again after a failure that hid whether it applied: if it had, the row is `running` and
+ * still shows this request's write — inserted by it (created at its `now`, attempt 1), or taken over by
+ * it (updated at its `now`, with its lease end) — and that is this caller's claim, not another
+ * process's. (Its own `recover()` may have renewed the lease meanwhile, which changes neither
+ * `createdAt` nor `attempts`.)
  */
 function ownClaim(claim: CommandClaim, request: { readonly now: Date; readonly leaseUntil: Date }): CommandClaim {
   const c = claim.command;
-  const mine =
-    claim.status === 'busy' && c.status === 'running' && c.updatedAt.getTime() === request.now.getTime() && c.leaseUntil?.getTime() === request.leaseUntil.getTime();
-  return mine ? { status: 'claimed', command: c } : claim;
+  if (claim.status !== 'busy' || c.status !== 'running') return claim;
+  const now = request.now.getTime();
+  const inserted = c.createdAt.getTime() === now && c.attempts === 1;
+  const tookOver = c.updatedAt.getTime() === now && c.leaseUntil?.getTime() === request.leaseUntil.getTime();
+  return inserted || tookOver ? { status: 'claimed', command: c } : claim;
 }

@@ -7,7 +7,7 @@
  * recovery at the next start), `start()` brings it back. The machine's shared server is never touched:
  * every command names this cluster's data folder.
  */
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -85,6 +85,17 @@ export async function createOwnCluster(): Promise<OwnCluster> {
     '-c shared_buffers=32MB',
   ].join(' ');
   let running = false;
+  // A test that times out may end the process before its `finally`: the server must not outlive it.
+  const onExit = () => {
+    if (!running) return;
+    try {
+      execFileSync('runuser', ['-u', 'postgres', '--', join(bin, 'pg_ctl'), '-D', data, '-m', 'immediate', 'stop'], { stdio: 'ignore', timeout: 10_000 });
+      rmSync(root, { recursive: true, force: true });
+    } catch {
+      // nothing more to do on the way out
+    }
+  };
+  process.once('exit', onExit);
   const cluster: OwnCluster = {
     port,
     url: (database = 'postgres') => `postgres://postgres@127.0.0.1:${port}/${database}`,
@@ -100,6 +111,7 @@ export async function createOwnCluster(): Promise<OwnCluster> {
     async destroy() {
       if (running) await asPostgres('pg_ctl', ['-D', data, '-m', 'fast', 'stop']).catch(() => {});
       running = false;
+      process.removeListener('exit', onExit);
       rmSync(root, { recursive: true, force: true });
     },
   };
