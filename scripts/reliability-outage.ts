@@ -18,6 +18,7 @@ export function renderOutage(r: OutageScenarioReport): string {
   const statuses = Object.entries(o.commandsByStatus)
     .map(([k, v]) => `${v} ${k}`)
     .join(', ');
+  const clean = r.verdict.problemCount === 0;
   const downs = r.outages.map((x) => `${(x.downMs / 1000).toFixed(1)} s`).join(', ');
   return `## Database outage
 
@@ -33,8 +34,8 @@ and restarted after ${downs} (crash recovery adds about 2 s each time). The work
 | | |
 | --- | --- |
 | sagas | ${r.orders}, ${r.finalAtLastRestart} of them final when the last crash ended |
-| commands | ${o.commands}: ${statuses}; none abandoned, every one at attempt 1 |
-| handler and step effects | ${o.effects}, each run once, at attempt 1 |
+| commands | ${o.commands}: ${statuses}${clean ? '; none abandoned, every one at attempt 1' : ''} |
+| handler and step effects | ${o.effects}${clean ? ', each run once, at attempt 1' : ' (see the problems)'} |
 | compensation steps | ${o.compensationSteps}, ${o.compensationResumes} runs resumed by \`recover()\` |
 | \`/health\` | 503 during ${r.outages.filter((x) => x.reportedNotReady).length} of ${r.outages.length} outages, 200 again by itself after each |
 | log lines | \`store unavailable\` ${r.logLines['store unavailable'] ?? 0}, \`store available again\` ${r.logLines['store available again'] ?? 0}, \`failed, left for redelivery\` ${r.logLines['failed, left for redelivery'] ?? 0} |

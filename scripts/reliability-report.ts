@@ -76,7 +76,7 @@ function render(r: Runs): string {
 
 What the fault-injection suite (\`tests/fault\`) measured: worker processes SIGKILLed at random and at
 the worst moments, one message delivered sixteen times at once, PostgreSQL terminating every connection
-mid-run. Real processes, a real PostgreSQL, no mocks; every check is SQL against the tables themselves.
+mid-run, and PostgreSQL crashing under a worker. Real processes, a real PostgreSQL, no mocks; every check is SQL against the tables themselves.
 
 Every figure below was written by \`npm run reliability\` (${runDate()}, ${availableParallelism()} cores (${cpu}),
 PostgreSQL ${r.server} on the same machine, ${(r.totalMs / 60_000).toFixed(1)} minutes). Rerun it to refresh this file
