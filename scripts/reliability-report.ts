@@ -14,8 +14,12 @@ import { runTerminateScenario, type TerminateScenarioOptions, type TerminateScen
 import type { Losses } from '../tests/fault/check.ts';
 import { MALFORMED_INPUT_TOTAL } from '../tests/fuzz/figures.ts';
 import { withAdmin } from '../tests/helpers/postgres.ts';
+import type { OutageScenarioReport } from '../tests/fault/outage.ts';
+import { outageOptions, renderOutage, runOutage } from './reliability-outage.ts';
 
 const quick = process.argv.includes('--quick');
+/** `-- --outage`: only the database-outage scenario, printed. */
+const outageOnly = process.argv.includes('--outage');
 const started = Date.now();
 const log = (line: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(1)} s] ${line}`);
 
@@ -48,6 +52,7 @@ interface Runs {
   kill: FaultScenarioReport;
   concurrent: ConcurrentDeliveryReport;
   terminate: TerminateScenarioReport;
+  outage: OutageScenarioReport;
   server: string;
   totalMs: number;
 }
@@ -71,7 +76,7 @@ function render(r: Runs): string {
 
 What the fault-injection suite (\`tests/fault\`) measured: worker processes SIGKILLed at random and at
 the worst moments, one message delivered sixteen times at once, PostgreSQL terminating every connection
-mid-run. Real processes, a real PostgreSQL, no mocks; every check is SQL against the tables themselves.
+mid-run, and PostgreSQL crashing under a worker. Real processes, a real PostgreSQL, no mocks; every check is SQL against the tables themselves.
 
 Every figure below was written by \`npm run reliability\` (${runDate()}, ${availableParallelism()} cores (${cpu}),
 PostgreSQL ${r.server} on the same machine, ${(r.totalMs / 60_000).toFixed(1)} minutes). Rerun it to refresh this file
@@ -148,6 +153,7 @@ their connections at whatever moment that lands.
 | settled | ${s(terminate.settledAfterMs)} after the last termination |
 | lost or applied twice | **${terminate.lostTotal}** |
 
+${renderOutage(r.outage)}
 ## What holds, and why
 
 - **No message is lost.** Outgoing messages are outbox rows written in the same statement as the
@@ -214,6 +220,7 @@ run with the defaults that exposed them.
 | \`tests/fault/driver.ts\` | \`runFaultScenario\`: database, stream, duplicates, malformed input, kills, restarts, wait, check |
 | \`tests/fault/concurrent-delivery.ts\` | \`runConcurrentDelivery\`: one message, N deliveries, two orchestrators |
 | \`tests/fault/terminate-backends.ts\` | \`runTerminateScenario\`: \`pg_terminate_backend\` under load |
+| \`tests/fault/outage.ts\`, \`outage-worker.ts\`, \`outage-saga.ts\`, \`outage-check.ts\` | \`runOutageScenario\`: its own cluster (\`tests/helpers/own-cluster.ts\`) crashed under a worker |
 | \`tests/fault/check.ts\` | the SQL checks and what counts as lost |
 | \`tests/fault/regressions.test.ts\`, \`recover-lease.test.ts\` | the bugs above, reduced to deterministic cases |
 | \`scripts/reliability-report.ts\` | runs them full size and writes this file |
@@ -244,14 +251,22 @@ function unique(values: readonly number[]): string {
 }
 
 async function main(): Promise<void> {
-  log('1/3 workers killed at random and at kill points');
+  if (outageOnly) {
+    const report = await runOutage(outageOptions(quick, log));
+    console.log(renderOutage(report));
+    if (report.verdict.problemCount > 0) process.exitCode = 1;
+    return;
+  }
+  log('1/4 workers killed at random and at kill points');
   const kill = await runFaultScenario(killOptions);
-  log('2/3 one message delivered 16 times at once');
+  log('2/4 one message delivered 16 times at once');
   const concurrent = await runConcurrentDelivery({ rounds: quick ? 5 : 20, deliveries: 16 });
-  log('3/3 every connection terminated, again and again');
+  log('3/4 every connection terminated, again and again');
   const terminate = await runTerminateScenario(terminateOptions);
+  log('4/4 the database crashed, again and again');
+  const outage = await runOutage(outageOptions(quick, log));
   const server = await withAdmin(async (c) => (await c.query<{ v: string }>(`SELECT current_setting('server_version') AS v`)).rows[0]!.v);
-  const doc = render({ kill, concurrent, terminate, server, totalMs: Date.now() - started });
+  const doc = render({ kill, concurrent, terminate, outage, server, totalMs: Date.now() - started });
   if (quick) {
     console.log(doc);
   } else {
@@ -259,7 +274,7 @@ async function main(): Promise<void> {
     writeFileSync(path, doc);
     log(`wrote ${path}`);
   }
-  const lost = kill.lostTotal + terminate.lostTotal + concurrent.problems.length;
+  const lost = kill.lostTotal + terminate.lostTotal + concurrent.problems.length + outage.verdict.problemCount;
   if (lost > 0) {
     console.error(`LOST OR REPEATED: ${lost}`);
     process.exitCode = 1;

@@ -5,13 +5,17 @@
  * any follow-up commands in one write; then those messages are delivered. A redelivered command whose
  * outcome is recorded never runs again; one whose process died is taken over once its lease ran out,
  * by a redelivery or by `recover()`, and resumes at its next attempt.
+ *
+ * Its own writes (the claim, lease renewals, the outcome) are retried through a database outage until
+ * they land or the process stops (`durably`), and its heartbeat keeps the lease until the outcome is
+ * written: a command is taken over only when its process is really gone, never because a write failed.
  */
 import type { Clock } from '../clock/clock.ts';
 import { systemClock } from '../clock/clock.ts';
 import { ValidationError, VALIDATION_ERROR } from '../errors/validation-error.ts';
 import { createEnvelope, type Envelope } from '../messages/envelope.ts';
 import type { CommandDefinition } from '../messages/message-definition.ts';
-import type { CommandRecord, SagaRepository } from '../repository/types.ts';
+import type { CommandClaim, CommandRecord, SagaRepository } from '../repository/types.ts';
 import type { OutboxDelivery } from '../runtime/outbox-delivery.ts';
 import { NO_RETRY, retryPolicyProblem } from '../runtime/retry-policy.ts';
 import { SCHEDULE_SAGA_HEADER } from '../runtime/schedules.ts';
@@ -19,6 +23,9 @@ import { REQUEST_HEADER } from '../runtime/requests.ts';
 import type { CommandHandler, FollowUp, HandleOptions, Registration } from './command-handler.ts';
 import { commandHeaders, TARGET_HEADER } from './headers.ts';
 import { runAttempts, type AttemptsOutcome } from './run-attempts.ts';
+import { durably } from '../runtime/durable-write.ts';
+import type { StoreOutage } from '../runtime/store-outage.ts';
+import { TransientStoreError } from '../errors/transient-store-error.ts';
 
 /** What processing one command did. */
 export type CommandRunResult =
@@ -43,6 +50,10 @@ export interface CommandProcessorOptions {
   readonly leaseMs?: number;
   /** Errors nobody else receives: a chain function that threw (its follow-ups are then not sent). */
   readonly onError?: (error: unknown) => void;
+  /** Aborted when the process stops: writes retried through an outage give up then. */
+  readonly signal?: AbortSignal;
+  /** Told of writes failing and landing again (the orchestrator's, for health and its outage log). */
+  readonly outage?: StoreOutage;
 }
 
 /**
@@ -58,7 +69,10 @@ export class CommandProcessor {
   readonly #group: string | undefined;
   readonly #leaseMs: number;
   readonly #running = new Map<string, AbortController>();
+  /** Commands this process owns, from its claim until their outcome is written: `recover()` leaves them alone. */
+  readonly #owned = new Set<string>();
   readonly #onError: (error: unknown) => void;
+  readonly #durable: { readonly signal?: AbortSignal; readonly outage?: StoreOutage };
 
   constructor(options: CommandProcessorOptions) {
     this.#repository = options.repository;
@@ -67,6 +81,7 @@ export class CommandProcessor {
     this.#group = options.group;
     this.#leaseMs = options.leaseMs ?? DEFAULT_COMMAND_LEASE_MS;
     this.#onError = options.onError ?? ((error) => console.error('[sagaflow]', error));
+    this.#durable = { ...(options.signal && { signal: options.signal }), ...(options.outage && { outage: options.outage }) };
   }
 
   /** Registers the handler of `command`; its options override the command's own timeout and retries. */
@@ -107,16 +122,25 @@ export class CommandProcessor {
     const commandId = envelope.messageId;
     const target = envelope.headers[TARGET_HEADER];
     if (target !== undefined && target !== this.#group) return { result: 'not-for-this-group', commandId, target };
+    // A redelivery of a command this process runs (its outbox row delivered again): nothing to ask.
+    if (this.#owned.has(commandId)) return { result: 'busy', commandId };
     const now = this.#clock.now();
-    const claim = await this.#repository.claimCommand({
-      envelope,
-      target: target ?? null,
-      now: new Date(now),
-      leaseUntil: new Date(now + this.#leaseMs),
-    });
-    if (claim.status === 'finished') return { result: 'duplicate', commandId };
-    if (claim.status === 'busy') return { result: 'busy', commandId };
-    return this.#run(reg, claim.command, claim.command.attempts);
+    const request = { envelope, target: target ?? null, now: new Date(now), leaseUntil: new Date(now + this.#leaseMs) };
+    this.#owned.add(commandId);
+    try {
+      let retried = false;
+      const claim = await durably(() => {
+        const attempt = this.#repository.claimCommand(request);
+        if (retried) return attempt.then((c) => ownClaim(c, request));
+        retried = true;
+        return attempt;
+      }, this.#durable);
+      if (claim.status === 'finished') return { result: 'duplicate', commandId };
+      if (claim.status === 'busy') return { result: 'busy', commandId };
+      return await this.#run(reg, claim.command, claim.command.attempts);
+    } finally {
+      this.#owned.delete(commandId);
+    }
   }
 
   /**
@@ -133,13 +157,21 @@ export class CommandProcessor {
       types: this.commandTypes,
       group: this.#group ?? null,
     });
+    // One this process still owns (its lease ran out during an outage, its outcome not yet written) is
+    // alive: the claim just renewed its lease, and it is not taken over by its own process.
+    const taken = expired.filter((c) => !this.#owned.has(c.id));
     await Promise.all(
-      expired.map(async (c) => {
+      taken.map(async (c) => {
         const next = c.attempts + 1;
-        if (await this.#renew(c.id, next)) await this.#run(this.#handlers.get(c.commandType)!, c, next);
+        this.#owned.add(c.id);
+        try {
+          if (await durably(() => this.#renew(c.id, next), this.#durable)) await this.#run(this.#handlers.get(c.commandType)!, c, next);
+        } finally {
+          this.#owned.delete(c.id);
+        }
       }),
     );
-    return expired.length;
+    return taken.length;
   }
 
   /** Aborts a command running in this process: its outcome becomes `cancelled`. False when none runs here. */
@@ -167,38 +199,57 @@ export class CommandProcessor {
         error: { code: 'SAGA_COMMAND_ABANDONED', message: `the process running attempt ${attempt - 1} of '${reg.command.name}' stopped` },
       };
     }
-    if (outcome === undefined) {
-      const controller = new AbortController();
-      this.#running.set(command.id, controller);
-      let current = attempt;
-      // A long attempt keeps its lease, so recovery elsewhere does not take over a command that is alive.
-      const heartbeat = setInterval(() => void this.#renew(command.id, current).catch(() => {}), Math.max(1, this.#leaseMs / 3));
-      heartbeat.unref?.();
-      try {
-        outcome = await runAttempts(reg, input, envelope, attempt, {
-          cancelled: controller.signal,
-          nextAttempt: (n) => ((current = n), this.#renew(command.id, n)),
-        });
-      } finally {
-        clearInterval(heartbeat);
-        this.#running.delete(command.id);
+    let current = attempt;
+    // The lease is kept from the first attempt until the outcome is written (through an outage too), so
+    // recovery elsewhere does not take over a command that is alive. A renewal that fails is tried at
+    // the next beat.
+    const heartbeat = setInterval(() => void this.#renew(command.id, current).catch((error: unknown) => this.#quiet(error)), Math.max(1, this.#leaseMs / 3));
+    heartbeat.unref?.();
+    // A process that stops (close()) gives its commands up: their leases run out and another takes over.
+    const stop = () => clearInterval(heartbeat);
+    this.#durable.signal?.addEventListener('abort', stop, { once: true });
+    try {
+      if (outcome === undefined) {
+        const controller = new AbortController();
+        this.#running.set(command.id, controller);
+        try {
+          outcome = await runAttempts(reg, input, envelope, attempt, {
+            cancelled: controller.signal,
+            nextAttempt: (n) => ((current = n), durably(() => this.#renew(command.id, n), this.#durable)),
+          });
+        } finally {
+          this.#running.delete(command.id);
+        }
+        if (outcome === undefined) return { result: 'duplicate', commandId: command.id };
       }
-      if (outcome === undefined) return { result: 'duplicate', commandId: command.id };
+      const messages = this.#messagesFor(reg, envelope, input, outcome);
+      const staged = this.#outbox.stage(messages);
+      const finish = {
+        id: command.id,
+        status: outcome.status,
+        attempts: outcome.attempts,
+        output: outcome.status === 'completed' ? outcome.output : undefined,
+        error: outcome.status === 'failed' ? outcome.error : null,
+        at: new Date(this.#clock.now()),
+        outbox: staged ?? [],
+      };
+      // The outcome the handler returned is written, however long the store is away. Sent again after a
+      // failure that hid whether it applied, it answers false if it had: its messages are then in the
+      // outbox with it, and the relay delivers them.
+      const finished = await durably(() => this.#repository.finishCommand(finish), this.#durable);
+      if (!finished) return { result: 'duplicate', commandId: command.id };
+      if (messages.length) this.#outbox.deliver(messages, staged);
+      return { result: outcome.status, commandId: command.id, attempts: outcome.attempts };
+    } finally {
+      clearInterval(heartbeat);
+      this.#durable.signal?.removeEventListener('abort', stop);
     }
-    const messages = this.#messagesFor(reg, envelope, input, outcome);
-    const staged = this.#outbox.stage(messages);
-    const finished = await this.#repository.finishCommand({
-      id: command.id,
-      status: outcome.status,
-      attempts: outcome.attempts,
-      output: outcome.status === 'completed' ? outcome.output : undefined,
-      error: outcome.status === 'failed' ? outcome.error : null,
-      at: new Date(this.#clock.now()),
-      outbox: staged ?? [],
-    });
-    if (!finished) return { result: 'duplicate', commandId: command.id };
-    if (messages.length) this.#outbox.deliver(messages, staged);
-    return { result: outcome.status, commandId: command.id, attempts: outcome.attempts };
+  }
+
+  /** A failure of a background write: an outage is reported once (by `outage`), anything else to `onError`. */
+  #quiet(error: unknown): void {
+    if (error instanceof TransientStoreError && this.#durable.outage) this.#durable.outage.failed(error);
+    else if (!(error instanceof TransientStoreError)) this.#onError(error);
   }
 
   /** A chain function's follow-ups; one that throws is reported and sends none. */
@@ -263,4 +314,20 @@ export class CommandProcessor {
     }
     return out;
   }
+}
+
+/**
+ * A claim sent again after a failure that hid whether it applied: if it had, the row is `running` and
+ * still shows this request's write — inserted by it (created at its `now`, attempt 1), or taken over by
+ * it (updated at its `now`, with its lease end) — and that is this caller's claim, not another
+ * process's. (Its own `recover()` may have renewed the lease meanwhile, which changes neither
+ * `createdAt` nor `attempts`.)
+ */
+function ownClaim(claim: CommandClaim, request: { readonly now: Date; readonly leaseUntil: Date }): CommandClaim {
+  const c = claim.command;
+  if (claim.status !== 'busy' || c.status !== 'running') return claim;
+  const now = request.now.getTime();
+  const inserted = c.createdAt.getTime() === now && c.attempts === 1;
+  const tookOver = c.updatedAt.getTime() === now && c.leaseUntil?.getTime() === request.leaseUntil.getTime();
+  return inserted || tookOver ? { status: 'claimed', command: c } : claim;
 }

@@ -15,7 +15,18 @@ export class TransientStoreError extends SagaflowError {
     super(STORE_TRANSIENT, `the store failed transiently${reason ? ` (${reason})` : ''}: ${describe(cause)}`, { cause });
     this.reason = reason;
   }
+
+  /**
+   * The server could not be reached or is going away (a lost connection, class 08, `57P0x`): unlike a
+   * serialization failure or a deadlock, retrying at once will not help until it is back.
+   */
+  get unavailable(): boolean {
+    return this.reason !== SERIALIZATION_FAILURE && this.reason !== DEADLOCK_DETECTED;
+  }
 }
+
+const SERIALIZATION_FAILURE = '40001';
+const DEADLOCK_DETECTED = '40P01';
 
 function describe(cause: unknown): string {
   return cause instanceof Error ? cause.message : String(cause);

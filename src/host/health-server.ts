@@ -1,7 +1,7 @@
 /**
  * @module host/health-server
  * `GET /health` for load balancers and orchestrators (Kubernetes probes): 200 with the host's health as
- * JSON while it takes messages, 503 while it starts, drains or has lost its broker.
+ * JSON while it takes messages, 503 while it starts, drains, has lost its broker or cannot reach its store.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -12,6 +12,7 @@
  */
 import type { MessageBus } from '../bus/message-bus.ts';
 import { SagaflowError } from '../errors/sagaflow-error.ts';
+import { TransientStoreError } from '../errors/transient-store-error.ts';
 import type { Envelope } from '../messages/envelope.ts';
 import type { SagaOrchestrator } from '../runtime/orchestrator.ts';
 import { ConcurrencyLimit } from './concurrency-limit.ts';
@@ -106,11 +107,14 @@ export class WorkerHost {
   /** The health check's answer: status, counts, load. */
   health(): HealthReport {
     const connected = (this.#bus as { connected?: unknown }).connected;
+    const storeAvailable = this.#o.orchestrator.storeAvailable;
     return {
       status: this.#status,
-      // Taking messages: running, and connected to the broker when the transport says whether it is.
-      ready: this.#status === 'running' && connected !== false,
+      // Taking messages: running, connected to the broker when the transport says whether it is, and
+      // the store reachable (a worker that cannot write is not ready; it becomes ready again by itself).
+      ready: this.#status === 'running' && connected !== false && storeAvailable,
       ...(typeof connected === 'boolean' && { transportConnected: connected }),
+      storeAvailable,
       worker: this.#name,
       uptimeMs: this.#startedAt ? Date.now() - this.#startedAt : 0,
       inFlight: this.#limit.active,
@@ -198,9 +202,11 @@ export class WorkerHost {
         });
       }
     } catch (error) {
-      // Only what may pass reaches here (the store being down): the transport redelivers it.
+      // Only what may pass reaches here (the store being down): the transport redelivers it. During an
+      // outage the orchestrator logs it once; a line per message would bury that line.
       this.#failed++;
-      this.#logger.log('error', { msg: 'failed, left for redelivery', ...base, error });
+      const outage = error instanceof TransientStoreError && error.unavailable && !this.#o.orchestrator.storeAvailable;
+      if (!outage) this.#logger.log('error', { msg: 'failed, left for redelivery', ...base, error });
       throw error;
     }
   }

@@ -11,7 +11,6 @@
 import { CompensationError, UnknownCompensationError } from '../errors/compensation-error.ts';
 import { ConcurrencyError } from '../errors/concurrency-error.ts';
 import { DuplicateMessageError } from '../errors/duplicate-message-error.ts';
-import { TransientStoreError } from '../errors/transient-store-error.ts';
 import { SagaStatus, type CompensationEntry, type OutboxEntry, type SagaInstanceRecord, type SentMessage } from '../repository/types.ts';
 import type { CompiledSaga } from '../core/compiled-saga.ts';
 import type { CompensationContext, InstanceInfo } from '../dsl/context.ts';
@@ -21,6 +20,7 @@ import type { RuntimeDeps } from './runtime-deps.ts';
 import { uuidv7 } from '../messages/uuid-v7.ts';
 import { retryDelay, sleep } from './retry-policy.ts';
 import { sentMessages } from './sent-messages.ts';
+import { durably } from './durable-write.ts';
 
 export interface CompensationRun extends CompensationReport {
   /** The instance as this run last wrote it; `null` when another runner took over. */
@@ -134,40 +134,37 @@ async function popOrFail(
   let current = record;
   let next = error ? failedRecord(deps, current, error) : poppedRecord(deps, saga, current);
   let messageId = uuidv7(deps.clock.now());
-  for (let attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
+  for (let attempt = 1; attempt <= MAX_CONFLICTS; attempt++) {
     try {
-      if (!error && next.status === SagaStatus.Faulted && saga.definition.removeOnCompletion) {
-        await deps.repository.commit({ kind: 'delete', instance: next, expectedVersion: current.version, outbox });
-      } else {
-        await deps.repository.commit({
-          kind: 'update',
-          instance: next,
-          expectedVersion: current.version,
-          history: {
-            instanceId: current.id,
-            sequence: next.version,
-            messageId,
-            eventType: error ? COMPENSATION_FAILED_EVENT : COMPENSATION_STEP,
-            stateBefore: current.state,
-            stateAfter: current.state,
-            payload: error ? { step: step.name, args: step.args, error: error.message } : { step: step.name, args: step.args },
-            at: next.updatedAt,
-            sent,
-          },
-          outbox,
-        });
-      }
+      const write = (): Promise<void> =>
+        !error && next.status === SagaStatus.Faulted && saga.definition.removeOnCompletion
+          ? deps.repository.commit({ kind: 'delete', instance: next, expectedVersion: current.version, outbox })
+          : deps.repository.commit({
+              kind: 'update',
+              instance: next,
+              expectedVersion: current.version,
+              history: {
+                instanceId: current.id,
+                sequence: next.version,
+                messageId,
+                eventType: error ? COMPENSATION_FAILED_EVENT : COMPENSATION_STEP,
+                stateBefore: current.state,
+                stateAfter: current.state,
+                payload: error ? { step: step.name, args: step.args, error: error.message } : { step: step.name, args: step.args },
+                at: next.updatedAt,
+                sent,
+              },
+              outbox,
+            });
+      // The step ran: its pop is written however long the store is away (until the process stops), the
+      // very same write each time, so the inbox tells whether a try that failed had applied.
+      await durably(write, deps.durable);
       return next;
     } catch (e) {
       // The same write, sent again after a failure that hid its outcome, had applied: done.
       if (e instanceof DuplicateMessageError) return next;
-      if (e instanceof TransientStoreError) {
-        // Whether it applied is unknown: send the very same write again; the inbox tells.
-        await sleep(Math.min(100, 2 ** attempt));
-        continue;
-      }
       if (!(e instanceof ConcurrencyError)) throw e;
-      const reloaded = await deps.repository.findById(current.id);
+      const reloaded = await durably(() => deps.repository.findById(current.id), deps.durable);
       const top = reloaded?.compensation[reloaded.compensation.length - 1];
       if (!reloaded || reloaded.status !== SagaStatus.Compensating || !top || top.name !== step.name || top.attempts !== step.attempts) {
         return null;
@@ -180,8 +177,8 @@ async function popOrFail(
   return null;
 }
 
-/** Writes of one step's result before the runner gives up (conflicts and transient failures). */
-const MAX_WRITE_ATTEMPTS = 12;
+/** Version conflicts on one step's result before the runner gives up (transient failures do not count). */
+const MAX_CONFLICTS = 12;
 
 function poppedRecord(deps: RuntimeDeps, saga: CompiledSaga, r: SagaInstanceRecord): SagaInstanceRecord {
   const rest = r.compensation.slice(0, -1);

@@ -5,6 +5,7 @@
  * the saga's compiled transition table and commits the result in one conditional write, retrying on
  * version conflicts. Messages that actions produce leave through the bus only after that write commits.
  */
+import { setMaxListeners } from 'node:events';
 import type { Clock } from '../clock/clock.ts';
 import { systemClock } from '../clock/clock.ts';
 import { InProcessBus } from '../bus/in-process-bus.ts';
@@ -53,6 +54,8 @@ import type { TelemetryOptions } from '../telemetry/telemetry-options.ts';
 import { toLogger, type AnyLogger } from '../telemetry/pino.ts';
 import type { Incoming } from '../messages/incoming.ts';
 import { CommandProcessor } from '../commands/command-processor.ts';
+import { durably, type DurableWriteOptions } from './durable-write.ts';
+import { StoreOutage } from './store-outage.ts';
 import type { CommandHandler, HandleOptions } from '../commands/command-handler.ts';
 import type { CommandDefinition } from '../messages/message-definition.ts';
 
@@ -119,6 +122,10 @@ export type ReceiveResult =
   | { readonly status: 'dead-lettered'; readonly deadLetter: DeadLetter };
 
 export const DEFAULT_MAX_PAYLOAD_BYTES = 256 * 1024;
+/** Tries of one message against an unreachable store before its `TransientStoreError` is thrown. */
+const UNREACHABLE_ATTEMPTS = 3;
+/** Between them: up to 25 ms, then 50 ms (full jitter). */
+const UNREACHABLE_BACKOFF: ConflictRetryPolicy = Object.freeze({ maxAttempts: UNREACHABLE_ATTEMPTS, baseDelayMs: 25, maxDelayMs: 50 });
 export const DEFAULT_COMPENSATION_LEASE_MS = 30_000;
 
 interface Route {
@@ -161,6 +168,10 @@ export class SagaOrchestrator {
   readonly #compensationLeaseMs: number;
   #recovery: ReturnType<typeof setInterval> | undefined;
   #recovering: Promise<unknown> | undefined;
+  /** Aborted by `close()`: writes retried through an outage give up then. */
+  readonly #stopping = new AbortController();
+  readonly #outage: StoreOutage;
+  readonly #durable: DurableWriteOptions;
 
   constructor(options: SagaOrchestratorOptions) {
     this.repository = options.repository ?? new InMemorySagaRepository();
@@ -174,6 +185,22 @@ export class SagaOrchestrator {
     this.#telemetry = new Instrumentation(options.telemetry, { bus: this.bus, repository: this.repository, logger, knownType });
     const telemetry = this.#telemetry;
     this.#onError = options.onError ?? (logger ? (error) => telemetry.error(error) : (error) => console.error('[sagaflow]', error));
+    // One line when the store becomes unreachable and one when it is back, however many writes failed.
+    this.#outage = new StoreOutage(
+      logger
+        ? {
+            down: (error) => logger.log('warn', { msg: 'store unavailable', reason: error.reason, error }),
+            up: (downMs) => logger.log('info', { msg: 'store available again', downMs }),
+          }
+        : {
+            down: (error) => console.warn('[sagaflow] store unavailable:', error.message),
+            up: (downMs) => console.warn(`[sagaflow] store available again after ${downMs} ms`),
+          },
+      () => this.clock.now(),
+    );
+    // Every write waiting out an outage listens for the stop: many at once is normal, not a leak.
+    setMaxListeners(0, this.#stopping.signal);
+    this.#durable = { signal: this.#stopping.signal, outage: this.#outage };
 
     for (const saga of options.sagas) {
       const compiled = saga.compiled; // throws DefinitionError for a broken definition, at start-up
@@ -197,6 +224,7 @@ export class SagaOrchestrator {
       onError: this.#onError,
       outbox: options.outbox ?? {},
       telemetry,
+      durable: this.#durable,
     });
     this.#deps = {
       repository: this.repository,
@@ -205,10 +233,19 @@ export class SagaOrchestrator {
       outbox: this.#outbox,
       compensationRetry: checkedPolicy(options.compensationRetry, 'compensationRetry') ?? NO_RETRY,
       telemetry,
+      durable: this.#durable,
     };
     this.relay =
       this.#outbox.enabled && options.relay !== false
-        ? new OutboxRelay({ onError: this.#onError, telemetry: options.telemetry, ...options.relay, repository: this.repository, bus, clock: this.clock })
+        ? new OutboxRelay({
+            onError: this.#onError,
+            telemetry: options.telemetry,
+            outage: this.#outage,
+            ...options.relay,
+            repository: this.repository,
+            bus,
+            clock: this.clock,
+          })
         : undefined;
     const relay = this.relay;
     if (relay) this.#outbox.onScheduled = (entries) => relay.wakeAt(Math.min(...entries.map((e) => e.availableAt.getTime())));
@@ -232,7 +269,7 @@ export class SagaOrchestrator {
     this.relay?.start();
     this.#recovery ??= setInterval(() => {
       this.#recovering ??= this.recover()
-        .catch(this.#onError)
+        .catch((error: unknown) => this.#backgroundError(error))
         .finally(() => (this.#recovering = undefined));
     }, Math.max(1, this.#compensationLeaseMs / 2));
     this.#recovery.unref?.();
@@ -260,7 +297,9 @@ export class SagaOrchestrator {
       const reason = deadLetterReason(error);
       if (reason === null) throw error;
       const deadLetter = this.deadLetters.letterFor(incoming.stored, envelope, reason, error);
-      await this.repository.addDeadLetter(deadLetter);
+      // Retried through an outage: a transport would redeliver the message, but one that came through
+      // dispatch or the in-process bus would be lost with its letter. Sent again, it is the same id.
+      await durably(() => this.repository.addDeadLetter(deadLetter), this.#durable);
       this.#telemetry.deadLettered(deadLetter, error);
       this.#deps.observers.notify('deadLettered', { deadLetter, error });
       return { status: 'dead-lettered', deadLetter };
@@ -274,6 +313,14 @@ export class SagaOrchestrator {
       if (this.bus instanceof InProcessBus) await this.bus.idle();
       if (!this.#outbox.busy) return;
     }
+  }
+
+  /**
+   * False from the first write that found the store unreachable until the next one that landed: a
+   * `WorkerHost` answers not ready on `/health` meanwhile.
+   */
+  get storeAvailable(): boolean {
+    return !this.#outage.down;
   }
 
   /** True when it subscribed to its bus itself (option `subscribe`, default true). */
@@ -316,6 +363,8 @@ export class SagaOrchestrator {
       outbox: this.#outbox,
       clock: this.clock,
       onError: this.#onError,
+      signal: this.#stopping.signal,
+      outage: this.#outage,
       ...this.#commandOptions,
     });
     this.#commands.handle(command, handler, options);
@@ -420,6 +469,7 @@ export class SagaOrchestrator {
     // Two budgets: the store's (conflicts, transient failures) and the application's (failing actions).
     let conflicts = 0;
     let failures = 0;
+    let unreachable = 0;
     let fresh = false;
     let uncertain = false;
     const policy = event.retry ?? this.#actionRetry;
@@ -432,12 +482,25 @@ export class SagaOrchestrator {
         // that commit started a compensation, nobody is running it: finish it here (the claim is
         // version-checked, so a runner elsewhere and this one never both proceed).
         if (uncertain && outcome.result === 'duplicate') await this.#finishCompensation(saga, correlationId);
+        if (this.#outage.down) this.#outage.recovered();
         return outcome;
       } catch (error) {
         // After any failure, read past caches: a stale copy may be what failed.
         fresh = true;
         if (error instanceof StaleReadSignal) continue;
         let delay: number | null;
+        if (error instanceof TransientStoreError && error.unavailable) {
+          // The server is away: a few quick tries ride over one dropped connection; past them the caller
+          // gets the TransientStoreError itself, at once, to send the same message again later (a
+          // transport redelivers it, the outbox relay retries it, the inbox drops it if it had applied).
+          uncertain = true;
+          this.#outage.failed(error);
+          if (++unreachable >= UNREACHABLE_ATTEMPTS) throw error;
+          const delay = conflictBackoff(UNREACHABLE_BACKOFF, unreachable);
+          this.#telemetry.retry(saga.name, envelope, error, conflicts + failures + unreachable, delay);
+          await sleep(delay);
+          continue;
+        }
         if (error instanceof ConcurrencyError || error instanceof TransientStoreError) {
           if (error instanceof TransientStoreError) uncertain = true;
           else this.#telemetry.conflict(saga.name, envelope.type);
@@ -469,6 +532,12 @@ export class SagaOrchestrator {
     } catch (error) {
       if (!(error instanceof ConcurrencyError)) throw error; // another runner claimed it first
     }
+  }
+
+  /** A background pass failed: an unreachable store is the outage's to report (once); the rest `onError`'s. */
+  #backgroundError(error: unknown): void {
+    if (error instanceof TransientStoreError && error.unavailable) this.#outage.failed(error);
+    else this.#onError(error);
   }
 
   #fault(saga: CompiledSaga, correlationId: string, envelope: Envelope, error: unknown): never {
@@ -582,6 +651,7 @@ export class SagaOrchestrator {
   /** Unsubscribes from the bus and stops the relay; events and deliveries in progress finish. */
   async close(): Promise<void> {
     this.#closed = true;
+    this.#stopping.abort();
     for (const off of this.#unsubscribe.splice(0)) off();
     clearInterval(this.#recovery);
     await this.#recovering;

@@ -16,6 +16,8 @@ import type { Envelope } from '../messages/envelope.ts';
 import { uuidv7 } from '../messages/uuid-v7.ts';
 import type { OutboxEntry, SagaRepository } from '../repository/types.ts';
 import { Instrumentation } from '../telemetry/instrumentation.ts';
+import { TransientStoreError } from '../errors/transient-store-error.ts';
+import { durably, type DurableWriteOptions } from './durable-write.ts';
 
 export interface OutboxOptions {
   /** How long a just-committed message is left to the committing process before relays may take it. Default 30 s. */
@@ -35,6 +37,7 @@ export class OutboxDelivery {
   #flushing: Promise<void> | undefined;
   readonly #inFlight = new Set<Promise<void>>();
   readonly #telemetry: Instrumentation;
+  readonly #durable: DurableWriteOptions;
 
   constructor(options: {
     bus: MessageBus;
@@ -43,7 +46,10 @@ export class OutboxDelivery {
     onError: (error: unknown) => void;
     outbox: OutboxOptions | false;
     telemetry?: Instrumentation;
+    /** The stop signal and outage tracker for the "sent" marks, retried through an outage. */
+    durable?: DurableWriteOptions;
   }) {
+    this.#durable = options.durable ?? {};
     this.#telemetry = options.telemetry ?? Instrumentation.off;
     this.#bus = options.bus;
     this.#repository = options.repository;
@@ -87,7 +93,7 @@ export class OutboxDelivery {
   deliver(messages: readonly Envelope[], staged: readonly OutboxEntry[] | undefined): void {
     if (staged === undefined) {
       if (this.#leaseMs !== null) return; // the outbox is on and nothing was staged: nobody listens
-      for (const m of messages) this.#track(this.#publish(m).catch(this.#onError));
+      for (const m of messages) this.#track(this.#publish(m).catch((error: unknown) => this.#failed(error)));
       return;
     }
     for (const entry of staged) {
@@ -95,7 +101,7 @@ export class OutboxDelivery {
         this.#publish(entry.envelope).then(
           () => this.#markSent(entry.id),
           // Left in the outbox: a relay retries it when the lease runs out.
-          (error: unknown) => this.#onError(error),
+          (error: unknown) => this.#failed(error),
         ),
       );
     }
@@ -142,13 +148,25 @@ export class OutboxDelivery {
       const ids = this.#sent;
       this.#sent = [];
       try {
-        await this.#repository.markSent(ids);
+        // Retried through an outage: a mark lost would have a relay deliver every one of them again.
+        await durably(() => this.#repository.markSent(ids), this.#durable);
       } catch (error) {
-        // Still in the outbox: a relay delivers them again after the lease; consumers deduplicate.
+        // Stopping (or not the store's passing fault): still in the outbox, a relay delivers them again
+        // after the lease; consumers deduplicate.
         this.#onError(error);
       }
     }
     this.#flushing = undefined;
+  }
+
+  /**
+   * A delivery that failed: the consumer's store being away is the outage's (reported once, by its
+   * tracker), not one error per message; anything else goes to `onError`.
+   */
+  #failed(error: unknown): void {
+    const outage = this.#durable.outage;
+    if (outage && error instanceof TransientStoreError && error.unavailable) outage.failed(error);
+    else this.#onError(error);
   }
 
   #track(promise: Promise<void>): void {

@@ -5,6 +5,10 @@
  * other processes never take the same message while the lease runs), publishes each to the transport,
  * and marks sent only what the transport accepted. A message that fails stays claimed until its lease
  * runs out and is tried again then. Delivery is at-least-once; the inbox makes duplicates harmless.
+ *
+ * While the store is away the relay backs off (`durableDelay`, up to 2 s between passes) instead of
+ * polling at its interval, reports the outage once (through `outage`), and resumes by itself; its
+ * "sent" marks are retried until they land or it stops.
  */
 import type { Clock } from '../clock/clock.ts';
 import { systemClock } from '../clock/clock.ts';
@@ -13,6 +17,9 @@ import type { OutboxMessage, SagaRepository } from '../repository/types.ts';
 import { MinHeap } from './min-heap.ts';
 import { Instrumentation } from '../telemetry/instrumentation.ts';
 import type { TelemetryOptions } from '../telemetry/telemetry-options.ts';
+import { TransientStoreError } from '../errors/transient-store-error.ts';
+import { DEFAULT_DURABLE_RETRY, durableDelay, durably, pause } from './durable-write.ts';
+import type { StoreOutage } from './store-outage.ts';
 
 export interface OutboxRelayOptions {
   readonly repository: SagaRepository;
@@ -34,6 +41,11 @@ export interface OutboxRelayOptions {
   readonly onError?: (error: unknown, message?: OutboxMessage) => void;
   /** Where `send` spans go: see the orchestrator's option of this name. Default: the global SDK, if any. */
   readonly telemetry?: TelemetryOptions | false;
+  /**
+   * Told when the store fails and comes back: failures of an unreachable store are reported there, once
+   * per outage, instead of to `onError` once per pass. Default: none (every failure goes to `onError`).
+   */
+  readonly outage?: StoreOutage;
 }
 
 export interface RelayPass {
@@ -68,6 +80,11 @@ export class OutboxRelay {
   /** Due times of schedules this process committed: the alarm goes off at the earliest. */
   readonly #due = new MinHeap();
   #woken = false;
+  readonly #outage: StoreOutage | undefined;
+  /** Aborted by `stop()`: "sent" marks retried through an outage give up. */
+  #stopping = new AbortController();
+  /** Passes in a row that failed transiently: the pause before the next one grows with it. */
+  #failures = 0;
 
   constructor(options: OutboxRelayOptions) {
     this.#repository = options.repository;
@@ -80,6 +97,7 @@ export class OutboxRelay {
     this.#storeTime = options.time === 'store';
     this.#onError = options.onError ?? ((error) => console.error('[sagaflow] outbox relay:', error));
     this.#telemetry = new Instrumentation(options.telemetry, { bus: options.bus });
+    this.#outage = options.outage;
   }
 
   get running(): boolean {
@@ -105,12 +123,13 @@ export class OutboxRelay {
           sent.push(message.id);
         } catch (error) {
           failed++;
-          this.#onError(error, message);
+          if (this.#outage && error instanceof TransientStoreError && error.unavailable) this.#outage.failed(error);
+          else this.#onError(error, message);
         }
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.#concurrency, claimed.length) }, worker));
-    if (sent.length > 0) await this.#repository.markSent(sent);
+    if (sent.length > 0) await durably(() => this.#repository.markSent(sent), { signal: this.#stopping.signal, outage: this.#outage });
     return { claimed: claimed.length, sent: sent.length, failed };
   }
 
@@ -118,6 +137,7 @@ export class OutboxRelay {
   start(): void {
     if (this.#running) return;
     this.#running = true;
+    if (this.#stopping.signal.aborted) this.#stopping = new AbortController();
     this.#loop = this.#run();
   }
 
@@ -159,6 +179,7 @@ export class OutboxRelay {
   /** Stops polling; resolves once the pass in progress has finished. */
   async stop(): Promise<void> {
     this.#running = false;
+    this.#stopping.abort();
     clearTimeout(this.#alarm);
     this.#nextWake = undefined;
     this.#due.clear();
@@ -172,10 +193,20 @@ export class OutboxRelay {
       try {
         const pass = await this.runOnce();
         full = pass.claimed === this.#batchSize && pass.failed === 0;
+        if (this.#failures > 0) {
+          this.#failures = 0;
+          this.#outage?.recovered();
+        }
       } catch (error) {
-        this.#onError(error);
+        const transient = error instanceof TransientStoreError;
+        if (transient) this.#failures++;
+        if (transient && error.unavailable && this.#outage) this.#outage.failed(error);
+        else this.#onError(error);
       }
-      if (!full && this.#running && !this.#woken) await this.#pause();
+      if (this.#failures > 0 && this.#running) {
+        // The store is away: back off rather than poll a dead server (a wake-up does not cut this short).
+        await pause(durableDelay(DEFAULT_DURABLE_RETRY, this.#failures), this.#stopping.signal);
+      } else if (!full && this.#running && !this.#woken) await this.#pause();
       this.#woken = false;
     }
   }

@@ -8,6 +8,7 @@ import type { SagaRepository } from '../repository/types.ts';
 import type { ObserverSet } from './observers.ts';
 import type { OutboxDelivery } from './outbox-delivery.ts';
 import type { RetryPolicy } from './retry-policy.ts';
+import type { DurableWriteOptions } from './durable-write.ts';
 
 export interface RuntimeDeps {
   readonly repository: SagaRepository;
@@ -19,4 +20,6 @@ export interface RuntimeDeps {
   readonly compensationRetry: RetryPolicy;
   /** Spans, metrics and logs (a no-op without an OpenTelemetry SDK or a logger). */
   readonly telemetry: Instrumentation;
+  /** For writes retried through an outage (`durably`): the stop signal and the outage tracker. */
+  readonly durable?: DurableWriteOptions;
 }

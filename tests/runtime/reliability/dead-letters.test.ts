@@ -108,19 +108,42 @@ describe('receive() and dead letters', () => {
     expect(probe.attempts.get('o-2')).toBe(1);
   });
 
-  it('throws, rather than dead-letters, what may pass: the store failing', async () => {
+  it('throws, rather than dead-letters, what may pass: the store failing, at once and typed', async () => {
     const store = new InMemorySagaRepository();
+    let reads = 0;
     const down: SagaRepository = {
       ...delegate(store),
       findByCorrelation: async () => {
+        reads++;
         throw new TransientStoreError('08006', new Error('connection lost'));
       },
     };
     const { orchestrator } = setup({ repository: down });
+    const started = performance.now();
     const error = await orchestrator.receive(createEnvelope('event', Started.name, {}, { correlationId: 'c-9' })).catch((e: unknown) => e);
+    // The store's own error, after a few quick tries: not RetriesExhaustedError after twelve.
+    expect(error).toBeInstanceOf(TransientStoreError);
+    expect(error).toMatchObject({ code: 'SAGA_STORE_TRANSIENT', reason: '08006', unavailable: true });
+    expect(reads).toBe(3);
+    expect(performance.now() - started).toBeLessThan(500);
+    expect((await store.listDeadLetters()).items).toEqual([]);
+  });
+
+  it('still retries a serialization failure with the conflict budget and reports it exhausted', async () => {
+    const store = new InMemorySagaRepository();
+    let reads = 0;
+    const conflicting: SagaRepository = {
+      ...delegate(store),
+      findByCorrelation: async () => {
+        reads++;
+        throw new TransientStoreError('40001', new Error('could not serialize access'));
+      },
+    };
+    const { orchestrator } = setup({ repository: conflicting });
+    const error = await orchestrator.receive(createEnvelope('event', Started.name, {}, { correlationId: 'c-10' })).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'SAGA_RETRIES_EXHAUSTED' });
     expect((error as Error).cause).toBeInstanceOf(TransientStoreError);
-    expect((await store.listDeadLetters()).items).toEqual([]);
+    expect(reads).toBe(12);
   });
 
   it('dead-letters from the bus, so one bad message does not stop its publisher', async () => {
