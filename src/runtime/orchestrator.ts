@@ -24,6 +24,7 @@ import { applyEvent, StaleReadSignal } from './apply-event.ts';
 import { claimedRecord, COMPENSATION_RETRY, runCompensation, type CompensationRun } from './compensation-runner.ts';
 import { hydrateData } from './hydrate.ts';
 import { KeyedMutex } from './keyed-mutex.ts';
+import { ContendedInstances } from './contended.ts';
 import { ObserverSet, type SagaObserver } from './observers.ts';
 import type { DispatchResult, SagaOutcome } from './outcome.ts';
 import {
@@ -142,6 +143,7 @@ export class SagaOrchestrator {
   readonly #retry: ConflictRetryPolicy;
   /** Whether the repository can hold an instance for a retry (`lockInstance`). */
   readonly #locks: boolean;
+  readonly #contended = new ContendedInstances();
   readonly #unknownEvent: 'ignore' | 'error';
   readonly #deps: RuntimeDeps;
   readonly #unsubscribe: Array<() => void> = [];
@@ -409,13 +411,14 @@ export class SagaOrchestrator {
         ),
       );
     }
-    const id = correlationId;
-    return this.#mutex.run(`${saga.name}\u0000${id}`, () => this.#withRetry(saga, envelope, id, payload, event));
+    const key = `${saga.name}\u0000${correlationId}`;
+    return this.#mutex.run(key, () => this.#withRetry(saga, envelope, key, correlationId, payload, event));
   }
 
   async #withRetry(
     saga: CompiledSaga,
     envelope: Envelope,
+    key: string,
     correlationId: string,
     payload: unknown,
     event: CompiledEvent,
@@ -426,8 +429,9 @@ export class SagaOrchestrator {
     let fresh = false;
     let uncertain = false;
     // After a version conflict, the next attempts hold the instance (read to commit) where the store can:
-    // contended writers then queue on it, in arrival order, instead of colliding again.
-    let lock = false;
+    // contended writers then queue on it, in arrival order, instead of colliding again. An instance that
+    // conflicted moments ago is locked from the first attempt.
+    let lock = this.#locks && this.#contended.has(key);
     const policy = event.retry ?? this.#actionRetry;
     for (;;) {
       try {
@@ -450,7 +454,10 @@ export class SagaOrchestrator {
           conflicts++;
           // The lock is the wait: no backoff before taking it.
           const locks = error instanceof ConcurrencyError && this.#locks;
-          if (locks) lock = true;
+          if (locks) {
+            lock = true;
+            this.#contended.mark(key);
+          }
           delay = conflicts < this.#retry.maxAttempts ? (locks ? 0 : conflictBackoff(this.#retry, conflicts)) : null;
         } else if (error instanceof ActionError) {
           failures++;
