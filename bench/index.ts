@@ -5,6 +5,7 @@
  *   npm run bench -- --only memory
  *   npm run bench -- --only postgres   # PostgreSQL (SAGAFLOW_BENCH_PG_URL / DATABASE_URL) and PGlite
  *   npm run bench -- --only cluster    # 1, 2, 4 worker processes (examples/cluster) through RabbitMQ
+ *   npm run bench -- --only hot        # 4 processes sending events for ONE instance, on PostgreSQL
  *   npm run bench -- --json
  *
  * The cluster section is in the full run: about 50 s on a quiet 2-core machine (5,000 orders at each of
@@ -12,6 +13,7 @@
  */
 import { benchInMemoryOrchestrator, benchXStateTransition } from './in-memory.ts';
 import { runClusterBench } from './cluster.ts';
+import { runHotInstanceBench } from './hot-instance.ts';
 import { runPostgresBench } from './postgres.ts';
 import { benchScheduleLagInMemory } from './schedules.ts';
 import type { BenchResult } from './report.ts';
@@ -43,6 +45,11 @@ async function main(): Promise<void> {
   }
   if (!only || only === 'postgres') {
     await runPostgresBench(report, (line) => {
+      if (!json) console.log(line);
+    });
+  }
+  if (!only || only === 'hot') {
+    await runHotInstanceBench(report, (line) => {
       if (!json) console.log(line);
     });
   }

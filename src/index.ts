@@ -96,6 +96,7 @@ export type {
   CompensationEntry,
   InstanceError,
   SagaCommit,
+  LockedInstance,
   InstanceQuery,
   Page,
   StateCount,

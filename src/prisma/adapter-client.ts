@@ -8,8 +8,8 @@
  * PostgreSQL share the machine, that cost decided whether the order saga kept up with the raw baseline
  * (docs/persistence.md). Errors keep Prisma's shape (`DriverAdapterError` with the SQLSTATE).
  */
-import type { ArgType, SqlDriverAdapter, SqlQuery } from '@prisma/driver-adapter-utils';
-import type { SagaflowPrismaClient } from './client-types.ts';
+import type { ArgType, SqlDriverAdapter, SqlQuery, SqlQueryable } from '@prisma/driver-adapter-utils';
+import type { SagaflowPrismaClient, SagaflowTransactionClient } from './client-types.ts';
 
 // The repository binds strings, numbers, JSON text and text arrays, with explicit casts in its SQL:
 // nothing needs a driver-side conversion, which is what argument types would select.
@@ -27,8 +27,43 @@ function query(sql: string, args: unknown[]): SqlQuery {
  */
 export function prismaAdapterClient(adapter: SqlDriverAdapter): SagaflowPrismaClient {
   return {
+    ...rawMethods(adapter),
+    async $transaction<R>(fn: (tx: SagaflowTransactionClient) => Promise<R>): Promise<R> {
+      const tx = await adapter.startTransaction();
+      // As Prisma's own transaction manager: an adapter with "phantom" queries (PGlite) begins and ends
+      // the transaction itself; the others began it and leave COMMIT / ROLLBACK to the caller.
+      const phantom = tx.options.usePhantomQuery;
+      let result: R;
+      try {
+        result = await fn(rawMethods(tx));
+      } catch (error) {
+        try {
+          if (!phantom) await tx.executeRaw(query('ROLLBACK', []));
+        } finally {
+          await tx.rollback();
+        }
+        throw error;
+      }
+      if (phantom) {
+        await tx.commit();
+        return result;
+      }
+      try {
+        await tx.executeRaw(query('COMMIT', []));
+      } catch (error) {
+        await tx.rollback();
+        throw error;
+      }
+      await tx.commit();
+      return result;
+    },
+  };
+}
+
+function rawMethods(target: SqlQueryable): SagaflowTransactionClient {
+  return {
     async $queryRawUnsafe<T = unknown>(sql: string, ...args: unknown[]): Promise<T> {
-      const { columnNames, rows } = await adapter.queryRaw(query(sql, args));
+      const { columnNames, rows } = await target.queryRaw(query(sql, args));
       const width = columnNames.length;
       const objects = new Array<Record<string, unknown>>(rows.length);
       for (let r = 0; r < rows.length; r++) {
@@ -40,7 +75,7 @@ export function prismaAdapterClient(adapter: SqlDriverAdapter): SagaflowPrismaCl
       return objects as T;
     },
     $executeRawUnsafe(sql: string, ...args: unknown[]): Promise<number> {
-      return adapter.executeRaw(query(sql, args));
+      return target.executeRaw(query(sql, args));
     },
   };
 }

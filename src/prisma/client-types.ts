@@ -17,7 +17,16 @@
 export interface SagaflowPrismaClient {
   $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): PromiseLike<T>;
   $executeRawUnsafe(query: string, ...values: unknown[]): PromiseLike<number>;
+  /**
+   * Optional: an interactive transaction, as `PrismaClient.$transaction(async (tx) => …)`: commits when
+   * `fn` resolves, rolls back when it throws. With it the repository offers `lockInstance` (a row lock
+   * held from a read to its commit), which the orchestrator takes after a version conflict.
+   */
+  $transaction?<R>(fn: (tx: SagaflowTransactionClient) => Promise<R>, options?: { maxWait?: number; timeout?: number }): PromiseLike<R>;
 }
+
+/** What a transaction hands its function: the raw SQL methods, on the transaction's own connection. */
+export type SagaflowTransactionClient = Pick<SagaflowPrismaClient, '$queryRawUnsafe' | '$executeRawUnsafe'>;
 
 /**
  * How the repository's parts send SQL: after the schema check, with failures already translated into

@@ -17,6 +17,7 @@ import type {
   DeadLetterQuery,
   HistoryRecord,
   InstanceQuery,
+  LockedInstance,
   OutboxEntry,
   OutboxMessage,
   Page,
@@ -36,6 +37,7 @@ import { buildListQuery } from './list-query.ts';
 import * as Outbox from './outbox-sql.ts';
 import { PgErrorCode, sqlState, transientFailure } from './pg-error.ts';
 import { InstanceCache } from './instance-cache.ts';
+import { lockInstance, type LockHooks } from './locked-instance.ts';
 import {
   toJson,
   type HistoryRow,
@@ -113,8 +115,27 @@ export class PrismaSagaRepository implements SagaRepository {
     return this.#cache !== undefined;
   }
 
+  /**
+   * See `SagaRepository.lockInstance`: a transaction of its own that holds the instance's row from a
+   * `SELECT … FOR UPDATE` to its commit. Present when the client can run a transaction (`$transaction`:
+   * every client the factories build, and a `PrismaClient`).
+   */
+  readonly lockInstance?: (sagaName: string, correlationId: string) => Promise<LockedInstance>;
+
   constructor(client: SagaflowPrismaClient, options: PrismaSagaRepositoryOptions = {}) {
     this.#client = client;
+    if (typeof client.$transaction === 'function') {
+      const transactional = { $transaction: client.$transaction.bind(client) };
+      const hooks: LockHooks = {
+        translate: (error) => this.#translate(error),
+        prepare: (commit) => this.#prepare(commit),
+        settled: (commit, prepared, error) => this.#settled(commit, prepared.dataJson, error),
+      };
+      this.lockInstance = async (sagaName, correlationId) => {
+        if (!this.#verified) await this.ready();
+        return lockInstance(transactional, hooks, sagaName, correlationId);
+      };
+    }
     this.#onClose = options.onClose;
     const maxBatch = options.groupCommit === false ? undefined : (options.groupCommit?.maxBatch ?? DEFAULT_MAX_BATCH);
     this.#writer = new CommitWriter(this.#sql, maxBatch !== undefined && { maxBatch });
@@ -158,19 +179,28 @@ export class PrismaSagaRepository implements SagaRepository {
   }
 
   async commit(commit: SagaCommit): Promise<void> {
-    const { instance } = commit;
-    const dataJson = commit.kind === 'delete' ? '' : toJson(instance.data);
+    const prepared = this.#prepare(commit);
     try {
-      await this.#writer.write({ commit, dataJson, outboxJson: Outbox.outboxJson(commit.outbox) });
+      await this.#writer.write(prepared);
     } catch (error) {
-      // A conflict or a duplicate means a newer version exists; any other failure leaves the outcome unknown.
-      this.#cache?.delete(instance.sagaName, instance.correlationId);
+      this.#settled(commit, prepared.dataJson, error);
       throw error;
     }
-    if (this.#cache) {
-      if (commit.kind === 'delete') this.#cache.delete(instance.sagaName, instance.correlationId);
-      else this.#cache.set(instance, dataJson);
-    }
+    this.#settled(commit, prepared.dataJson, undefined);
+  }
+
+  #prepare(commit: SagaCommit) {
+    const dataJson = commit.kind === 'delete' ? '' : toJson(commit.instance.data);
+    return { commit, dataJson, outboxJson: Outbox.outboxJson(commit.outbox) };
+  }
+
+  /** Keeps the instance cache right after a commit applied (`error` undefined) or failed. */
+  #settled(commit: SagaCommit, dataJson: string, error: unknown): void {
+    if (this.#cache === undefined) return;
+    const { instance } = commit;
+    // A conflict or a duplicate means a newer version exists; any other failure leaves the outcome unknown.
+    if (error !== undefined || commit.kind === 'delete') this.#cache.delete(instance.sagaName, instance.correlationId);
+    else this.#cache.set(instance, dataJson);
   }
 
   /** Answers a batch of `findByCorrelation`s with one statement (a batch of one with the simpler one). */

@@ -123,6 +123,12 @@ WHERE EXISTS (
 export const FIND_BY_CORRELATION = `SELECT ${INSTANCE_COLUMNS} FROM sagaflow_instances
 WHERE saga_name = $1 AND correlation_id = $2`;
 
+/**
+ * The read of `lockInstance`, in a transaction of its own: the row stays locked until that transaction
+ * ends, so writers of the instance elsewhere wait (PostgreSQL queues them on the row) instead of racing.
+ */
+export const FIND_BY_CORRELATION_FOR_UPDATE = `${FIND_BY_CORRELATION} FOR UPDATE`;
+
 export const FIND_BY_ID = `SELECT ${INSTANCE_COLUMNS} FROM sagaflow_instances WHERE id = $1::uuid`;
 
 export const HISTORY = `SELECT ${HISTORY_COLUMNS} FROM sagaflow_history WHERE instance_id = $1::uuid ORDER BY sequence`;

@@ -28,6 +28,7 @@ import type {
   OutboxEntry,
   OutboxMessage,
   HistoryRecord,
+  LockedInstance,
   SentMessage,
   InstanceError,
   InstanceQuery,
@@ -102,7 +103,50 @@ export class InMemorySagaRepository implements SagaRepository {
     return stored ? thaw(stored) : null;
   }
 
+  /** Per locked key, the end of the last lock queued on it (`lockInstance`). */
+  readonly #locks = new Map<string, Promise<void>>();
+
+  async lockInstance(sagaName: string, correlationId: string): Promise<LockedInstance> {
+    const key = keyOf(sagaName, correlationId);
+    const previous = this.#locks.get(key);
+    let unlock!: () => void;
+    const ended = new Promise<void>((resolve) => (unlock = resolve));
+    // Each lock waits for the one queued before it: arrival order, as PostgreSQL's row-lock queue.
+    const tail = previous ? previous.then(() => ended) : ended;
+    this.#locks.set(key, tail);
+    if (previous) await previous;
+    const record = await this.findByCorrelation(sagaName, correlationId);
+    let open = true;
+    const end = () => {
+      if (!open) return;
+      open = false;
+      if (this.#locks.get(key) === tail) this.#locks.delete(key);
+      unlock();
+    };
+    return {
+      record,
+      commit: async (commit) => {
+        if (!open) throw new TypeError('this lock has ended: commit through the repository');
+        try {
+          this.#apply(commit);
+        } finally {
+          end();
+        }
+      },
+      release: async () => end(),
+    };
+  }
+
   async commit(commit: SagaCommit): Promise<void> {
+    // A locked instance is written by its holder first; this write then meets the version it left.
+    if (this.#locks.size > 0) {
+      const key = keyOf(commit.instance.sagaName, commit.instance.correlationId);
+      for (let held = this.#locks.get(key); held !== undefined; held = this.#locks.get(key)) await held;
+    }
+    this.#apply(commit);
+  }
+
+  #apply(commit: SagaCommit): void {
     const { instance } = commit;
     const key = keyOf(instance.sagaName, instance.correlationId);
     const existing = this.#byKey.get(key);

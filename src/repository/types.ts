@@ -350,6 +350,22 @@ export interface ReadOptions {
 }
 
 /**
+ * An instance held exclusively, from its read until `commit` or `release` (`SagaRepository.lockInstance`).
+ * Hold it briefly: writers of the same instance elsewhere wait for it.
+ */
+export interface LockedInstance {
+  /** The instance as stored when the lock was granted; `null` when there is none (nothing is then held). */
+  readonly record: SagaInstanceRecord | null;
+  /**
+   * Applies the commit exactly as `SagaRepository.commit` does (same errors) and ends the lock, whether
+   * it applied or not. Once only.
+   */
+  commit(commit: SagaCommit): Promise<void>;
+  /** Ends the lock without writing. Never throws; does nothing once the lock ended. */
+  release(): Promise<void>;
+}
+
+/**
  * The persistence port.
  *
  * @example
@@ -370,6 +386,15 @@ export interface SagaRepository {
    */
   readonly assumesAbsence?: boolean;
   findByCorrelation(sagaName: string, correlationId: string, options?: ReadOptions): Promise<SagaInstanceRecord | null>;
+  /**
+   * Optional: reads the instance (fresh) and holds it until the lock's `commit` or `release`. While it is
+   * held, a `lockInstance` of the same instance waits, in arrival order, and a `commit` to it from
+   * elsewhere waits, then applies or fails its version check against what the holder wrote. So the
+   * holder's own commit never meets a version conflict. The orchestrator locks only for its retries
+   * after a version conflict: contended events then queue on the instance instead of failing, and the
+   * uncontended path pays nothing. A repository without it is retried optimistically, with backoff.
+   */
+  lockInstance?(sagaName: string, correlationId: string): Promise<LockedInstance>;
   findById(id: string): Promise<SagaInstanceRecord | null>;
   /**
    * Applies the commit atomically. Throws `ConcurrencyError` when the stored version differs from

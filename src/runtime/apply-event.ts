@@ -15,7 +15,7 @@ import type { InstanceInfo } from '../dsl/context.ts';
 import type { CompiledEvent, CompiledHandler, CompiledSaga } from '../core/compiled-saga.ts';
 import type { Envelope } from '../messages/envelope.ts';
 import { uuidv7 } from '../messages/uuid-v7.ts';
-import { SagaStatus, type SagaCommit, type SagaInstanceRecord, type ScheduleEntry } from '../repository/types.ts';
+import { SagaStatus, type LockedInstance, type SagaCommit, type SagaInstanceRecord, type ScheduleEntry } from '../repository/types.ts';
 import { planSchedules, SCHEDULE_KEY_HEADER, type ScheduleOp, type SchedulePlan } from './schedules.ts';
 import { compositeOps, planJoins, type JoinPlan } from './joins.ts';
 import { runCompensation } from './compensation-runner.ts';
@@ -44,15 +44,19 @@ export async function applyEvent(
   payload: unknown,
   correlationId: string,
   fresh = false,
+  locked?: LockedInstance,
 ): Promise<SagaOutcome> {
   // An event that starts instances usually finds none: a repository that can may then skip the read and
   // let the insert's uniqueness check tell (a null here is then an assumption, proven or refuted by the write).
-  const assumed = !fresh && event.startsInstance && deps.repository.assumesAbsence === true;
-  const record = await deps.repository.findByCorrelation(saga.name, correlationId, fresh ? FRESH : assumed ? ASSUME_ABSENT : undefined);
+  // Under a lock (a retry after a conflict) the instance was read with the lock, fresh.
+  const assumed = !fresh && locked === undefined && event.startsInstance && deps.repository.assumesAbsence === true;
+  const record = locked
+    ? locked.record
+    : await deps.repository.findByCorrelation(saga.name, correlationId, fresh ? FRESH : assumed ? ASSUME_ABSENT : undefined);
   const now = deps.clock.now();
   // A write is version-checked, so a stale read only costs a retry; a decision to write nothing is not,
   // so it must not rest on a cached copy another process may have outdated, nor on an assumed absence.
-  const mayBeStale = !fresh && (record === null ? assumed : deps.repository.cachesReads === true);
+  const mayBeStale = !fresh && locked === undefined && (record === null ? assumed : deps.repository.cachesReads === true);
 
   // A scheduled message applies only while the instance still holds its token: a cancelled or
   // superseded schedule (or one for an instance that is gone) is dropped, never fired.
@@ -102,6 +106,8 @@ export async function applyEvent(
     if (event.unhandled === 'ignore') return { saga: saga.name, correlationId, result: 'ignored', reason: 'unhandled', state };
     // A redelivered message usually finds the instance past the state that handled it: that is a
     // duplicate to acknowledge, not an error. Checked only here, on the way to failing.
+    // Nothing will be written: let the instance go before reading on another connection.
+    await locked?.release();
     if (record && (await alreadyApplied(deps, record.id, envelope.messageId))) {
       return { saga: saga.name, correlationId, result: 'duplicate', instanceId: record.id };
     }
@@ -203,9 +209,11 @@ export async function applyEvent(
       if (mayBeStale && (await deps.repository.findByCorrelation(saga.name, correlationId, FRESH)) !== null) {
         throw new StaleReadSignal();
       }
+      await locked?.release();
       if (outbox) await deps.repository.stageOutbox(outbox);
     } else {
-      await deps.telemetry.commit(deps.repository, commit);
+      // Under a lock the commit goes through it, in its transaction, and ends it.
+      await deps.telemetry.commit(locked ?? deps.repository, commit);
     }
   } catch (error) {
     if (error instanceof DuplicateMessageError) {

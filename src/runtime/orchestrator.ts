@@ -25,6 +25,7 @@ import { applyEvent, StaleReadSignal } from './apply-event.ts';
 import { claimedRecord, COMPENSATION_RETRY, runCompensation, type CompensationRun } from './compensation-runner.ts';
 import { hydrateData } from './hydrate.ts';
 import { KeyedMutex } from './keyed-mutex.ts';
+import { ContendedInstances } from './contended.ts';
 import { ObserverSet, type SagaObserver } from './observers.ts';
 import type { DispatchResult, SagaOutcome } from './outcome.ts';
 import {
@@ -147,6 +148,9 @@ export class SagaOrchestrator {
   readonly #routes = new Map<string, Route[]>();
   readonly #mutex = new KeyedMutex();
   readonly #retry: ConflictRetryPolicy;
+  /** Whether the repository can hold an instance for a retry (`lockInstance`). */
+  readonly #locks: boolean;
+  readonly #contended = new ContendedInstances();
   readonly #unknownEvent: 'ignore' | 'error';
   readonly #deps: RuntimeDeps;
   readonly #unsubscribe: Array<() => void> = [];
@@ -178,6 +182,7 @@ export class SagaOrchestrator {
     this.bus = options.bus ?? new InProcessBus();
     this.clock = options.clock ?? systemClock;
     this.#retry = { ...DEFAULT_CONFLICT_RETRY, ...options.conflictRetry };
+    this.#locks = typeof this.repository.lockInstance === 'function';
     this.#unknownEvent = options.unknownEvent ?? 'error';
     const logger = toLogger(options.logger);
     this.#logsDeadLetters = logger !== undefined;
@@ -455,13 +460,14 @@ export class SagaOrchestrator {
         ),
       );
     }
-    const id = correlationId;
-    return this.#mutex.run(`${saga.name}\u0000${id}`, () => this.#withRetry(saga, envelope, id, payload, event));
+    const key = `${saga.name}\u0000${correlationId}`;
+    return this.#mutex.run(key, () => this.#withRetry(saga, envelope, key, correlationId, payload, event));
   }
 
   async #withRetry(
     saga: CompiledSaga,
     envelope: Envelope,
+    key: string,
     correlationId: string,
     payload: unknown,
     event: CompiledEvent,
@@ -472,11 +478,15 @@ export class SagaOrchestrator {
     let unreachable = 0;
     let fresh = false;
     let uncertain = false;
+    // After a version conflict, the next attempts hold the instance (read to commit) where the store can:
+    // contended writers then queue on it, in arrival order, instead of colliding again. An instance that
+    // conflicted moments ago is locked from the first attempt.
+    let lock = this.#locks && this.#contended.has(key);
     const policy = event.retry ?? this.#actionRetry;
     for (;;) {
       try {
         const outcome = await this.#telemetry.transition(saga.name, envelope, correlationId, () =>
-          applyEvent(this.#deps, saga, event, envelope, payload, correlationId, fresh),
+          lock ? this.#applyLocked(saga, event, envelope, payload, correlationId) : applyEvent(this.#deps, saga, event, envelope, payload, correlationId, fresh),
         );
         // A transient failure may have hidden a commit that applied: the retry then sees a duplicate. If
         // that commit started a compensation, nobody is running it: finish it here (the claim is
@@ -505,7 +515,13 @@ export class SagaOrchestrator {
           if (error instanceof TransientStoreError) uncertain = true;
           else this.#telemetry.conflict(saga.name, envelope.type);
           conflicts++;
-          delay = conflicts < this.#retry.maxAttempts ? conflictBackoff(this.#retry, conflicts) : null;
+          // The lock is the wait: no backoff before taking it.
+          const locks = error instanceof ConcurrencyError && this.#locks;
+          if (locks) {
+            lock = true;
+            this.#contended.mark(key);
+          }
+          delay = conflicts < this.#retry.maxAttempts ? (locks ? 0 : conflictBackoff(this.#retry, conflicts)) : null;
         } else if (error instanceof ActionError) {
           failures++;
           delay = retryDelay(policy, failures);
@@ -521,6 +537,16 @@ export class SagaOrchestrator {
         this.#telemetry.retry(saga.name, envelope, error, conflicts + failures, delay);
         await sleep(delay);
       }
+    }
+  }
+
+  /** One attempt holding the instance from its read to its commit (`SagaRepository.lockInstance`). */
+  async #applyLocked(saga: CompiledSaga, event: CompiledEvent, envelope: Envelope, payload: unknown, correlationId: string): Promise<SagaOutcome> {
+    const locked = await this.repository.lockInstance!(saga.name, correlationId);
+    try {
+      return await applyEvent(this.#deps, saga, event, envelope, payload, correlationId, true, locked);
+    } finally {
+      await locked.release(); // nothing once its commit ended it
     }
   }
 

@@ -102,7 +102,7 @@ export class Instrumentation {
   }
 
   /** The event's conditional write, as `sagaflow.persist`. */
-  commit(repository: SagaRepository, commit: SagaCommit): Promise<void> {
+  commit(repository: Pick<SagaRepository, 'commit'>, commit: SagaCommit): Promise<void> {
     if (!this.#tracing()) return repository.commit(commit);
     return this.#inSpan(SagaflowSpans.Persist, this.#dbSystem ? SpanKind.CLIENT : SpanKind.INTERNAL, () => repository.commit(commit), (span) => {
       span.setAttribute(A.CommitKind, commit.kind);

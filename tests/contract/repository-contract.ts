@@ -11,6 +11,7 @@ import type { SagaCommit, SagaInstanceRecord, SagaRepository } from '../../src/r
 import { createEnvelope } from '../../src/messages/envelope.ts';
 import { uuidv7 } from '../../src/messages/uuid-v7.ts';
 import { insertOf, makeHistory, makeInstance, updateOf } from '../helpers/records.ts';
+import { runLockContract } from './lock-contract.ts';
 
 export type MakeRepository = () => Promise<{ repository: SagaRepository; cleanup?: () => Promise<void> }>;
 
@@ -472,5 +473,7 @@ export function runRepositoryContract(name: string, make: MakeRepository): void 
         expect(everything.some((c) => c.sagaName === `${saga}-z`)).toBe(true);
       });
     });
+
+    runLockContract(() => repo, () => saga);
   });
 }
