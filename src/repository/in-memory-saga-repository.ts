@@ -12,6 +12,8 @@ import { frozenStack } from '../core/deep-freeze.ts';
 import { copyJsonValue, toJsonValue } from '../core/json-value.ts';
 import { ConcurrencyError } from '../errors/concurrency-error.ts';
 import { DuplicateMessageError } from '../errors/duplicate-message-error.ts';
+import { checkCommandFinish, checkCommit, checkDeadLetter, checkEnvelope, checkOutbox } from './check-storable.ts';
+import { assertStorable } from '../core/storable.ts';
 import { decodeCursor, encodeCursor, pageSize } from './cursor.ts';
 import { InMemoryCommandStore } from './in-memory-command-store.ts';
 import type { Envelope } from '../messages/envelope.ts';
@@ -103,6 +105,8 @@ export class InMemorySagaRepository implements SagaRepository {
   }
 
   async commit(commit: SagaCommit): Promise<void> {
+    // Refuses what PostgreSQL would refuse, first, as PostgreSQL does: code that passes here passes there.
+    checkCommit(commit);
     const { instance } = commit;
     const key = keyOf(instance.sagaName, instance.correlationId);
     const existing = this.#byKey.get(key);
@@ -140,6 +144,7 @@ export class InMemorySagaRepository implements SagaRepository {
   }
 
   async stageOutbox(entries: readonly OutboxEntry[]): Promise<void> {
+    checkOutbox(entries);
     const stored = entries.map((e) => storeOutbox(e, null, Date.now()));
     for (const o of stored) if (!this.#outbox.has(o.id)) this.#outbox.set(o.id, o);
   }
@@ -166,6 +171,7 @@ export class InMemorySagaRepository implements SagaRepository {
   }
 
   async addDeadLetter(letter: DeadLetter): Promise<void> {
+    checkDeadLetter(letter);
     if (this.#deadLetters.has(letter.id)) throw new RangeError(`dead letter '${letter.id}' exists`);
     this.#deadLetters.set(letter.id, JSON.stringify(letter));
   }
@@ -201,6 +207,7 @@ export class InMemorySagaRepository implements SagaRepository {
     id: string,
     update: { readonly errorCode: string; readonly errorMessage: string; readonly at: Date },
   ): Promise<boolean> {
+    assertStorable(update.errorMessage, 'errorMessage');
     const json = this.#deadLetters.get(id);
     if (json === undefined) return false;
     const letter = thawDeadLetter(json);
@@ -214,6 +221,8 @@ export class InMemorySagaRepository implements SagaRepository {
   }
 
   async claimCommand(claim: Parameters<SagaRepository['claimCommand']>[0]): Promise<CommandClaim> {
+    checkEnvelope(claim.envelope);
+    if (claim.target !== null) assertStorable(claim.target, 'target');
     return this.#commands.claim({ ...claim, envelope: toJsonValue(claim.envelope) as Envelope });
   }
 
@@ -222,6 +231,7 @@ export class InMemorySagaRepository implements SagaRepository {
   }
 
   async finishCommand(finish: CommandFinish): Promise<boolean> {
+    checkCommandFinish(finish);
     return this.#commands.finish({ ...finish, output: finish.output === undefined ? undefined : toJsonValue(finish.output) });
   }
 

@@ -270,6 +270,11 @@ export const DeadLetterReason = Object.freeze({
   RetriesExhausted: 'retries-exhausted',
   /** Any other permanent refusal: missing instance, unhandled in the state, invalid stored data. */
   Rejected: 'rejected',
+  /**
+   * The message, or what handling it would write, holds a value no store can hold (a NUL character, a
+   * lone surrogate, NaN, a BigInt: `UnstorableValueError`). Nothing was written.
+   */
+  UnstorableValue: 'unstorable-value',
 } as const);
 export type DeadLetterReason = (typeof DeadLetterReason)[keyof typeof DeadLetterReason];
 

@@ -11,6 +11,7 @@ import type { Envelope } from '../messages/envelope.ts';
 import { uuidv7 } from '../messages/uuid-v7.ts';
 import type { DeadLetter, DeadLetterQuery, DeadLetterReason, Page, SagaRepository } from '../repository/types.ts';
 import { failedAt } from './dead-letter-reason.ts';
+import { storableText } from '../core/storable.ts';
 import type { DispatchResult } from './outcome.ts';
 
 export const DEAD_LETTER_NOT_FOUND = 'SAGA_DEAD_LETTER_NOT_FOUND';
@@ -51,7 +52,7 @@ export class DeadLetters {
     } catch (error) {
       await this.#repository.updateDeadLetter(id, {
         errorCode: codeOf(error),
-        errorMessage: messageOf(error),
+        errorMessage: storableText(messageOf(error)),
         at: new Date(this.#clock.now()),
       });
       throw error;
@@ -100,14 +101,14 @@ function messageOf(error: unknown): string {
 }
 
 /**
- * PostgreSQL's jsonb cannot hold U+0000 in a string: NULs become the visible text `\u0000`, so that a
- * hostile message can always be stored as evidence.
+ * The value with every string and key made storable (`storableText`), so that a hostile message can
+ * always be kept as evidence.
  */
 function storable(value: unknown): unknown {
-  if (typeof value === 'string') return value.includes('\0') ? value.replaceAll('\0', '\\u0000') : value;
+  if (typeof value === 'string') return storableText(value);
   if (Array.isArray(value)) return value.map(storable);
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [storable(k) as string, storable(v)]));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [storableText(k), storable(v)]));
   }
   return value;
 }

@@ -45,6 +45,7 @@ import { payloadBytes, readIncoming } from '../messages/incoming.ts';
 import { OutboxDelivery, type OutboxOptions } from './outbox-delivery.ts';
 import { OutboxRelay, type OutboxRelayOptions } from './outbox-relay.ts';
 import { DeadLetters } from './dead-letters.ts';
+import { checkEnvelope } from '../repository/check-storable.ts';
 import { SCHEDULE_SAGA_HEADER } from './schedules.ts';
 import { deadLetterReason } from './dead-letter-reason.ts';
 import type { DeadLetter } from '../repository/types.ts';
@@ -96,7 +97,11 @@ export interface SagaOrchestratorOptions {
    * process takes it over. Default 30 s: set it above your slowest compensation step.
    */
   readonly compensationLeaseMs?: number;
-  /** `receive()` dead-letters larger payloads (JSON bytes). Default 256 KiB. */
+  /**
+   * The largest payload (bytes of its JSON) `publish()` and `dispatch()` accept (larger ones throw
+   * `PayloadTooLargeError`) and `receive()` handles (larger ones become dead letters, reason
+   * `payload-too-large`, kept truncated to this size). Default 256 KiB.
+   */
   readonly maxPayloadBytes?: number;
   /** For command handlers registered with `handle()`: this process's worker group, and the run lease. */
   readonly commands?: { readonly group?: string; readonly leaseMs?: number };
@@ -253,8 +258,6 @@ export class SagaOrchestrator {
   async #receive(incoming: Incoming, envelope: Envelope | undefined): Promise<ReceiveResult> {
     try {
       if (envelope === undefined) throw incoming.envelope;
-      const bytes = payloadBytes(envelope);
-      if (bytes > this.#maxPayloadBytes) throw new PayloadTooLargeError(envelope.type, bytes, this.#maxPayloadBytes);
       return { status: 'handled', result: await this.#handle(envelope) };
     } catch (error) {
       const reason = deadLetterReason(error);
@@ -356,6 +359,16 @@ export class SagaOrchestrator {
 
   async #handle(envelope: Envelope): Promise<DispatchResult> {
     if (this.#closed) throw new SagaflowError('SAGA_ORCHESTRATOR_CLOSED', 'the orchestrator is closed');
+    // The same limits for publish(), dispatch() and receive(), before anything is loaded, run or written.
+    let bytes: number;
+    try {
+      bytes = payloadBytes(envelope);
+    } catch (error) {
+      checkEnvelope(envelope); // names what JSON cannot hold (a BigInt, a cycle)
+      throw error;
+    }
+    if (bytes > this.#maxPayloadBytes) throw new PayloadTooLargeError(envelope.type, bytes, this.#maxPayloadBytes);
+    checkEnvelope(envelope);
     if (this.#commands?.handles(envelope.type)) {
       return { messageId: envelope.messageId, type: envelope.type, outcomes: [], command: await this.#commands.process(envelope) };
     }
