@@ -5,7 +5,8 @@
  * `core/storable`). Shared by all stores so that the in-memory store refuses exactly what PostgreSQL
  * would, and refuses it the same way: `UnstorableValueError` naming the field, nothing written.
  */
-import { assertStorable } from '../core/storable.ts';
+import { assertStorable, storableJsonBound } from '../core/storable.ts';
+import { UnstorableValueError } from '../errors/unstorable-value-error.ts';
 import type { Envelope } from '../messages/envelope.ts';
 import type { CommandFinish, CompensationEntry, DeadLetter, OutboxEntry, SagaCommit } from './types.ts';
 
@@ -18,7 +19,7 @@ const checkedEntries = new WeakSet<CompensationEntry>();
 /**
  * Throws `UnstorableValueError` when any part of the commit is a value no store can hold. Paths name the
  * field as the application knows it: `correlationId`, `data.note`, `compensation[1].args.reason`,
- * `payload.items[0]` (the event's payload in the history row), `outbox[0].payload.note`.
+ * `payload.items[0]` (the event's payload in the history row), `outbox[0] (ShipOrder).payload.note`.
  *
  * @example
  * checkCommit(commit); // before the first change to the store
@@ -35,37 +36,63 @@ export function checkCommit(commit: SagaCommit): void {
   for (let k = 0; k < stack.length; k++) {
     const e = stack[k]!;
     if (checkedEntries.has(e)) continue;
-    assertStorable(e.name, `compensation[${k}].name`);
-    assertStorable(e.args, `compensation[${k}].args`);
+    try {
+      assertStorable(e.name, 'name');
+      assertStorable(e.args, 'args');
+    } catch (error) {
+      throw within(`compensation[${k}]`, error);
+    }
     if (Object.isFrozen(e) && (e.args === null || typeof e.args !== 'object' || Object.isFrozen(e.args))) checkedEntries.add(e);
   }
   if (i.error) assertStorable(i.error, 'error');
-  if (i.schedules) assertStorable(i.schedules, 'schedules');
+  if (i.schedules) {
+    // Strings only (keys, tokens, types; due times are Dates): no walk for them.
+    for (const e of i.schedules) {
+      assertStorable(e.key, 'schedules.key');
+      assertStorable(e.token, 'schedules.token');
+      assertStorable(e.type, 'schedules.type');
+      if (e.requestId !== undefined) assertStorable(e.requestId, 'schedules.requestId');
+    }
+  }
   if (i.joins) assertStorable(i.joins, 'joins');
   const h = commit.history;
   assertStorable(h.messageId, 'messageId');
   assertStorable(h.eventType, 'eventType');
   assertStorable(h.payload, 'payload');
-  if (h.sent) assertStorable(h.sent, 'sent');
+  if (h.sent) {
+    for (const m of h.sent) {
+      assertStorable(m.messageId, 'sent.messageId');
+      assertStorable(m.type, 'sent.type');
+    }
+  }
 }
 
 /** Outgoing messages, each named by its position and type: `outbox[0] (ShipOrder).headers.tenant`. */
 export function checkOutbox(entries: readonly OutboxEntry[]): void {
-  for (let k = 0; k < entries.length; k++) checkEnvelope(entries[k]!.envelope, `outbox[${k}]`);
+  for (let k = 0; k < entries.length; k++) {
+    try {
+      checkEnvelope(entries[k]!.envelope);
+    } catch (error) {
+      throw within(`outbox[${k}] (${String(entries[k]!.envelope.type)})`, error);
+    }
+  }
 }
 
 /**
- * An envelope's fields, each named on its own (`payload.note`, `headers.tenant`, `correlationId`), after
- * `prefix` when given.
+ * An envelope's fields, each named on its own (`payload.note`, `headers.tenant`, `correlationId`). Returns an upper bound of the payload's size as JSON (`storableJsonBound`).
  */
-export function checkEnvelope(envelope: Envelope, prefix?: string): void {
-  const at = (field: string) => (prefix === undefined ? field : `${prefix}.${field}`);
-  assertStorable(envelope.type, at('type'));
-  assertStorable(envelope.messageId, at('messageId'));
-  if (envelope.correlationId !== undefined) assertStorable(envelope.correlationId, at('correlationId'));
-  assertStorable(envelope.timestamp, at('timestamp'));
-  assertStorable(envelope.headers, at('headers'));
-  assertStorable(envelope.payload, at('payload'));
+export function checkEnvelope(envelope: Envelope): number {
+  assertStorable(envelope.type, 'type');
+  assertStorable(envelope.messageId, 'messageId');
+  if (envelope.correlationId !== undefined) assertStorable(envelope.correlationId, 'correlationId');
+  assertStorable(envelope.timestamp, 'timestamp');
+  assertStorable(envelope.headers, 'headers');
+  return storableJsonBound(envelope.payload, 'payload');
+}
+
+/** The error with `prefix` before its path (built only on failure: a path per field per write would cost the hot path). */
+function within(prefix: string, error: unknown): unknown {
+  return error instanceof UnstorableValueError ? new UnstorableValueError(`${prefix}.${error.path}`, error.problem) : error;
 }
 
 /** A dead letter as it is about to be stored (the orchestrator makes its text storable first). */

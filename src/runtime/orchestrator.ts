@@ -359,16 +359,7 @@ export class SagaOrchestrator {
 
   async #handle(envelope: Envelope): Promise<DispatchResult> {
     if (this.#closed) throw new SagaflowError('SAGA_ORCHESTRATOR_CLOSED', 'the orchestrator is closed');
-    // The same limits for publish(), dispatch() and receive(), before anything is loaded, run or written.
-    let bytes: number;
-    try {
-      bytes = payloadBytes(envelope);
-    } catch (error) {
-      checkEnvelope(envelope); // names what JSON cannot hold (a BigInt, a cycle)
-      throw error;
-    }
-    if (bytes > this.#maxPayloadBytes) throw new PayloadTooLargeError(envelope.type, bytes, this.#maxPayloadBytes);
-    checkEnvelope(envelope);
+    this.#checkLimits(envelope);
     if (this.#commands?.handles(envelope.type)) {
       return { messageId: envelope.messageId, type: envelope.type, outcomes: [], command: await this.#commands.process(envelope) };
     }
@@ -399,6 +390,31 @@ export class SagaOrchestrator {
     if (errors.length === 1) throw errors[0];
     if (errors.length > 1) throw new AggregateError(errors, `${errors.length} sagas failed handling '${envelope.type}'`);
     return { messageId: envelope.messageId, type: envelope.type, outcomes };
+  }
+
+  /**
+   * The same limits for publish(), dispatch() and receive(), before anything is loaded, run or written:
+   * the payload's size (`PayloadTooLargeError`, checked first), then values no store can hold
+   * (`UnstorableValueError`). One walk does both for a small message; only a bound over the limit, or a
+   * refused value, pays for the exact size.
+   */
+  #checkLimits(envelope: Envelope): void {
+    let refused: unknown;
+    let bound = 0;
+    try {
+      bound = checkEnvelope(envelope);
+    } catch (error) {
+      refused = error;
+    }
+    if (refused === undefined && bound <= this.#maxPayloadBytes) return;
+    let bytes = 0;
+    try {
+      bytes = payloadBytes(envelope);
+    } catch {
+      // A BigInt or a cycle: what the walk refused says which.
+    }
+    if (bytes > this.#maxPayloadBytes) throw new PayloadTooLargeError(envelope.type, bytes, this.#maxPayloadBytes);
+    if (refused !== undefined) throw refused;
   }
 
   #route(route: Route, envelope: Envelope, payload: unknown): Promise<SagaOutcome> {
