@@ -85,6 +85,10 @@ export function createSagaflowApi(ops: SagaOperations, options: SagaflowApiOptio
   api.get('/api/commands', async (c) => c.json(await ops.commands(defined(CommandsQuery.parse(c.req.query())))));
   api.get('/api/commands/:id', async (c) => c.json({ command: await ops.command(c.req.param('id')) }));
   api.get('/api/dead-letters', async (c) => c.json(await ops.deadLetters(defined(DeadLettersQuery.parse(c.req.query())))));
+  api.get('/api/dead-letters/count', async (c) => {
+    const { reason, saga, type } = DeadLettersQuery.parse(c.req.query());
+    return c.json(await ops.countDeadLetters(defined({ reason, saga, type })));
+  });
   api.get('/api/dead-letters/:id', async (c) => c.json({ deadLetter: await ops.deadLetter(c.req.param('id')) }));
   api.post('/api/dead-letters/:id/replay', async (c) => c.json({ result: await ops.replayDeadLetter(c.req.param('id')) }));
   api.delete('/api/dead-letters/:id', async (c) => c.json(await ops.discardDeadLetter(c.req.param('id'))));

@@ -26,12 +26,14 @@ import { defined } from './defined.ts';
 import { renderDiagram, type DiagramFormat } from './diagram.ts';
 import {
   toCommandView,
+  toDeadLetterSummaryView,
   toDeadLetterView,
   toHistoryEntry,
   toInstanceView,
   toJsonValue,
   toSummary,
   type CommandView,
+  type DeadLetterSummaryView,
   type DeadLetterView,
   type InstanceDetail,
   type InstanceSummary,
@@ -209,11 +211,17 @@ export class SagaOperations {
     return toCommandView(command);
   }
 
-  async deadLetters(filter: DeadLetterFilter = {}): Promise<PageView<DeadLetterView>> {
+  /** Dead letters, oldest first, as summaries: no envelopes (a letter's own view has it). */
+  async deadLetters(filter: DeadLetterFilter = {}): Promise<PageView<DeadLetterSummaryView>> {
     const page = await this.repository.listDeadLetters(
-      defined({ reason: filter.reason, sagaName: filter.saga, messageType: filter.type, limit: filter.limit, cursor: filter.cursor }),
+      defined({ reason: filter.reason, sagaName: filter.saga, messageType: filter.type, limit: filter.limit, cursor: filter.cursor, withoutEnvelope: true }),
     );
-    return { items: page.items.map(toDeadLetterView), nextCursor: page.nextCursor };
+    return { items: page.items.map(toDeadLetterSummaryView), nextCursor: page.nextCursor };
+  }
+
+  /** How many dead letters match, counted by the store. */
+  async countDeadLetters(filter: Omit<DeadLetterFilter, 'limit' | 'cursor'> = {}): Promise<{ readonly count: number }> {
+    return { count: await this.repository.countDeadLetters(defined({ reason: filter.reason, sagaName: filter.saga, messageType: filter.type })) };
   }
 
   async deadLetter(id: string): Promise<DeadLetterView> {

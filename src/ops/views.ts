@@ -59,6 +59,9 @@ export interface DeadLetterView extends Omit<DeadLetter, 'createdAt' | 'updatedA
   readonly updatedAt: string;
 }
 
+/** A dead letter in a listing: everything but the envelope (`GET /api/dead-letters/:id` has it). */
+export type DeadLetterSummaryView = Omit<DeadLetterView, 'envelope'>;
+
 /** A handled command as the API and CLI show it: dates as ISO strings. */
 export interface CommandView extends Omit<CommandRecord, 'leaseUntil' | 'createdAt' | 'updatedAt' | 'finishedAt'> {
   readonly leaseUntil: string | null;
@@ -144,6 +147,11 @@ function sentOf(record: HistoryRecord): SentMessageView[] {
 
 export function toDeadLetterView(letter: DeadLetter): DeadLetterView {
   return { ...letter, createdAt: letter.createdAt.toISOString(), updatedAt: letter.updatedAt.toISOString() };
+}
+
+export function toDeadLetterSummaryView(letter: DeadLetter): DeadLetterSummaryView {
+  const { envelope: _envelope, ...rest } = letter;
+  return { ...rest, createdAt: letter.createdAt.toISOString(), updatedAt: letter.updatedAt.toISOString() };
 }
 
 /**

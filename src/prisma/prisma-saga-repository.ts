@@ -17,6 +17,7 @@ import type {
   CommandRecord,
   ExpiredCommandClaim,
   DeadLetter,
+  DeadLetterCountQuery,
   DeadLetterQuery,
   HistoryRecord,
   InstanceQuery,
@@ -258,6 +259,10 @@ export class PrismaSagaRepository implements SagaRepository {
 
   listDeadLetters(query?: DeadLetterQuery): Promise<Page<DeadLetter>> {
     return DeadLetters.listDeadLetters(this.#sql, query);
+  }
+
+  countDeadLetters(query?: DeadLetterCountQuery): Promise<number> {
+    return DeadLetters.countDeadLetters(this.#sql, query);
   }
 
   async updateDeadLetter(id: string, update: { readonly errorCode: string; readonly errorMessage: string; readonly at: Date }): Promise<boolean> {

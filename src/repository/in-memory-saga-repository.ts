@@ -26,6 +26,7 @@ import type {
   ExpiredCommandClaim,
   CompensationEntry,
   DeadLetter,
+  DeadLetterCountQuery,
   DeadLetterQuery,
   OutboxEntry,
   OutboxMessage,
@@ -198,9 +199,25 @@ export class InMemorySagaRepository implements SagaRepository {
         const c = d.createdAt.getTime() - after.updatedAt.getTime();
         return c > 0 || (c === 0 && d.id > after.id);
       });
-    const items = rows.slice(0, limit);
+    const page = rows.slice(0, limit);
+    const items = query.withoutEnvelope ? page.map((d) => ({ ...d, envelope: undefined })) : page;
     const last = items[items.length - 1];
     return { items, nextCursor: rows.length > limit && last ? encodeCursor({ updatedAt: last.createdAt, id: last.id }) : null };
+  }
+
+  async countDeadLetters(query: DeadLetterCountQuery = {}): Promise<number> {
+    let count = 0;
+    for (const json of this.#deadLetters.values()) {
+      const d = thawDeadLetter(json);
+      if (
+        (query.reason === undefined || d.reason === query.reason) &&
+        (query.sagaName === undefined || d.sagaName === query.sagaName) &&
+        (query.messageType === undefined || d.messageType === query.messageType)
+      ) {
+        count++;
+      }
+    }
+    return count;
   }
 
   async updateDeadLetter(

@@ -307,7 +307,15 @@ export interface DeadLetterQuery {
   /** Page size, default 50, at most 1000. Ordered by (createdAt, id), oldest first. */
   readonly limit?: number;
   readonly cursor?: string;
+  /**
+   * Leave each letter's `envelope` out (`undefined`): a listing of summaries then downloads no payloads.
+   * `getDeadLetter` always has it.
+   */
+  readonly withoutEnvelope?: boolean;
 }
+
+/** Which dead letters `countDeadLetters` counts. */
+export type DeadLetterCountQuery = Pick<DeadLetterQuery, 'reason' | 'sagaName' | 'messageType'>;
 
 export type SortOrder = 'asc' | 'desc';
 
@@ -411,6 +419,8 @@ export interface SagaRepository {
   addDeadLetter(letter: DeadLetter): Promise<void>;
   getDeadLetter(id: string): Promise<DeadLetter | null>;
   listDeadLetters(query?: DeadLetterQuery): Promise<Page<DeadLetter>>;
+  /** How many dead letters match, counted by the store (a dashboard's tile, without listing them). */
+  countDeadLetters(query?: DeadLetterCountQuery): Promise<number>;
   /** Records a failed replay: `replays` + 1, the new error, `updatedAt`. False when it is gone. */
   updateDeadLetter(id: string, update: { readonly errorCode: string; readonly errorMessage: string; readonly at: Date }): Promise<boolean>;
   /** False when there was no such letter. */

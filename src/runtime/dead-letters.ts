@@ -12,6 +12,7 @@ import { uuidv7 } from '../messages/uuid-v7.ts';
 import type { DeadLetter, DeadLetterQuery, DeadLetterReason, Page, SagaRepository } from '../repository/types.ts';
 import { failedAt } from './dead-letter-reason.ts';
 import { storableText } from '../core/storable.ts';
+import { boundedLetterValue } from './bounded-letter.ts';
 import type { DispatchResult } from './outcome.ts';
 
 export const DEAD_LETTER_NOT_FOUND = 'SAGA_DEAD_LETTER_NOT_FOUND';
@@ -21,7 +22,11 @@ export class DeadLetters {
   readonly #clock: Clock;
   readonly #dispatch: (envelope: Envelope) => Promise<DispatchResult>;
 
-  constructor(repository: SagaRepository, clock: Clock, dispatch: (envelope: Envelope) => Promise<DispatchResult>) {
+  readonly #maxBytes: number;
+
+  /** `maxBytes`: the most of a payload (or raw text) a letter keeps; larger ones are kept truncated. */
+  constructor(repository: SagaRepository, clock: Clock, dispatch: (envelope: Envelope) => Promise<DispatchResult>, maxBytes = Number.POSITIVE_INFINITY) {
+    this.#maxBytes = maxBytes;
     this.#repository = repository;
     this.#clock = clock;
     this.#dispatch = dispatch;
@@ -77,7 +82,8 @@ export class DeadLetters {
       reason,
       errorCode: codeOf(error),
       errorMessage: text(messageOf(error))!,
-      envelope: storable(stored),
+      // Never more than the limit: an oversized payload is kept truncated, with its size and SHA-256.
+      envelope: boundedLetterValue(storable(stored), this.#maxBytes),
       messageId: text(envelope?.messageId ?? named.messageId),
       messageType: text(envelope?.type ?? named.type),
       sagaName: text(where.sagaName),

@@ -217,7 +217,7 @@ export class SagaOrchestrator {
         : undefined;
     const relay = this.relay;
     if (relay) this.#outbox.onScheduled = (entries) => relay.wakeAt(Math.min(...entries.map((e) => e.availableAt.getTime())));
-    this.deadLetters = new DeadLetters(this.repository, this.clock, (envelope) => this.dispatch(envelope));
+    this.deadLetters = new DeadLetters(this.repository, this.clock, (envelope) => this.dispatch(envelope), this.#maxPayloadBytes);
     this.#subscribes = options.subscribe ?? true;
     this.#commandOptions = options.commands ?? {};
     if (this.#subscribes) {
