@@ -109,6 +109,7 @@ export type {
   DeadLetter,
   DeadLetterQuery,
   DeadLetterCountQuery,
+  HistoryQuery,
   ScheduleEntry,
   JoinProgress,
   SentMessage,

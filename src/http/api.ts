@@ -16,7 +16,7 @@ import { crossSiteGuard, hostGuard } from './origin-guard.ts';
 import { errorIdOf, problem, problemOf, respond } from './problem.ts';
 import { checkToken } from './serving-policy.ts';
 import { defined } from '../ops/defined.ts';
-import { CommandsQuery, DeadLettersQuery, DiagramQuery, InstancesQuery, StatsQuery } from './queries.ts';
+import { CommandsQuery, DeadLettersQuery, DiagramQuery, InstanceQuery, InstancesQuery, StatsQuery } from './queries.ts';
 import { sagaflowVersion } from './version.ts';
 
 export interface SagaflowApiOptions {
@@ -80,7 +80,7 @@ export function createSagaflowApi(ops: SagaOperations, options: SagaflowApiOptio
   });
   api.get('/api/stats', async (c) => c.json(await ops.stats(StatsQuery.parse(c.req.query()).saga)));
   api.get('/api/instances', async (c) => c.json(await ops.listInstances(defined(InstancesQuery.parse(c.req.query())))));
-  api.get('/api/instances/:id', async (c) => c.json(await ops.instance(c.req.param('id'))));
+  api.get('/api/instances/:id', async (c) => c.json(await ops.instance(c.req.param('id'), defined(InstanceQuery.parse(c.req.query())))));
   api.post('/api/instances/:id/retry-compensation', async (c) => c.json({ result: await ops.retryCompensation(c.req.param('id')) }));
   api.get('/api/commands', async (c) => c.json(await ops.commands(defined(CommandsQuery.parse(c.req.query())))));
   api.get('/api/commands/:id', async (c) => c.json({ command: await ops.command(c.req.param('id')) }));

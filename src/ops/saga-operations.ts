@@ -78,6 +78,16 @@ export interface CommandFilter {
   readonly cursor?: string;
 }
 
+/** Which page of an instance's history `instance()` shows. */
+export interface HistoryPage {
+  /** Rows per page, default 100, at most 1000. */
+  readonly historyLimit?: number;
+  /** Only rows whose sequence is below this (the `historyBefore` of the page shown). */
+  readonly historyBefore?: number;
+}
+
+export const DEFAULT_HISTORY_PAGE = 100;
+
 export interface DeadLetterFilter {
   readonly reason?: DeadLetterReason;
   readonly saga?: string;
@@ -166,12 +176,16 @@ export class SagaOperations {
     return { items: page.items.map(toSummary), nextCursor: page.nextCursor };
   }
 
-  /** One instance with its history; `NotFoundError` when there is none. */
-  async instance(id: string): Promise<InstanceDetail> {
+  /**
+   * One instance with a page of its history (the newest `historyLimit` rows, default 100, or those
+   * before `historyBefore`); `NotFoundError` when there is none.
+   */
+  async instance(id: string, page: HistoryPage = {}): Promise<InstanceDetail> {
     const record = await this.repository.findById(id);
     if (!record) throw new NotFoundError(id);
-    const history = await this.repository.history(record.id);
-    return { instance: toInstanceView(record), history: history.map(toHistoryEntry) };
+    const history = await this.repository.history(record.id, { limit: page.historyLimit ?? DEFAULT_HISTORY_PAGE, before: page.historyBefore });
+    const first = history[0]?.sequence;
+    return { instance: toInstanceView(record), history: history.map(toHistoryEntry), historyBefore: first !== undefined && first > 1 ? first : null };
   }
 
   /**

@@ -51,7 +51,10 @@ export interface HistoryEntryView {
 
 export interface InstanceDetail {
   readonly instance: InstanceView;
+  /** One page of the history, in sequence order: the newest rows unless `historyBefore` was asked for. */
   readonly history: readonly HistoryEntryView[];
+  /** Pass as `historyBefore` for the page of older rows; `null` when this page starts at the first. */
+  readonly historyBefore: number | null;
 }
 
 export interface DeadLetterView extends Omit<DeadLetter, 'createdAt' | 'updatedAt'> {

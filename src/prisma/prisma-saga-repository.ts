@@ -20,6 +20,7 @@ import type {
   DeadLetterCountQuery,
   DeadLetterQuery,
   HistoryRecord,
+  HistoryQuery,
   InstanceQuery,
   OutboxEntry,
   OutboxMessage,
@@ -32,7 +33,7 @@ import type {
   SagaStatus,
 } from '../repository/types.ts';
 import type { SagaflowPrismaClient, SqlRunner } from './client-types.ts';
-import { encodeCursor } from '../repository/cursor.ts';
+import { encodeCursor, pageSize } from '../repository/cursor.ts';
 import { CommitWriter } from './commit-writer.ts';
 import * as Commands from './command-sql.ts';
 import * as DeadLetters from './dead-letter-sql.ts';
@@ -225,9 +226,12 @@ export class PrismaSagaRepository implements SagaRepository {
       );
   }
 
-  async history(instanceId: string): Promise<readonly HistoryRecord[]> {
+  async history(instanceId: string, query?: HistoryQuery): Promise<readonly HistoryRecord[]> {
     if (!isUuid(instanceId)) return [];
-    const rows = await this.#query<HistoryRow>(SQL.HISTORY, [instanceId]);
+    const rows =
+      query === undefined
+        ? await this.#query<HistoryRow>(SQL.HISTORY, [instanceId])
+        : await this.#query<HistoryRow>(SQL.HISTORY_PAGE, [instanceId, Math.min(query.before ?? 2 ** 31 - 1, 2 ** 31 - 1), pageSize(query.limit)]);
     return rows.map(rowToHistory);
   }
 

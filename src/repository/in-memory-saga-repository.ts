@@ -31,6 +31,7 @@ import type {
   OutboxEntry,
   OutboxMessage,
   HistoryRecord,
+  HistoryQuery,
   SentMessage,
   InstanceError,
   InstanceQuery,
@@ -305,8 +306,14 @@ export class InMemorySagaRepository implements SagaRepository {
     );
   }
 
-  async history(instanceId: string): Promise<readonly HistoryRecord[]> {
-    return (this.#history.get(instanceId) ?? []).map(thawHistory);
+  async history(instanceId: string, query?: HistoryQuery): Promise<readonly HistoryRecord[]> {
+    const rows = this.#history.get(instanceId) ?? [];
+    if (query === undefined) return rows.map(thawHistory);
+    const limit = pageSize(query.limit);
+    const before = query.before ?? Number.POSITIVE_INFINITY;
+    let end = rows.length;
+    while (end > 0 && rows[end - 1]!.sequence >= before) end--;
+    return rows.slice(Math.max(0, end - limit), end).map(thawHistory);
   }
 
   async close(): Promise<void> {}

@@ -314,6 +314,12 @@ export interface DeadLetterQuery {
   readonly withoutEnvelope?: boolean;
 }
 
+/** A page of an instance's history: the last `limit` rows (at most 1000) whose sequence is below `before`. */
+export interface HistoryQuery {
+  readonly before?: number;
+  readonly limit?: number;
+}
+
 /** Which dead letters `countDeadLetters` counts. */
 export type DeadLetterCountQuery = Pick<DeadLetterQuery, 'reason' | 'sagaName' | 'messageType'>;
 
@@ -394,8 +400,12 @@ export interface SagaRepository {
   list(query?: InstanceQuery): Promise<Page<SagaInstanceRecord>>;
   /** How many instances are in each (saga, state, status). */
   countByState(sagaName?: string): Promise<readonly StateCount[]>;
-  /** An instance's journal, ordered by sequence. */
-  history(instanceId: string): Promise<readonly HistoryRecord[]>;
+  /**
+   * An instance's journal, ordered by sequence: all of it, or with `query` one page, the last `limit`
+   * rows before sequence `before` (a row's `sequence` is the version it wrote, so the instance's
+   * `version` is how many rows there are).
+   */
+  history(instanceId: string, query?: HistoryQuery): Promise<readonly HistoryRecord[]>;
   /** Releases connections; the repository is unusable afterwards. */
   close?(): Promise<void>;
 
