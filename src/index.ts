@@ -76,6 +76,8 @@ export type { OutboxRelayOptions, RelayPass } from './runtime/outbox-relay.ts';
 export { DEFAULT_OUTBOX_LEASE_MS } from './runtime/outbox-delivery.ts';
 export type { OutboxOptions } from './runtime/outbox-delivery.ts';
 export { DeadLetters, DEAD_LETTER_NOT_FOUND } from './runtime/dead-letters.ts';
+export { isTruncated } from './runtime/bounded-letter.ts';
+export type { TruncatedValue } from './runtime/bounded-letter.ts';
 export { StaleSweeper } from './runtime/stale-sweeper.ts';
 export type { StaleSweeperOptions, SweepResult } from './runtime/stale-sweeper.ts';
 export { SCHEDULE_KEY_HEADER, SCHEDULE_SAGA_HEADER, DEADLINE_KEY, timeoutKey } from './runtime/schedules.ts';
@@ -107,6 +109,8 @@ export type {
   ClaimOptions,
   DeadLetter,
   DeadLetterQuery,
+  DeadLetterCountQuery,
+  HistoryQuery,
   ScheduleEntry,
   JoinProgress,
   SentMessage,

@@ -3,6 +3,8 @@
  * Runs a handler's attempts: each under the command's time limit, retried with backoff after a failure
  * or a timeout, never after a cancellation. Decides the outcome; records nothing (the processor does).
  */
+import { findUnstorable, pathOf, storableText } from '../core/storable.ts';
+import { VALUE_UNSTORABLE } from '../errors/unstorable-value-error.ts';
 import { CommandCancelledError } from '../errors/command-cancelled-error.ts';
 import { CommandTimeoutError } from '../errors/command-timeout-error.ts';
 import { VALIDATION_ERROR } from '../errors/validation-error.ts';
@@ -82,9 +84,14 @@ async function runOnce(reg: Registration, input: unknown, envelope: Envelope, at
       const where = issue?.path.length ? ` at ${issue.path.join('.')}` : '';
       return { status: 'failed', error: { code: VALIDATION_ERROR, message: `the handler's result does not match ${reg.command.name}'s output schema${where}: ${issue?.message ?? 'invalid'}` } };
     }
+    // An output no store can hold would fail the write of the outcome, on every retry: the handler failed.
+    const unstorable = findUnstorable(checked.data);
+    if (unstorable !== undefined) {
+      return { status: 'failed', error: { code: VALUE_UNSTORABLE, message: `the handler's result cannot be stored at ${pathOf('output', unstorable.segments)}: ${unstorable.problem}` } };
+    }
     return { status: 'completed', output: checked.data };
   } catch (error) {
-    if (error instanceof CommandCancelledError) return { status: 'cancelled', reason: error.reason };
+    if (error instanceof CommandCancelledError) return { status: 'cancelled', reason: storableText(error.reason) };
     if (error instanceof CommandTimeoutError) return { status: 'timed_out', timeoutMs: error.timeoutMs };
     return { status: 'failed', error: describe(error) };
   } finally {
@@ -96,7 +103,7 @@ async function runOnce(reg: Registration, input: unknown, envelope: Envelope, at
 function describe(error: unknown): { code: string; message: string } {
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;
-    return { code: typeof code === 'string' ? code : error.name || 'Error', message: error.message };
+    return { code: storableText(typeof code === 'string' ? code : error.name || 'Error'), message: storableText(error.message) };
   }
-  return { code: 'Error', message: String(error) };
+  return { code: 'Error', message: storableText(String(error)) };
 }

@@ -16,7 +16,7 @@ import { crossSiteGuard, hostGuard } from './origin-guard.ts';
 import { errorIdOf, problem, problemOf, respond } from './problem.ts';
 import { checkToken } from './serving-policy.ts';
 import { defined } from '../ops/defined.ts';
-import { CommandsQuery, DeadLettersQuery, DiagramQuery, InstancesQuery, StatsQuery } from './queries.ts';
+import { CommandsQuery, DeadLettersQuery, DiagramQuery, InstanceQuery, InstancesQuery, StatsQuery } from './queries.ts';
 import { sagaflowVersion } from './version.ts';
 
 export interface SagaflowApiOptions {
@@ -80,11 +80,15 @@ export function createSagaflowApi(ops: SagaOperations, options: SagaflowApiOptio
   });
   api.get('/api/stats', async (c) => c.json(await ops.stats(StatsQuery.parse(c.req.query()).saga)));
   api.get('/api/instances', async (c) => c.json(await ops.listInstances(defined(InstancesQuery.parse(c.req.query())))));
-  api.get('/api/instances/:id', async (c) => c.json(await ops.instance(c.req.param('id'))));
+  api.get('/api/instances/:id', async (c) => c.json(await ops.instance(c.req.param('id'), defined(InstanceQuery.parse(c.req.query())))));
   api.post('/api/instances/:id/retry-compensation', async (c) => c.json({ result: await ops.retryCompensation(c.req.param('id')) }));
   api.get('/api/commands', async (c) => c.json(await ops.commands(defined(CommandsQuery.parse(c.req.query())))));
   api.get('/api/commands/:id', async (c) => c.json({ command: await ops.command(c.req.param('id')) }));
   api.get('/api/dead-letters', async (c) => c.json(await ops.deadLetters(defined(DeadLettersQuery.parse(c.req.query())))));
+  api.get('/api/dead-letters/count', async (c) => {
+    const { reason, saga, type } = DeadLettersQuery.parse(c.req.query());
+    return c.json(await ops.countDeadLetters(defined({ reason, saga, type })));
+  });
   api.get('/api/dead-letters/:id', async (c) => c.json({ deadLetter: await ops.deadLetter(c.req.param('id')) }));
   api.post('/api/dead-letters/:id/replay', async (c) => c.json({ result: await ops.replayDeadLetter(c.req.param('id')) }));
   api.delete('/api/dead-letters/:id', async (c) => c.json(await ops.discardDeadLetter(c.req.param('id'))));

@@ -28,6 +28,11 @@ export const InstancesQuery = z.object({
   cursor: text.optional(),
 });
 
+export const InstanceQuery = z.object({
+  historyLimit: limit.optional(),
+  historyBefore: z.coerce.number().int().min(1).max(2 ** 31 - 1).optional(),
+});
+
 export const DeadLettersQuery = z.object({
   reason: z.enum(reasons).optional(),
   saga: text.optional(),

@@ -14,7 +14,7 @@ export type { DiagramFormat } from './diagram.ts';
 export { toDot } from './to-dot.ts';
 export { parseDuration, formatDuration } from './duration.ts';
 export { operatorOrchestrator, RelayHandOffBus, HANDED_TO_RELAY } from './operator-orchestrator.ts';
-export { toSummary, toInstanceView, toHistoryEntry, toDeadLetterView, toJsonValue } from './views.ts';
+export { toSummary, toInstanceView, toHistoryEntry, toDeadLetterView, toDeadLetterSummaryView, toJsonValue } from './views.ts';
 export type {
   InstanceSummary,
   InstanceView,
@@ -22,4 +22,5 @@ export type {
   HistoryEntryView,
   SentMessageView,
   DeadLetterView,
+  DeadLetterSummaryView,
 } from './views.ts';

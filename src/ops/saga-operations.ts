@@ -26,12 +26,14 @@ import { defined } from './defined.ts';
 import { renderDiagram, type DiagramFormat } from './diagram.ts';
 import {
   toCommandView,
+  toDeadLetterSummaryView,
   toDeadLetterView,
   toHistoryEntry,
   toInstanceView,
   toJsonValue,
   toSummary,
   type CommandView,
+  type DeadLetterSummaryView,
   type DeadLetterView,
   type InstanceDetail,
   type InstanceSummary,
@@ -75,6 +77,16 @@ export interface CommandFilter {
   readonly limit?: number;
   readonly cursor?: string;
 }
+
+/** Which page of an instance's history `instance()` shows. */
+export interface HistoryPage {
+  /** Rows per page, default 100, at most 1000. */
+  readonly historyLimit?: number;
+  /** Only rows whose sequence is below this (the `historyBefore` of the page shown). */
+  readonly historyBefore?: number;
+}
+
+export const DEFAULT_HISTORY_PAGE = 100;
 
 export interface DeadLetterFilter {
   readonly reason?: DeadLetterReason;
@@ -164,12 +176,16 @@ export class SagaOperations {
     return { items: page.items.map(toSummary), nextCursor: page.nextCursor };
   }
 
-  /** One instance with its history; `NotFoundError` when there is none. */
-  async instance(id: string): Promise<InstanceDetail> {
+  /**
+   * One instance with a page of its history (the newest `historyLimit` rows, default 100, or those
+   * before `historyBefore`); `NotFoundError` when there is none.
+   */
+  async instance(id: string, page: HistoryPage = {}): Promise<InstanceDetail> {
     const record = await this.repository.findById(id);
     if (!record) throw new NotFoundError(id);
-    const history = await this.repository.history(record.id);
-    return { instance: toInstanceView(record), history: history.map(toHistoryEntry) };
+    const history = await this.repository.history(record.id, { limit: page.historyLimit ?? DEFAULT_HISTORY_PAGE, before: page.historyBefore });
+    const first = history[0]?.sequence;
+    return { instance: toInstanceView(record), history: history.map(toHistoryEntry), historyBefore: first !== undefined && first > 1 ? first : null };
   }
 
   /**
@@ -209,11 +225,17 @@ export class SagaOperations {
     return toCommandView(command);
   }
 
-  async deadLetters(filter: DeadLetterFilter = {}): Promise<PageView<DeadLetterView>> {
+  /** Dead letters, oldest first, as summaries: no envelopes (a letter's own view has it). */
+  async deadLetters(filter: DeadLetterFilter = {}): Promise<PageView<DeadLetterSummaryView>> {
     const page = await this.repository.listDeadLetters(
-      defined({ reason: filter.reason, sagaName: filter.saga, messageType: filter.type, limit: filter.limit, cursor: filter.cursor }),
+      defined({ reason: filter.reason, sagaName: filter.saga, messageType: filter.type, limit: filter.limit, cursor: filter.cursor, withoutEnvelope: true }),
     );
-    return { items: page.items.map(toDeadLetterView), nextCursor: page.nextCursor };
+    return { items: page.items.map(toDeadLetterSummaryView), nextCursor: page.nextCursor };
+  }
+
+  /** How many dead letters match, counted by the store. */
+  async countDeadLetters(filter: Omit<DeadLetterFilter, 'limit' | 'cursor'> = {}): Promise<{ readonly count: number }> {
+    return { count: await this.repository.countDeadLetters(defined({ reason: filter.reason, sagaName: filter.saga, messageType: filter.type })) };
   }
 
   async deadLetter(id: string): Promise<DeadLetterView> {

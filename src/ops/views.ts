@@ -51,13 +51,19 @@ export interface HistoryEntryView {
 
 export interface InstanceDetail {
   readonly instance: InstanceView;
+  /** One page of the history, in sequence order: the newest rows unless `historyBefore` was asked for. */
   readonly history: readonly HistoryEntryView[];
+  /** Pass as `historyBefore` for the page of older rows; `null` when this page starts at the first. */
+  readonly historyBefore: number | null;
 }
 
 export interface DeadLetterView extends Omit<DeadLetter, 'createdAt' | 'updatedAt'> {
   readonly createdAt: string;
   readonly updatedAt: string;
 }
+
+/** A dead letter in a listing: everything but the envelope (`GET /api/dead-letters/:id` has it). */
+export type DeadLetterSummaryView = Omit<DeadLetterView, 'envelope'>;
 
 /** A handled command as the API and CLI show it: dates as ISO strings. */
 export interface CommandView extends Omit<CommandRecord, 'leaseUntil' | 'createdAt' | 'updatedAt' | 'finishedAt'> {
@@ -144,6 +150,11 @@ function sentOf(record: HistoryRecord): SentMessageView[] {
 
 export function toDeadLetterView(letter: DeadLetter): DeadLetterView {
   return { ...letter, createdAt: letter.createdAt.toISOString(), updatedAt: letter.updatedAt.toISOString() };
+}
+
+export function toDeadLetterSummaryView(letter: DeadLetter): DeadLetterSummaryView {
+  const { envelope: _envelope, ...rest } = letter;
+  return { ...rest, createdAt: letter.createdAt.toISOString(), updatedAt: letter.updatedAt.toISOString() };
 }
 
 /**

@@ -8,6 +8,7 @@
 import { ConcurrencyError } from '../errors/concurrency-error.ts';
 import { DuplicateMessageError } from '../errors/duplicate-message-error.ts';
 import { TransientStoreError } from '../errors/transient-store-error.ts';
+import { UnstorableValueError } from '../errors/unstorable-value-error.ts';
 import type { SagaCommit } from '../repository/types.ts';
 import type { SqlRunner } from './client-types.ts';
 import { PgErrorCode, sqlState } from './pg-error.ts';
@@ -156,9 +157,9 @@ export class CommitWriter {
   }
 }
 
-/** Whether the statement certainly applied nothing; a deadlock or serialization failure arrives translated. */
+/** Whether the statement certainly applied nothing; a deadlock, a serialization failure or a refused value arrives translated. */
 function rolledBack(error: unknown): boolean {
-  const state = sqlState(error instanceof TransientStoreError ? error.cause : error);
+  const state = sqlState(error instanceof TransientStoreError || error instanceof UnstorableValueError ? error.cause : error);
   return ROLLED_BACK_CLASSES.has(state?.slice(0, 2) ?? '');
 }
 

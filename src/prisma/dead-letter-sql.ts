@@ -5,7 +5,7 @@
  * filters and keyset pagination on (created_at, id), and the row mapping. Cursors are the shared ones of
  * `repository/cursor.ts` with the letter's `createdAt` in the time slot, as the in-memory store makes them.
  */
-import type { DeadLetter, DeadLetterQuery, DeadLetterReason, Page } from '../repository/types.ts';
+import type { DeadLetter, DeadLetterCountQuery, DeadLetterQuery, DeadLetterReason, Page } from '../repository/types.ts';
 import { decodeCursor, encodeCursor, pageSize } from '../repository/cursor.ts';
 import { InvalidCursorError } from '../errors/invalid-cursor-error.ts';
 import type { SqlRunner } from './client-types.ts';
@@ -15,6 +15,9 @@ import { isUuid } from './uuid.ts';
 
 const COLUMNS = `id::text AS id, reason, error_code, error_message, envelope::text AS envelope, message_id,
   message_type, saga_name, correlation_id, instance_id::text AS instance_id, replays, created_at, updated_at`;
+
+/** The same columns with no envelope: a listing of summaries downloads no payloads. */
+const SUMMARY_COLUMNS = COLUMNS.replace('envelope::text AS envelope', 'NULL::text AS envelope');
 
 /** $1…$13 as `deadLetterParams` orders them. */
 export const ADD_DEAD_LETTER = `INSERT INTO sagaflow_dead_letters
@@ -38,7 +41,7 @@ export interface DeadLetterRow {
   reason: string;
   error_code: string;
   error_message: string;
-  envelope: string;
+  envelope: string | null;
   message_id: string | null;
   message_type: string | null;
   saga_name: string | null;
@@ -73,7 +76,7 @@ export function rowToDeadLetter(row: DeadLetterRow): DeadLetter {
     reason: row.reason as DeadLetterReason,
     errorCode: row.error_code,
     errorMessage: row.error_message,
-    envelope: JSON.parse(row.envelope) as unknown,
+    envelope: row.envelope === null ? undefined : (JSON.parse(row.envelope) as unknown),
     messageId: row.message_id,
     messageType: row.message_type,
     sagaName: row.saga_name,
@@ -94,6 +97,27 @@ export function rowToDeadLetter(row: DeadLetterRow): DeadLetter {
  * // WHERE reason = $1::text ORDER BY created_at, id LIMIT 11
  */
 export function buildDeadLetterQuery(query: DeadLetterQuery = {}): { sql: string; params: unknown[]; limit: number } {
+  const { where, params, param } = filters(query);
+  if (query.cursor !== undefined) {
+    const key = decodeCursor(query.cursor);
+    if (!isUuid(key.id)) throw new InvalidCursorError('its id is not a uuid');
+    where.push(`(created_at, id) > (${param(iso(key.updatedAt), '::timestamptz')}, ${param(key.id, '::uuid')})`);
+  }
+  const limit = pageSize(query.limit);
+  const sql =
+    `SELECT ${query.withoutEnvelope ? SUMMARY_COLUMNS : COLUMNS} FROM sagaflow_dead_letters` +
+    (where.length ? `\nWHERE ${where.join(' AND ')}` : '') +
+    `\nORDER BY created_at, id\nLIMIT ${limit + 1}`;
+  return { sql, params, limit };
+}
+
+/** The count statement for `countDeadLetters`: the listing's filters, no rows fetched. */
+export function buildDeadLetterCount(query: DeadLetterCountQuery = {}): { sql: string; params: unknown[] } {
+  const { where, params } = filters(query);
+  return { sql: `SELECT count(*)::int AS count FROM sagaflow_dead_letters${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`, params };
+}
+
+function filters(query: DeadLetterCountQuery) {
   const where: string[] = [];
   const params: unknown[] = [];
   const param = (value: unknown, cast: string) => {
@@ -103,17 +127,13 @@ export function buildDeadLetterQuery(query: DeadLetterQuery = {}): { sql: string
   if (query.reason !== undefined) where.push(`reason = ${param(query.reason, '::text')}`);
   if (query.sagaName !== undefined) where.push(`saga_name = ${param(query.sagaName, '::text')}`);
   if (query.messageType !== undefined) where.push(`message_type = ${param(query.messageType, '::text')}`);
-  if (query.cursor !== undefined) {
-    const key = decodeCursor(query.cursor);
-    if (!isUuid(key.id)) throw new InvalidCursorError('its id is not a uuid');
-    where.push(`(created_at, id) > (${param(iso(key.updatedAt), '::timestamptz')}, ${param(key.id, '::uuid')})`);
-  }
-  const limit = pageSize(query.limit);
-  const sql =
-    `SELECT ${COLUMNS} FROM sagaflow_dead_letters` +
-    (where.length ? `\nWHERE ${where.join(' AND ')}` : '') +
-    `\nORDER BY created_at, id\nLIMIT ${limit + 1}`;
-  return { sql, params, limit };
+  return { where, params, param };
+}
+
+export async function countDeadLetters(sql: SqlRunner, query?: DeadLetterCountQuery): Promise<number> {
+  const built = buildDeadLetterCount(query);
+  const [row] = await sql.query<{ count: number | bigint }>(built.sql, built.params);
+  return Number(row?.count ?? 0);
 }
 
 /** `SagaRepository.addDeadLetter`; an id that exists is a `RangeError`, as in the in-memory store. */

@@ -65,7 +65,15 @@ export function lockInstance(
     async function commit(c: SagaCommit): Promise<void> {
       if (!open) throw new TypeError('this lock has ended: commit through the repository');
       open = false;
-      const prepared = hooks.prepare(c);
+      let prepared: PreparedCommit<SagaCommit>;
+      try {
+        prepared = hooks.prepare(c);
+      } catch (error) {
+        // A commit refused before any SQL (an unstorable value) ends the lock without writing.
+        decide(null);
+        await transaction.catch(() => {});
+        throw error;
+      }
       decide(prepared);
       try {
         await transaction;

@@ -4,6 +4,9 @@
  * `SagaRepository` on PostgreSQL (a server or embedded PGlite) through any Prisma client.
  */
 import { MissingTablesError } from '../errors/missing-tables-error.ts';
+import { UnstorableValueError } from '../errors/unstorable-value-error.ts';
+import { assertStorable } from '../core/storable.ts';
+import { checkCommandFinish, checkCommit, checkDeadLetter, checkEnvelope, checkOutbox } from '../repository/check-storable.ts';
 import { TransientStoreError } from '../errors/transient-store-error.ts';
 import type { Envelope } from '../messages/envelope.ts';
 import type {
@@ -14,8 +17,10 @@ import type {
   CommandRecord,
   ExpiredCommandClaim,
   DeadLetter,
+  DeadLetterCountQuery,
   DeadLetterQuery,
   HistoryRecord,
+  HistoryQuery,
   InstanceQuery,
   LockedInstance,
   OutboxEntry,
@@ -29,7 +34,7 @@ import type {
   SagaStatus,
 } from '../repository/types.ts';
 import type { SagaflowPrismaClient, SqlRunner } from './client-types.ts';
-import { encodeCursor } from '../repository/cursor.ts';
+import { encodeCursor, pageSize } from '../repository/cursor.ts';
 import { CommitWriter } from './commit-writer.ts';
 import * as Commands from './command-sql.ts';
 import * as DeadLetters from './dead-letter-sql.ts';
@@ -51,6 +56,12 @@ import { missingTables, verifySchema } from './schema-check.ts';
 import { SmartBatcher, type Pending } from './smart-batcher.ts';
 import * as SQL from './sql.ts';
 import { isUuid } from './uuid.ts';
+
+/**
+ * SQLSTATEs for a value PostgreSQL cannot hold: untranslatable character (NUL in jsonb), character not
+ * in repertoire (NUL in text), program limit exceeded (a value too large for its column).
+ */
+const UNSTORABLE_STATES: ReadonlySet<string> = new Set(['22P05', '22021', '54000']);
 
 /** Default most commits (and lookups) in one group-commit statement. */
 export const DEFAULT_MAX_BATCH = 128;
@@ -190,6 +201,9 @@ export class PrismaSagaRepository implements SagaRepository {
   }
 
   #prepare(commit: SagaCommit) {
+    // Before any SQL: PostgreSQL's refusal would come back as a driver error (or, in a text column, as
+    // a silently replaced character), and would fail every other commit of its group-commit batch once.
+    checkCommit(commit);
     const dataJson = commit.kind === 'delete' ? '' : toJson(commit.instance.data);
     return { commit, dataJson, outboxJson: Outbox.outboxJson(commit.outbox) };
   }
@@ -242,13 +256,17 @@ export class PrismaSagaRepository implements SagaRepository {
       );
   }
 
-  async history(instanceId: string): Promise<readonly HistoryRecord[]> {
+  async history(instanceId: string, query?: HistoryQuery): Promise<readonly HistoryRecord[]> {
     if (!isUuid(instanceId)) return [];
-    const rows = await this.#query<HistoryRow>(SQL.HISTORY, [instanceId]);
+    const rows =
+      query === undefined
+        ? await this.#query<HistoryRow>(SQL.HISTORY, [instanceId])
+        : await this.#query<HistoryRow>(SQL.HISTORY_PAGE, [instanceId, Math.min(query.before ?? 2 ** 31 - 1, 2 ** 31 - 1), pageSize(query.limit)]);
     return rows.map(rowToHistory);
   }
 
-  stageOutbox(entries: readonly OutboxEntry[]): Promise<void> {
+  async stageOutbox(entries: readonly OutboxEntry[]): Promise<void> {
+    checkOutbox(entries);
     return Outbox.stageOutbox(this.#sql, entries);
   }
 
@@ -264,7 +282,8 @@ export class PrismaSagaRepository implements SagaRepository {
     return Outbox.outboxSize(this.#sql);
   }
 
-  addDeadLetter(letter: DeadLetter): Promise<void> {
+  async addDeadLetter(letter: DeadLetter): Promise<void> {
+    checkDeadLetter(letter);
     return DeadLetters.addDeadLetter(this.#sql, letter);
   }
 
@@ -276,7 +295,12 @@ export class PrismaSagaRepository implements SagaRepository {
     return DeadLetters.listDeadLetters(this.#sql, query);
   }
 
-  updateDeadLetter(id: string, update: { readonly errorCode: string; readonly errorMessage: string; readonly at: Date }): Promise<boolean> {
+  countDeadLetters(query?: DeadLetterCountQuery): Promise<number> {
+    return DeadLetters.countDeadLetters(this.#sql, query);
+  }
+
+  async updateDeadLetter(id: string, update: { readonly errorCode: string; readonly errorMessage: string; readonly at: Date }): Promise<boolean> {
+    assertStorable(update.errorMessage, 'errorMessage');
     return DeadLetters.updateDeadLetter(this.#sql, id, update);
   }
 
@@ -284,7 +308,9 @@ export class PrismaSagaRepository implements SagaRepository {
     return DeadLetters.deleteDeadLetter(this.#sql, id);
   }
 
-  claimCommand(claim: { readonly envelope: Envelope; readonly target: string | null; readonly now: Date; readonly leaseUntil: Date }): Promise<CommandClaim> {
+  async claimCommand(claim: { readonly envelope: Envelope; readonly target: string | null; readonly now: Date; readonly leaseUntil: Date }): Promise<CommandClaim> {
+    checkEnvelope(claim.envelope);
+    if (claim.target !== null) assertStorable(claim.target, 'target');
     return Commands.claimCommand(this.#sql, claim);
   }
 
@@ -292,7 +318,8 @@ export class PrismaSagaRepository implements SagaRepository {
     return Commands.renewCommand(this.#sql, id, update);
   }
 
-  finishCommand(finish: CommandFinish): Promise<boolean> {
+  async finishCommand(finish: CommandFinish): Promise<boolean> {
+    checkCommandFinish(finish);
     return Commands.finishCommand(this.#sql, finish);
   }
 
@@ -341,6 +368,11 @@ export class PrismaSagaRepository implements SagaRepository {
       this.#ready = undefined;
       this.#verified = false;
       return new MissingTablesError(missingTables(error), { cause: error });
+    }
+    const state = sqlState(error);
+    // A value the checks before each write missed (they cover what Sagaflow knows PostgreSQL refuses).
+    if (state !== undefined && UNSTORABLE_STATES.has(state)) {
+      return new UnstorableValueError('(a value PostgreSQL refused)', `SQLSTATE ${state}`, error);
     }
     const transient = transientFailure(error);
     return transient ? new TransientStoreError(transient.reason, error) : error;

@@ -133,6 +133,10 @@ export const FIND_BY_ID = `SELECT ${INSTANCE_COLUMNS} FROM sagaflow_instances WH
 
 export const HISTORY = `SELECT ${HISTORY_COLUMNS} FROM sagaflow_history WHERE instance_id = $1::uuid ORDER BY sequence`;
 
+/** One page of it: $2 the sequence to stay below, $3 how many of the last rows before it (served by the primary key). */
+export const HISTORY_PAGE = `SELECT * FROM (SELECT ${HISTORY_COLUMNS} FROM sagaflow_history
+  WHERE instance_id = $1::uuid AND sequence < $2::int ORDER BY sequence DESC LIMIT $3::int) page ORDER BY sequence`;
+
 export const COUNT_BY_STATE = (filtered: boolean) => `SELECT saga_name, state, status, count(*)::int AS count
 FROM sagaflow_instances${filtered ? ' WHERE saga_name = $1' : ''}
 GROUP BY saga_name, state, status`;

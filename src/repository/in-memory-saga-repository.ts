@@ -12,6 +12,8 @@ import { frozenStack } from '../core/deep-freeze.ts';
 import { copyJsonValue, toJsonValue } from '../core/json-value.ts';
 import { ConcurrencyError } from '../errors/concurrency-error.ts';
 import { DuplicateMessageError } from '../errors/duplicate-message-error.ts';
+import { checkCommandFinish, checkCommit, checkDeadLetter, checkEnvelope, checkOutbox } from './check-storable.ts';
+import { assertStorable } from '../core/storable.ts';
 import { decodeCursor, encodeCursor, pageSize } from './cursor.ts';
 import { InMemoryCommandStore } from './in-memory-command-store.ts';
 import type { Envelope } from '../messages/envelope.ts';
@@ -24,11 +26,13 @@ import type {
   ExpiredCommandClaim,
   CompensationEntry,
   DeadLetter,
+  DeadLetterCountQuery,
   DeadLetterQuery,
   OutboxEntry,
   OutboxMessage,
   HistoryRecord,
   LockedInstance,
+  HistoryQuery,
   SentMessage,
   InstanceError,
   InstanceQuery,
@@ -147,6 +151,8 @@ export class InMemorySagaRepository implements SagaRepository {
   }
 
   #apply(commit: SagaCommit): void {
+    // Refuses what PostgreSQL would refuse, first, as PostgreSQL does: code that passes here passes there.
+    checkCommit(commit);
     const { instance } = commit;
     const key = keyOf(instance.sagaName, instance.correlationId);
     const existing = this.#byKey.get(key);
@@ -184,6 +190,7 @@ export class InMemorySagaRepository implements SagaRepository {
   }
 
   async stageOutbox(entries: readonly OutboxEntry[]): Promise<void> {
+    checkOutbox(entries);
     const stored = entries.map((e) => storeOutbox(e, null, Date.now()));
     for (const o of stored) if (!this.#outbox.has(o.id)) this.#outbox.set(o.id, o);
   }
@@ -210,6 +217,7 @@ export class InMemorySagaRepository implements SagaRepository {
   }
 
   async addDeadLetter(letter: DeadLetter): Promise<void> {
+    checkDeadLetter(letter);
     if (this.#deadLetters.has(letter.id)) throw new RangeError(`dead letter '${letter.id}' exists`);
     this.#deadLetters.set(letter.id, JSON.stringify(letter));
   }
@@ -236,15 +244,32 @@ export class InMemorySagaRepository implements SagaRepository {
         const c = d.createdAt.getTime() - after.updatedAt.getTime();
         return c > 0 || (c === 0 && d.id > after.id);
       });
-    const items = rows.slice(0, limit);
+    const page = rows.slice(0, limit);
+    const items = query.withoutEnvelope ? page.map((d) => ({ ...d, envelope: undefined })) : page;
     const last = items[items.length - 1];
     return { items, nextCursor: rows.length > limit && last ? encodeCursor({ updatedAt: last.createdAt, id: last.id }) : null };
+  }
+
+  async countDeadLetters(query: DeadLetterCountQuery = {}): Promise<number> {
+    let count = 0;
+    for (const json of this.#deadLetters.values()) {
+      const d = thawDeadLetter(json);
+      if (
+        (query.reason === undefined || d.reason === query.reason) &&
+        (query.sagaName === undefined || d.sagaName === query.sagaName) &&
+        (query.messageType === undefined || d.messageType === query.messageType)
+      ) {
+        count++;
+      }
+    }
+    return count;
   }
 
   async updateDeadLetter(
     id: string,
     update: { readonly errorCode: string; readonly errorMessage: string; readonly at: Date },
   ): Promise<boolean> {
+    assertStorable(update.errorMessage, 'errorMessage');
     const json = this.#deadLetters.get(id);
     if (json === undefined) return false;
     const letter = thawDeadLetter(json);
@@ -258,6 +283,8 @@ export class InMemorySagaRepository implements SagaRepository {
   }
 
   async claimCommand(claim: Parameters<SagaRepository['claimCommand']>[0]): Promise<CommandClaim> {
+    checkEnvelope(claim.envelope);
+    if (claim.target !== null) assertStorable(claim.target, 'target');
     return this.#commands.claim({ ...claim, envelope: toJsonValue(claim.envelope) as Envelope });
   }
 
@@ -266,6 +293,7 @@ export class InMemorySagaRepository implements SagaRepository {
   }
 
   async finishCommand(finish: CommandFinish): Promise<boolean> {
+    checkCommandFinish(finish);
     return this.#commands.finish({ ...finish, output: finish.output === undefined ? undefined : toJsonValue(finish.output) });
   }
 
@@ -322,8 +350,14 @@ export class InMemorySagaRepository implements SagaRepository {
     );
   }
 
-  async history(instanceId: string): Promise<readonly HistoryRecord[]> {
-    return (this.#history.get(instanceId) ?? []).map(thawHistory);
+  async history(instanceId: string, query?: HistoryQuery): Promise<readonly HistoryRecord[]> {
+    const rows = this.#history.get(instanceId) ?? [];
+    if (query === undefined) return rows.map(thawHistory);
+    const limit = pageSize(query.limit);
+    const before = query.before ?? Number.POSITIVE_INFINITY;
+    let end = rows.length;
+    while (end > 0 && rows[end - 1]!.sequence >= before) end--;
+    return rows.slice(Math.max(0, end - limit), end).map(thawHistory);
   }
 
   async close(): Promise<void> {}

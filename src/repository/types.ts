@@ -270,6 +270,11 @@ export const DeadLetterReason = Object.freeze({
   RetriesExhausted: 'retries-exhausted',
   /** Any other permanent refusal: missing instance, unhandled in the state, invalid stored data. */
   Rejected: 'rejected',
+  /**
+   * The message, or what handling it would write, holds a value no store can hold (a NUL character, a
+   * lone surrogate, NaN, a BigInt: `UnstorableValueError`). Nothing was written.
+   */
+  UnstorableValue: 'unstorable-value',
 } as const);
 export type DeadLetterReason = (typeof DeadLetterReason)[keyof typeof DeadLetterReason];
 
@@ -302,7 +307,21 @@ export interface DeadLetterQuery {
   /** Page size, default 50, at most 1000. Ordered by (createdAt, id), oldest first. */
   readonly limit?: number;
   readonly cursor?: string;
+  /**
+   * Leave each letter's `envelope` out (`undefined`): a listing of summaries then downloads no payloads.
+   * `getDeadLetter` always has it.
+   */
+  readonly withoutEnvelope?: boolean;
 }
+
+/** A page of an instance's history: the last `limit` rows (at most 1000) whose sequence is below `before`. */
+export interface HistoryQuery {
+  readonly before?: number;
+  readonly limit?: number;
+}
+
+/** Which dead letters `countDeadLetters` counts. */
+export type DeadLetterCountQuery = Pick<DeadLetterQuery, 'reason' | 'sagaName' | 'messageType'>;
 
 export type SortOrder = 'asc' | 'desc';
 
@@ -406,8 +425,12 @@ export interface SagaRepository {
   list(query?: InstanceQuery): Promise<Page<SagaInstanceRecord>>;
   /** How many instances are in each (saga, state, status). */
   countByState(sagaName?: string): Promise<readonly StateCount[]>;
-  /** An instance's journal, ordered by sequence. */
-  history(instanceId: string): Promise<readonly HistoryRecord[]>;
+  /**
+   * An instance's journal, ordered by sequence: all of it, or with `query` one page, the last `limit`
+   * rows before sequence `before` (a row's `sequence` is the version it wrote, so the instance's
+   * `version` is how many rows there are).
+   */
+  history(instanceId: string, query?: HistoryQuery): Promise<readonly HistoryRecord[]>;
   /** Releases connections; the repository is unusable afterwards. */
   close?(): Promise<void>;
 
@@ -431,6 +454,8 @@ export interface SagaRepository {
   addDeadLetter(letter: DeadLetter): Promise<void>;
   getDeadLetter(id: string): Promise<DeadLetter | null>;
   listDeadLetters(query?: DeadLetterQuery): Promise<Page<DeadLetter>>;
+  /** How many dead letters match, counted by the store (a dashboard's tile, without listing them). */
+  countDeadLetters(query?: DeadLetterCountQuery): Promise<number>;
   /** Records a failed replay: `replays` + 1, the new error, `updatedAt`. False when it is gone. */
   updateDeadLetter(id: string, update: { readonly errorCode: string; readonly errorMessage: string; readonly at: Date }): Promise<boolean>;
   /** False when there was no such letter. */

@@ -21,6 +21,7 @@ import { uuidv7 } from '../messages/uuid-v7.ts';
 import { retryDelay, sleep } from './retry-policy.ts';
 import { sentMessages } from './sent-messages.ts';
 import { durably } from './durable-write.ts';
+import { storableText } from '../core/storable.ts';
 
 export interface CompensationRun extends CompensationReport {
   /** The instance as this run last wrote it; `null` when another runner took over. */
@@ -150,7 +151,7 @@ async function popOrFail(
                 eventType: error ? COMPENSATION_FAILED_EVENT : COMPENSATION_STEP,
                 stateBefore: current.state,
                 stateAfter: current.state,
-                payload: error ? { step: step.name, args: step.args, error: error.message } : { step: step.name, args: step.args },
+                payload: error ? { step: step.name, args: step.args, error: storableText(error.message) } : { step: step.name, args: step.args },
                 at: next.updatedAt,
                 sent,
               },
@@ -205,7 +206,8 @@ function failedRecord(deps: RuntimeDeps, r: SagaInstanceRecord, error: Compensat
   return {
     ...r,
     status: SagaStatus.CompensationFailed,
-    error: { code: error.code, message: error.message, step: error.step, at: now },
+    // What a step threw is recorded whatever it holds: a NUL in its message must not block the record.
+    error: { code: error.code, message: storableText(error.message), step: error.step, at: now },
     version: r.version + 1,
     updatedAt: now,
   };

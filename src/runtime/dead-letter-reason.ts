@@ -33,10 +33,8 @@ export function deadLetterReason(error: unknown): DeadLetterReason | null {
     return error.cause instanceof TransientStoreError ? null : DeadLetterReason.RetriesExhausted;
   }
   if (error instanceof ActionError) return DeadLetterReason.RetriesExhausted;
-  if (
-    error instanceof InstanceNotFoundError || error instanceof UnhandledEventError || error instanceof InstanceDataError ||
-    error instanceof UnstorableValueError
-  ) {
+  if (error instanceof UnstorableValueError) return DeadLetterReason.UnstorableValue;
+  if (error instanceof InstanceNotFoundError || error instanceof UnhandledEventError || error instanceof InstanceDataError) {
     return DeadLetterReason.Rejected;
   }
   return null;

@@ -11,6 +11,8 @@ import type { Envelope } from '../messages/envelope.ts';
 import { uuidv7 } from '../messages/uuid-v7.ts';
 import type { DeadLetter, DeadLetterQuery, DeadLetterReason, Page, SagaRepository } from '../repository/types.ts';
 import { failedAt } from './dead-letter-reason.ts';
+import { storableText } from '../core/storable.ts';
+import { boundedLetterValue } from './bounded-letter.ts';
 import type { DispatchResult } from './outcome.ts';
 
 export const DEAD_LETTER_NOT_FOUND = 'SAGA_DEAD_LETTER_NOT_FOUND';
@@ -20,7 +22,11 @@ export class DeadLetters {
   readonly #clock: Clock;
   readonly #dispatch: (envelope: Envelope) => Promise<DispatchResult>;
 
-  constructor(repository: SagaRepository, clock: Clock, dispatch: (envelope: Envelope) => Promise<DispatchResult>) {
+  readonly #maxBytes: number;
+
+  /** `maxBytes`: the most of a payload (or raw text) a letter keeps; larger ones are kept truncated. */
+  constructor(repository: SagaRepository, clock: Clock, dispatch: (envelope: Envelope) => Promise<DispatchResult>, maxBytes = Number.POSITIVE_INFINITY) {
+    this.#maxBytes = maxBytes;
     this.#repository = repository;
     this.#clock = clock;
     this.#dispatch = dispatch;
@@ -51,7 +57,7 @@ export class DeadLetters {
     } catch (error) {
       await this.#repository.updateDeadLetter(id, {
         errorCode: codeOf(error),
-        errorMessage: messageOf(error),
+        errorMessage: storableText(messageOf(error)),
         at: new Date(this.#clock.now()),
       });
       throw error;
@@ -76,7 +82,8 @@ export class DeadLetters {
       reason,
       errorCode: codeOf(error),
       errorMessage: text(messageOf(error))!,
-      envelope: storable(stored),
+      // Never more than the limit: an oversized payload is kept truncated, with its size and SHA-256.
+      envelope: boundedLetterValue(storable(stored), this.#maxBytes),
       messageId: text(envelope?.messageId ?? named.messageId),
       messageType: text(envelope?.type ?? named.type),
       sagaName: text(where.sagaName),
@@ -100,14 +107,14 @@ function messageOf(error: unknown): string {
 }
 
 /**
- * PostgreSQL's jsonb cannot hold U+0000 in a string: NULs become the visible text `\u0000`, so that a
- * hostile message can always be stored as evidence.
+ * The value with every string and key made storable (`storableText`), so that a hostile message can
+ * always be kept as evidence.
  */
 function storable(value: unknown): unknown {
-  if (typeof value === 'string') return value.includes('\0') ? value.replaceAll('\0', '\\u0000') : value;
+  if (typeof value === 'string') return storableText(value);
   if (Array.isArray(value)) return value.map(storable);
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [storable(k) as string, storable(v)]));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [storableText(k), storable(v)]));
   }
   return value;
 }

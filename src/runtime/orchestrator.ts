@@ -47,6 +47,7 @@ import { payloadBytes, readIncoming } from '../messages/incoming.ts';
 import { OutboxDelivery, type OutboxOptions } from './outbox-delivery.ts';
 import { OutboxRelay, type OutboxRelayOptions } from './outbox-relay.ts';
 import { DeadLetters } from './dead-letters.ts';
+import { checkEnvelope } from '../repository/check-storable.ts';
 import { SCHEDULE_SAGA_HEADER } from './schedules.ts';
 import { deadLetterReason } from './dead-letter-reason.ts';
 import type { DeadLetter } from '../repository/types.ts';
@@ -100,7 +101,11 @@ export interface SagaOrchestratorOptions {
    * process takes it over. Default 30 s: set it above your slowest compensation step.
    */
   readonly compensationLeaseMs?: number;
-  /** `receive()` dead-letters larger payloads (JSON bytes). Default 256 KiB. */
+  /**
+   * The largest payload (bytes of its JSON) `publish()` and `dispatch()` accept (larger ones throw
+   * `PayloadTooLargeError`) and `receive()` handles (larger ones become dead letters, reason
+   * `payload-too-large`, kept truncated to this size). Default 256 KiB.
+   */
   readonly maxPayloadBytes?: number;
   /** For command handlers registered with `handle()`: this process's worker group, and the run lease. */
   readonly commands?: { readonly group?: string; readonly leaseMs?: number };
@@ -254,7 +259,7 @@ export class SagaOrchestrator {
         : undefined;
     const relay = this.relay;
     if (relay) this.#outbox.onScheduled = (entries) => relay.wakeAt(Math.min(...entries.map((e) => e.availableAt.getTime())));
-    this.deadLetters = new DeadLetters(this.repository, this.clock, (envelope) => this.dispatch(envelope));
+    this.deadLetters = new DeadLetters(this.repository, this.clock, (envelope) => this.dispatch(envelope), this.#maxPayloadBytes);
     this.#subscribes = options.subscribe ?? true;
     this.#commandOptions = options.commands ?? {};
     if (this.#subscribes) {
@@ -295,8 +300,6 @@ export class SagaOrchestrator {
   async #receive(incoming: Incoming, envelope: Envelope | undefined): Promise<ReceiveResult> {
     try {
       if (envelope === undefined) throw incoming.envelope;
-      const bytes = payloadBytes(envelope);
-      if (bytes > this.#maxPayloadBytes) throw new PayloadTooLargeError(envelope.type, bytes, this.#maxPayloadBytes);
       return { status: 'handled', result: await this.#handle(envelope) };
     } catch (error) {
       const reason = deadLetterReason(error);
@@ -410,6 +413,7 @@ export class SagaOrchestrator {
 
   async #handle(envelope: Envelope): Promise<DispatchResult> {
     if (this.#closed) throw new SagaflowError('SAGA_ORCHESTRATOR_CLOSED', 'the orchestrator is closed');
+    this.#checkLimits(envelope);
     if (this.#commands?.handles(envelope.type)) {
       return { messageId: envelope.messageId, type: envelope.type, outcomes: [], command: await this.#commands.process(envelope) };
     }
@@ -440,6 +444,31 @@ export class SagaOrchestrator {
     if (errors.length === 1) throw errors[0];
     if (errors.length > 1) throw new AggregateError(errors, `${errors.length} sagas failed handling '${envelope.type}'`);
     return { messageId: envelope.messageId, type: envelope.type, outcomes };
+  }
+
+  /**
+   * The same limits for publish(), dispatch() and receive(), before anything is loaded, run or written:
+   * the payload's size (`PayloadTooLargeError`, checked first), then values no store can hold
+   * (`UnstorableValueError`). One walk does both for a small message; only a bound over the limit, or a
+   * refused value, pays for the exact size.
+   */
+  #checkLimits(envelope: Envelope): void {
+    let refused: unknown;
+    let bound = 0;
+    try {
+      bound = checkEnvelope(envelope);
+    } catch (error) {
+      refused = error;
+    }
+    if (refused === undefined && bound <= this.#maxPayloadBytes) return;
+    let bytes = 0;
+    try {
+      bytes = payloadBytes(envelope);
+    } catch {
+      // A BigInt or a cycle: what the walk refused says which.
+    }
+    if (bytes > this.#maxPayloadBytes) throw new PayloadTooLargeError(envelope.type, bytes, this.#maxPayloadBytes);
+    if (refused !== undefined) throw refused;
   }
 
   #route(route: Route, envelope: Envelope, payload: unknown): Promise<SagaOutcome> {

@@ -10,7 +10,8 @@ import { InvalidCursorError } from '../../src/errors/invalid-cursor-error.ts';
 import type { SagaCommit, SagaInstanceRecord, SagaRepository } from '../../src/repository/types.ts';
 import { createEnvelope } from '../../src/messages/envelope.ts';
 import { uuidv7 } from '../../src/messages/uuid-v7.ts';
-import { insertOf, makeHistory, makeInstance, updateOf } from '../helpers/records.ts';
+import { UnstorableValueError } from '../../src/errors/unstorable-value-error.ts';
+import { insertOf, makeDeadLetter, makeEnvelope, makeHistory, makeInstance, makeOutboxEntry, updateOf, withOutbox } from '../helpers/records.ts';
 import { runLockContract } from './lock-contract.ts';
 
 export type MakeRepository = () => Promise<{ repository: SagaRepository; cleanup?: () => Promise<void> }>;
@@ -192,6 +193,74 @@ export function runRepositoryContract(name: string, make: MakeRepository): void 
         expect(found!.data).toStrictEqual(data);
         expect(found!.compensation[0]!.args).toStrictEqual(data);
         expect((await repo.history(instance.id))[0]!.payload).toStrictEqual(data);
+      });
+    });
+
+    describe('values no store can hold', () => {
+      // PostgreSQL's text and jsonb refuse NUL and lone surrogates; JSON has no NaN, Infinity or BigInt.
+      const bad: Array<[string, unknown, RegExp]> = [
+        ['a NUL character', 'a\u0000b', /NUL character \(U\+0000\) at index 1/],
+        ['a lone high surrogate', 'x\uD800', /lone UTF-16 surrogate \(U\+D800\) at index 1/],
+        ['a lone low surrogate', '\uDC00y', /lone UTF-16 surrogate \(U\+DC00\) at index 0/],
+        ['NaN', Number.NaN, /NaN/],
+        ['Infinity', Number.POSITIVE_INFINITY, /Infinity/],
+        ['a BigInt', 10n, /BigInt/],
+      ];
+      const refused = async (commit: Promise<void>, path: string, problem: RegExp) => {
+        const error = await commit.then(() => undefined, (e: unknown) => e);
+        expect(error).toBeInstanceOf(UnstorableValueError);
+        expect((error as UnstorableValueError).code).toBe('SAGA_VALUE_UNSTORABLE');
+        expect((error as UnstorableValueError).path).toBe(path);
+        expect((error as UnstorableValueError).problem).toMatch(problem);
+      };
+
+      it.each(bad)('refuses %s in data, history payload, compensation args and keys, naming the field, and writes nothing', async (_, value, problem) => {
+        const cases: Array<[string, (i: SagaInstanceRecord) => SagaCommit]> = [
+          ['data.items[1].note', (i) => insertOf({ ...i, data: { items: [{}, { note: value }] } })],
+          ['payload.reason', (i) => ({ kind: 'insert', instance: i, history: makeHistory(i, { payload: { reason: value } }) })],
+          ['compensation[1].args.tx', (i) => insertOf({ ...i, compensation: [{ name: 'a', args: {}, attempts: 0 }, { name: 'refund', args: { tx: value }, attempts: 0 }] })],
+        ];
+        for (const [path, commitOf] of cases) {
+          const instance = makeInstance({ sagaName: saga });
+          await refused(repo.commit(commitOf(instance)), path, problem);
+          expect(await repo.findByCorrelation(saga, instance.correlationId, { fresh: true })).toBeNull();
+          expect(await repo.history(instance.id)).toEqual([]);
+        }
+      });
+
+      it('refuses a NUL or lone surrogate in the correlation id, the state, a key and an outgoing header', async () => {
+        const outboxBefore = await repo.outboxSize();
+        const i = makeInstance({ sagaName: saga });
+        await refused(repo.commit(insertOf({ ...i, correlationId: 'c\u0000' })), 'correlationId', /NUL/);
+        await refused(repo.commit(insertOf({ ...i, state: 'S\uDFFF' })), 'state', /surrogate/);
+        await refused(repo.commit(insertOf({ ...i, data: { ['k\u0000']: 1 } })), 'data["k\\u0000"]', /key holds a NUL/);
+        const header = makeOutboxEntry(new Date(), makeEnvelope({ type: 'ShipOrder', headers: { tenant: 't\u0000' } }));
+        await refused(repo.commit(withOutbox(insertOf(i), [makeOutboxEntry(), header])), 'outbox[1] (ShipOrder).headers.tenant', /NUL/);
+        await refused(repo.stageOutbox([header]), 'outbox[0] (ShipOrder).headers.tenant', /NUL/);
+        expect(await repo.findByCorrelation(saga, i.correlationId, { fresh: true })).toBeNull();
+        expect(await repo.outboxSize()).toBe(outboxBefore);
+      });
+
+      it('refuses an update holding one and keeps the stored version', async () => {
+        const v1 = await insert({ data: { note: 'fine' } });
+        const { commit } = updateOf(v1, { data: { note: 'not\u0000fine' } });
+        await refused(repo.commit(commit), 'data.note', /NUL/);
+        const stored = await repo.findById(v1.id);
+        expect(stored!.version).toBe(1);
+        expect(stored!.data).toEqual({ note: 'fine' });
+        expect(await repo.history(v1.id)).toHaveLength(1);
+      });
+
+      it('refuses a dead letter holding one', async () => {
+        const letter = makeDeadLetter({ errorMessage: 'boom\u0000' });
+        await refused(repo.addDeadLetter(letter), 'deadLetter.errorMessage', /NUL/);
+        expect(await repo.getDeadLetter(letter.id)).toBeNull();
+      });
+
+      it('stores what only looks alike: escaped text, emoji (surrogate pairs), control characters and huge numbers', async () => {
+        const data = { escaped: '\\u0000', emoji: '🎉 𝄞', control: '\u0001\u001f\t', big: 1.7976931348623157e308 };
+        const instance = await insert({ data });
+        expect((await repo.findById(instance.id))!.data).toEqual(data);
       });
     });
 

@@ -8,6 +8,7 @@ import type { Browser, Page } from 'playwright-core';
 import { OrderCreated, PaymentProcessed } from '../../examples/order-saga.ts';
 import { createPrismaRepository } from '../../src/prisma/index.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.ts';
+import { insertOf, makeInstance, updateOf } from '../helpers/records.ts';
 import { launchChromiumOrError, openPage, usable, type WatchedPage } from './browser.ts';
 import { holdLiveFeed, startDashboardServer, type DashboardServer } from './server.ts';
 import { orderOrchestrator, seedOrders, type Seeded } from './seed.ts';
@@ -246,5 +247,24 @@ describe('dashboard', () => {
     await page.locator('.notice-ok', { hasText: 'Discarded.' }).waitFor();
     await page.locator('#no-results').waitFor();
     expect((await fetch(`${server.url}/api/dead-letters/${seeded.unknownLetterId}`)).status).toBe(404);
+  });
+
+  it('shows the newest 100 history rows of a long instance and loads older ones a page at a time', async () => {
+    let instance = makeInstance({ sagaName: 'order', correlationId: 'order-long', state: 'AwaitingPayment', data: {} });
+    await server.repository.commit(insertOf(instance));
+    for (let i = 0; i < 129; i++) {
+      const { commit, next } = updateOf(instance);
+      await server.repository.commit(commit);
+      instance = next;
+    }
+    const page = await open(`#/instances/${instance.id}`);
+    await page.locator('#timeline').waitFor();
+    expect(await page.locator('#timeline > li').count()).toBe(100);
+    expect(await page.locator('#timeline > li').first().getAttribute('data-sequence')).toBe('130');
+    expect(await page.getByText('Timeline (100 of 130)').count()).toBe(1);
+    await page.click('#older-history');
+    await expect.poll(() => page.locator('#timeline > li').count()).toBe(130);
+    expect(await page.locator('#timeline > li').last().getAttribute('data-sequence')).toBe('1');
+    expect(await page.locator('#older-history').count()).toBe(0);
   });
 });

@@ -68,6 +68,9 @@ export function isEnvelope(v: unknown): v is Record<string, unknown> {
 export async function judge(value: unknown, world: World, options: { sizeLimit?: boolean } = {}): Promise<Verdict> {
   if (!isEnvelope(value)) return dead(DeadLetterReason.MalformedEnvelope);
   if ((options.sizeLimit ?? true) && payloadBytes(value.payload) > world.maxPayloadBytes) return dead(DeadLetterReason.PayloadTooLarge);
+  // PostgreSQL cannot store it, so no store takes it: refused before routing, whatever its type.
+  const stored = { type: value.type, messageId: value.messageId, correlationId: value.correlationId, timestamp: value.timestamp, headers: value.headers, payload: value.payload };
+  if (firstUnstorable(stored) !== undefined) return dead(DeadLetterReason.UnstorableValue);
   const type = value.type as string;
   const schema = ORDER_EVENTS.get(type);
   if (!schema) return dead(DeadLetterReason.UnknownEvent);
@@ -136,19 +139,22 @@ async function expectStoredLetter(letter: DeadLetter, world: World) {
   expect(letter.errorCode).toMatch(/^SAGA_[A-Z_]+$/);
   const stored = await world.repository.getDeadLetter(letter.id);
   expect(JSON.stringify(stored)).toBe(JSON.stringify(letter));
-  expect(firstNul(letter), 'a dead letter holds no NUL character (PostgreSQL cannot store one)').toBeUndefined();
+  expect(firstUnstorable(letter), 'a dead letter holds no NUL character or lone surrogate (PostgreSQL cannot store one)').toBeUndefined();
 }
 
-/** The path of the first string (or key) holding U+0000, walked without recursion (letters may be deep). */
-function firstNul(value: unknown): string | undefined {
+/** A NUL character or a lone UTF-16 surrogate: what PostgreSQL's text and jsonb refuse. */
+const BAD_TEXT = /\0|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** The path of the first string (or key) PostgreSQL cannot hold, walked without recursion (letters may be deep). */
+function firstUnstorable(value: unknown): string | undefined {
   const stack: Array<[unknown, string]> = [[value, '$']];
   while (stack.length > 0) {
     const [v, path] = stack.pop()!;
     if (typeof v === 'string') {
-      if (v.includes('\0')) return path;
+      if (BAD_TEXT.test(v)) return path;
     } else if (v !== null && typeof v === 'object' && !(v instanceof Date)) {
       for (const [k, child] of Object.entries(v)) {
-        if (k.includes('\0')) return `${path} (key)`;
+        if (BAD_TEXT.test(k)) return `${path} (key)`;
         stack.push([child, `${path}.${k}`]);
       }
     }
@@ -169,7 +175,8 @@ export const CODES_FOR: Readonly<Record<DeadLetterReason, readonly string[]>> = 
   'invalid-payload': ['SAGA_PAYLOAD_INVALID'],
   'payload-too-large': ['SAGA_PAYLOAD_TOO_LARGE'],
   'retries-exhausted': ['SAGA_RETRIES_EXHAUSTED', 'SAGA_ACTION_FAILED'],
-  rejected: ['SAGA_INSTANCE_NOT_FOUND', 'SAGA_EVENT_UNHANDLED', 'SAGA_DATA_INVALID', 'SAGA_VALUE_UNSTORABLE'],
+  rejected: ['SAGA_INSTANCE_NOT_FOUND', 'SAGA_EVENT_UNHANDLED', 'SAGA_DATA_INVALID'],
+  'unstorable-value': ['SAGA_VALUE_UNSTORABLE'],
 });
 
 /** A Sagaflow error with a stable code, never a raw TypeError or whatever a getter threw. */

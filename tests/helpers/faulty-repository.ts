@@ -41,7 +41,7 @@ export function delegate(
 ): SagaRepository {
   const methods = [
     'findByCorrelation', 'findById', 'commit', 'list', 'countByState', 'history', 'stageOutbox', 'claimOutbox',
-    'markSent', 'outboxSize', 'addDeadLetter', 'getDeadLetter', 'listDeadLetters', 'updateDeadLetter', 'deleteDeadLetter',
+    'markSent', 'outboxSize', 'addDeadLetter', 'getDeadLetter', 'listDeadLetters', 'countDeadLetters', 'updateDeadLetter', 'deleteDeadLetter',
   ] as const satisfies readonly (keyof SagaRepository)[];
   // A wrapper caches, and assumes, whatever its inner store does.
   const out: Record<string, unknown> = { cachesReads: inner.cachesReads ?? false, assumesAbsence: inner.assumesAbsence ?? false };

@@ -82,4 +82,5 @@ export const DEAD_LETTER_REASONS = Object.freeze([
   'payload-too-large',
   'retries-exhausted',
   'rejected',
+  'unstorable-value',
 ]);

@@ -58,10 +58,10 @@ function header(instance, meta, retry) {
 
 const KIND_LABEL = { publish: 'published', send: 'sent', schedule: 'scheduled' };
 
-function timeline(history) {
+function timeline(history, older) {
   if (history.length === 0) return h('p', { class: 'muted' }, 'No history.');
   // Newest first: what happened last is what one usually looks for.
-  return h(
+  const list = h(
     'ol',
     { class: 'timeline', id: 'timeline' },
     [...history].reverse().map((entry) => {
@@ -90,6 +90,8 @@ function timeline(history) {
       );
     }),
   );
+  // The API sends the newest page; older rows come a page at a time, on request.
+  return older ? h('div', {}, list, h('button', { type: 'button', class: 'older', id: 'older-history', onclick: older }, 'Show older events')) : list;
 }
 
 function compensationStack(entries) {
@@ -123,9 +125,16 @@ export async function renderInstance(view, { route, meta, signal }) {
   const id = route.segments[1];
   const diagram = h('div', { class: 'diagram', id: 'diagram' });
   let shown = null;
+  // Older pages the user asked for, kept across live reloads (which fetch the newest page again).
+  let olderRows = [];
+  let olderBefore = undefined;
 
   const draw = (detail) => {
-    const { instance, history } = detail;
+    const { instance } = detail;
+    const newest = detail.history;
+    const firstNewest = newest[0]?.sequence ?? Infinity;
+    const history = [...olderRows.filter((e) => e.sequence < firstNewest), ...newest];
+    const before = olderRows.length ? olderBefore : detail.historyBefore;
     const stateChanged = shown?.instance.state !== instance.state || shown?.instance.sagaName !== instance.sagaName;
     shown = detail;
     replace(
@@ -134,7 +143,7 @@ export async function renderInstance(view, { route, meta, signal }) {
       h(
         'div',
         { class: 'instance-grid' },
-        h('div', { class: 'col' }, section(`Timeline (${history.length})`, timeline(history))),
+        h('div', { class: 'col' }, section(`Timeline (${history.length} of ${instance.version})`, timeline(history, before ? () => loadOlder(before) : null))),
         h(
           'div',
           { class: 'col' },
@@ -152,6 +161,14 @@ export async function renderInstance(view, { route, meta, signal }) {
     const detail = await api(`instances/${encodeURIComponent(id)}`);
     if (!signal.aborted) draw(detail);
   };
+
+  async function loadOlder(before) {
+    const page = await api(`instances/${encodeURIComponent(id)}?historyBefore=${before}`);
+    if (signal.aborted) return;
+    olderRows = [...page.history, ...olderRows];
+    olderBefore = page.historyBefore;
+    draw(shown);
+  }
 
   async function retry(event) {
     const button = event.currentTarget;

@@ -86,10 +86,10 @@ function sagaCard(saga) {
   );
 }
 
-/** How many dead letters wait (counted up to one page: "100+" beyond). */
+/** How many dead letters wait: counted by the store, no letter downloaded. */
 async function deadLetterCount() {
-  const page = await api('dead-letters?limit=100');
-  return `${page.items.length}${page.nextCursor ? '+' : ''}`;
+  const { count } = await api('dead-letters/count');
+  return String(count);
 }
 
 function tile(key, label, value, link, tone) {
