@@ -29,3 +29,6 @@ export * from './command-not-found-error.ts';
 export * from './invalid-cursor-error.ts';
 export * from './insecure-server-error.ts';
 export * from './invalid-token-error.ts';
+export * from './saga-version-newer-error.ts';
+export * from './instance-migration-error.ts';
+export * from './stranded-instances-error.ts';
