@@ -27,7 +27,7 @@ const Late = defineEvent('EvoLate', z.object({}));
 /** A saga at `version` with `states`, each handling Ping, and steps `steps`. */
 function saga(options: { version?: number; migrations?: SagaMigrations; states: string[]; steps?: string[]; data?: z.ZodType }) {
   const [first, ...rest] = options.states;
-  let s = defineSaga('evo', { data: options.data ?? z.object({}).passthrough(), states: options.states, ...options })
+  let s = defineSaga('evo', { ...options, data: options.data ?? z.object({}).passthrough() })
     .initially((b) => b.when(Go).transitionTo(first!))
     .during(first!, ...rest, (b) => b.when(Ping).then(() => undefined));
   // Every state reachable: the first leads to each of the others.
@@ -81,7 +81,7 @@ describe('migrateInstance', () => {
     const v3 = saga({
       version: 3,
       states: ['C'],
-      migrations: { 1: { states: { A: 'B' }, data: (d) => ({ ...(d as object), one: true }) }, 2: { states: { B: 'C' } } },
+      migrations: { 1: { states: { A: 'B' }, data: (d: unknown) => ({ ...(d as object), one: true }) }, 2: { states: { B: 'C' } } },
       upgrade: undefined,
     } as never);
     const out = migrateInstance(v3.compiled, record({ state: 'A', data: {} }), now).record;
@@ -169,7 +169,7 @@ describe('definition-time checks', () => {
   });
 
   it('keeps upgrade[n] as the data part of migration n, but not both', () => {
-    expect(() => saga({ version: 2, states: ['Open'], upgrade: { 1: (d: unknown) => d }, migrations: { 1: { data: (d) => d } } } as never)).toThrow(
+    expect(() => saga({ version: 2, states: ['Open'], upgrade: { 1: (d: unknown) => d }, migrations: { 1: { data: (d: unknown) => d } } } as never)).toThrow(
       /both upgrade\[1\] and migrations\[1\]\.data/,
     );
   });
