@@ -9,6 +9,7 @@ import {
   FakeClock,
   InMemorySagaRepository,
   InstanceMigrationError,
+  SagaOperations,
   SagaOrchestrator,
   SagaVersionNewerError,
   defineEvent,
@@ -220,6 +221,26 @@ describe('the runtime, in memory', () => {
     const history = await repository.history(stored.id);
     expect(history.map((h) => h.eventType)).toEqual(['EvoGo', 'sagaflow.migrated', 'EvoLate']);
     await o2.close();
+  });
+
+  it('the overview counts live instances still on older definition versions', async () => {
+    const repository = new InMemorySagaRepository();
+    const v1 = new SagaOrchestrator({ sagas: [saga({ states: ['Old'] })], repository });
+    for (const id of ['o-1', 'o-2']) await v1.publish(Go, {}, { correlationId: id });
+    const v2 = saga({ version: 2, states: ['New'], migrations: { 1: { states: { Old: 'New' } } } });
+    await new SagaOrchestrator({ sagas: [v2], repository }).publish(Ping, {}, { correlationId: 'o-1' });
+    const [overview] = await new SagaOperations({ repository, sagas: [v2] }).sagas();
+    expect(overview).toMatchObject({
+      name: 'evo',
+      definitionVersion: 2,
+      versions: [
+        { version: 1, total: 1, live: 1 },
+        { version: 2, total: 1, live: 1 },
+      ],
+      liveOnOlderVersions: 1,
+    });
+    const listed = await new SagaOperations({ repository }).listInstances({ definitionVersion: 1 });
+    expect(listed.items.map((i) => [i.correlationId, i.definitionVersion])).toEqual([['o-2', 1]]);
   });
 
   it("start-up check: 'refuse' throws StrandedInstancesError, 'warn' reports and starts", async () => {
