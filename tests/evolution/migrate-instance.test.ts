@@ -16,6 +16,7 @@ import {
   defineSaga,
   instanceProblems,
   migrateInstance,
+  migrateInstances,
   type SagaMigrations,
 } from '../../src/index.ts';
 import { deadLetterReason } from '../../src/runtime/dead-letter-reason.ts';
@@ -241,6 +242,33 @@ describe('the runtime, in memory', () => {
     });
     const listed = await new SagaOperations({ repository }).listInstances({ definitionVersion: 1 });
     expect(listed.items.map((i) => [i.correlationId, i.definitionVersion])).toEqual([['o-2', 1]]);
+  });
+
+  it('instances migrate resumes after a crash: run again, it takes what is left, each instance migrated once', async () => {
+    const repository = new InMemorySagaRepository();
+    const v1 = new SagaOrchestrator({ sagas: [saga({ states: ['Old'] })], repository });
+    const ids = Array.from({ length: 7 }, (_, i) => `m-${i}`);
+    for (const id of ids) await v1.publish(Go, {}, { correlationId: id });
+    const v2 = saga({ version: 2, states: ['New'], migrations: { 1: { states: { Old: 'New' } } } });
+    const crash = new Error('killed after the first batch');
+    await expect(
+      migrateInstances([v2.compiled], repository, {
+        batch: 3,
+        onProgress: () => {
+          throw crash;
+        },
+      }),
+    ).rejects.toBe(crash);
+    expect((await repository.list({ definitionVersion: 2 })).items).toHaveLength(3);
+    const [rerun] = await migrateInstances([v2.compiled], repository, { batch: 3 });
+    expect(rerun).toMatchObject({ migrated: 4, failed: 0 });
+    for (const id of ids) {
+      const r = (await repository.findByCorrelation('evo', id))!;
+      expect(r).toMatchObject({ state: 'New', dataVersion: 2 });
+      expect((await repository.history(r.id)).filter((h) => h.eventType === 'sagaflow.migrated')).toHaveLength(1);
+    }
+    const [again] = await migrateInstances([v2.compiled], repository);
+    expect(again).toMatchObject({ migrated: 0, skipped: 0 });
   });
 
   it("start-up check: 'refuse' throws StrandedInstancesError, 'warn' reports and starts", async () => {
