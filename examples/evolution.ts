@@ -44,7 +44,7 @@ export const SubscriptionV1 = defineSaga('subscription', {
   .event(Activated, byId)
   .event(TrialEnded, byId)
   .event(Renewed, byId)
-  .initially((s) => s.when(Subscribed).then((ctx) => Object.assign(ctx.data, { plan: ctx.event.plan, price: ctx.event.price })).transitionTo('Trial'))
+  .initially((s) => s.when(Subscribed).then((ctx) => void Object.assign(ctx.data, { plan: ctx.event.plan, price: ctx.event.price })).transitionTo('Trial'))
   .during('Trial', (s) => s.when(TrialEnded).transitionTo('Billing'))
   .during('Billing', (s) =>
     s
@@ -76,7 +76,7 @@ function subscriptionV2(options: { version?: number; migrations?: SagaMigrations
     .event(TrialOver, byId)
     .event(Renewed, byId)
     .initially((s) =>
-      s.when(Subscribed).then((ctx) => Object.assign(ctx.data, { plan: ctx.event.plan, cents: Math.round(ctx.event.price * 100) })).transitionTo('Evaluating'),
+      s.when(Subscribed).then((ctx) => void Object.assign(ctx.data, { plan: ctx.event.plan, cents: Math.round(ctx.event.price * 100) })).transitionTo('Evaluating'),
     )
     .during('Evaluating', (s) =>
       s
