@@ -22,7 +22,7 @@ import { InMemorySagaRepository } from '../repository/in-memory-saga-repository.
 import { SagaStatus, type SagaInstanceRecord, type SagaRepository } from '../repository/types.ts';
 import { applyEvent, StaleReadSignal } from './apply-event.ts';
 import { resumeCompensation, type CompensationRun } from './compensation-runner.ts';
-import { needsMigration } from '../evolution/migrate-instance.ts';
+import { migrateInstance, needsMigration } from '../evolution/migrate-instance.ts';
 import { writeMigration } from './migrate-on-load.ts';
 import { checkSagas, summarize, type CheckReport } from '../evolution/check-report.ts';
 import { StrandedInstancesError } from '../errors/stranded-instances-error.ts';
@@ -516,8 +516,11 @@ export class SagaOrchestrator {
   /** The instance of `saga` for a correlation id, with its data validated, or `null`. */
   async find<D>(saga: Saga<string, D, string> | string, correlationId: string): Promise<SagaInstance<D> | null> {
     const compiled = this.#saga(saga);
-    const record = await this.repository.findByCorrelation(compiled.name, correlationId, { fresh: true });
-    return record ? { ...record, data: hydrateData(compiled, record) as D } : null;
+    const stored = await this.repository.findByCorrelation(compiled.name, correlationId, { fresh: true });
+    if (!stored) return null;
+    // An instance an older definition wrote, as this one would hold it (nothing is written).
+    const record = needsMigration(compiled, stored) ? migrateInstance(compiled, stored, new Date(this.clock.now())).record : stored;
+    return { ...record, data: hydrateData(compiled, record) as D };
   }
 
   /**

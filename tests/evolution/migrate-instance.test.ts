@@ -183,7 +183,11 @@ describe('the runtime, in memory', () => {
     const v1 = saga({ states: ['Old'] });
     await new SagaOrchestrator({ sagas: [v1], repository }).publish(Go, {}, { correlationId: 'x' });
     const v2 = saga({ version: 2, states: ['New'], migrations: { 1: { states: { Old: 'New' } } } });
-    const outcome = (await new SagaOrchestrator({ sagas: [v2], repository }).publish(Ping, {}, { correlationId: 'x' })).outcomes[0];
+    const o2 = new SagaOrchestrator({ sagas: [v2], repository });
+    // find() shows it as version 2 holds it, and writes nothing.
+    expect(await o2.find(v2, 'x')).toMatchObject({ state: 'New', dataVersion: 2, version: 1 });
+    expect((await repository.findByCorrelation('evo', 'x'))!.dataVersion).toBe(1);
+    const outcome = (await o2.publish(Ping, {}, { correlationId: 'x' })).outcomes[0];
     expect(outcome).toMatchObject({ result: 'applied', stateBefore: 'New', state: 'New', version: 3 });
     const stored = (await repository.findByCorrelation('evo', 'x'))!;
     const history = await repository.history(stored.id);
