@@ -275,6 +275,33 @@ describe('the runtime, in memory', () => {
     expect(again).toMatchObject({ migrated: 0, skipped: 0 });
   });
 
+  it('"compensate now" unwinds the stack when the instance is next loaded, before the event is applied', async () => {
+    const repository = new InMemorySagaRepository();
+    const undone: string[] = [];
+    const Refund = z.object({ tx: z.string() });
+    const v1 = defineSaga('comp', { data: z.object({}), states: ['Legacy'] })
+      .initially((b) => b.when(Go).then((ctx) => ctx.compensation.add('refund', { tx: 'tx-1' })).transitionTo('Legacy'))
+      .during('Legacy', (b) => b.when(Ping).then(() => undefined))
+      .compensation('refund', Refund, () => undefined);
+    await new SagaOrchestrator({ sagas: [v1], repository }).publish(Go, {}, { correlationId: 'c' });
+    const v2 = defineSaga('comp', { data: z.object({}), states: ['Open', 'Cancelled'], version: 2, migrations: { 1: { states: { Legacy: { compensate: 'Cancelled' } } } } })
+      .initially((b) => b.when(Go).transitionTo('Open'))
+      .during('Open', (b) => b.when(Ping).transitionTo('Cancelled').finalize())
+      .during('Cancelled', (b) => b.ignore(Ping))
+      .compensation('refund', Refund, (args) => void undone.push(args.tx));
+    const outcome = (await new SagaOrchestrator({ sagas: [v2], repository }).publish(Ping, {}, { correlationId: 'c' })).outcomes[0];
+    expect(undone).toEqual(['tx-1']);
+    expect(outcome).toMatchObject({ result: 'ignored', state: 'Cancelled' });
+    const stored = (await repository.findByCorrelation('comp', 'c'))!;
+    expect(stored).toMatchObject({ state: 'Cancelled', status: 'faulted', compensation: [], dataVersion: 2 });
+    expect((await repository.history(stored.id)).map((h) => h.eventType)).toEqual([
+      'EvoGo',
+      'sagaflow.migrated',
+      'sagaflow.compensation.retry',
+      'sagaflow.compensation.step',
+    ]);
+  });
+
   it("start-up check: 'refuse' throws StrandedInstancesError, 'warn' reports and starts", async () => {
     const repository = new InMemorySagaRepository();
     await new SagaOrchestrator({ sagas: [saga({ states: ['Old'] })], repository }).publish(Go, {}, { correlationId: 's' });
