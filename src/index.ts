@@ -118,6 +118,7 @@ export type {
   CommandClaim,
   CommandFinish,
   CommandQuery,
+  VersionCount,
 } from './repository/types.ts';
 export { encodeCursor, decodeCursor } from './repository/cursor.ts';
 
@@ -129,6 +130,15 @@ export type { Clock } from './clock/clock.ts';
 export { FakeClock } from './clock/fake-clock.ts';
 
 export * from './errors/index.ts';
+
+// Evolving sagas while instances are in flight: versions, migrations, the deploy gate (docs/evolution.md).
+export { MIGRATED_EVENT, MIGRATION_FAULT } from './evolution/migration.ts';
+export type { SagaMigration, SagaMigrations, StateTarget, MigrationChange } from './evolution/migration.ts';
+export { migrateInstance, needsMigration, type MigrationResult } from './evolution/migrate-instance.ts';
+export { instanceProblems, isLive, type InstanceProblem, type InstanceProblemKind } from './evolution/check-instance.ts';
+export { checkSagas, summarize, type CheckReport, type SagaCheck, type ProblemSummary } from './evolution/check-report.ts';
+export { writeMigration, type MigratedPayload } from './runtime/migrate-on-load.ts';
+export { migrateInstances, type MigrateInstancesOptions, type SagaMigrationReport } from './ops/migrate-instances.ts';
 
 export * from './host/index.ts';
 

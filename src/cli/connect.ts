@@ -17,6 +17,7 @@ import { createPrismaRepository, DEFAULT_DIRECTORY } from '../prisma/create-repo
 import type { SagaRepository } from '../repository/types.ts';
 import type { CliIo } from './io.ts';
 import { loadSagas } from './load-sagas.ts';
+import type { AnySaga } from '../dsl/saga.ts';
 
 export interface ConnectionOptions {
   readonly databaseUrl?: string | undefined;
@@ -95,6 +96,30 @@ export async function withOperations<T>(options: ConnectionOptions, io: CliIo, a
     } finally {
       await orchestrator?.close();
     }
+  } finally {
+    await repository.close?.();
+  }
+}
+
+/**
+ * Runs `action` with the definitions of `--sagas` (required: a usage error without it) and the repository,
+ * closing the repository afterwards. For commands that judge the store by the definitions: check, migrate.
+ */
+export async function withSagas(
+  options: ConnectionOptions,
+  io: CliIo,
+  command: string,
+  action: (sagas: readonly AnySaga[], repository: SagaRepository) => Promise<number>,
+): Promise<number> {
+  if (options.sagas === undefined) {
+    io.err(`sagaflow ${command} needs --sagas <module>: the saga definitions to judge the instances by`);
+    return 2;
+  }
+  const sagas = await loadSagas(options.sagas);
+  for (const saga of sagas) saga.validate(); // a definition with a migration gap fails here, before any read
+  const repository = await openRepository(options, io);
+  try {
+    return await action(sagas, repository);
   } finally {
     await repository.close?.();
   }

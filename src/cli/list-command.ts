@@ -35,10 +35,11 @@ export async function listCommand(ops: SagaOperations, options: ListOptions, io:
     i.state,
     i.status,
     String(i.version),
+    `v${i.definitionVersion}`,
     age(i.updatedAt, now),
     i.id,
   ]);
-  for (const line of table(['SAGA', 'CORRELATION ID', 'STATE', 'STATUS', 'VERSION', 'UPDATED', 'ID'], rows)) io.out(line);
+  for (const line of table(['SAGA', 'CORRELATION ID', 'STATE', 'STATUS', 'VERSION', 'DEFINITION', 'UPDATED', 'ID'], rows)) io.out(line);
   if (page.nextCursor) io.out(`\nmore: add --cursor ${page.nextCursor}`);
   return 0;
 }

@@ -12,7 +12,9 @@ import { parseDuration } from '../ops/duration.ts';
 import { CommandStatus, DeadLetterReason, SagaStatus } from '../repository/types.ts';
 import { commandShowCommand, commandsListCommand } from './commands-command.ts';
 import { defined } from '../ops/defined.ts';
-import { withOperations, type ConnectionOptions } from './connect.ts';
+import { withOperations, withSagas, type ConnectionOptions } from './connect.ts';
+import { checkCommand } from './check-command.ts';
+import { instancesMigrateCommand } from './instances-command.ts';
 import {
   deadLetterDiscardCommand,
   deadLetterReplayCommand,
@@ -118,6 +120,7 @@ export function buildProgram(io: CliIo, options: { readonly signal?: AbortSignal
       .option('--status <list>', `comma-separated statuses (${STATUSES.join(', ')})`, statusList)
       .option('--stale <duration>', 'only instances not updated for this long (30s, 5m, 1h, 2d)', duration)
       .option('--correlation-id <id>', 'only instances with this correlation id')
+      .option('--def-version <n>', 'only instances last written by this saga definition version', positiveInt)
       .addOption(new Option('--order <order>', 'by update time').choices(['asc', 'desc'])),
   ).action((o, command: Command) =>
     run(
@@ -130,6 +133,7 @@ export function buildProgram(io: CliIo, options: { readonly signal?: AbortSignal
             status: o.status,
             staleForMs: o.stale,
             correlationId: o.correlationId,
+            definitionVersion: o.defVersion,
             order: o.order,
             ...page(o),
           }),
@@ -138,6 +142,32 @@ export function buildProgram(io: CliIo, options: { readonly signal?: AbortSignal
       ),
     ),
   );
+
+  program
+    .command('check')
+    .description('the deploy gate: report live instances the definitions in --sagas could not handle (exit code 1 if any)')
+    .option('--saga <name>', 'only this saga')
+    .option('--json', 'print JSON ({ ok, sagas })')
+    .action((o, command: Command) =>
+      run(withSagas(connection(command), io, 'check', (sagas, repository) => checkCommand(sagas, repository, defined({ saga: o.saga, json: o.json === true }), io))),
+    );
+
+  program
+    .command('instances')
+    .description('act on many instances at once')
+    .command('migrate')
+    .description('migrate every live instance an older definition version wrote to the version in --sagas (safe while workers run; re-runnable)')
+    .option('--saga <name>', 'only this saga')
+    .option('--dry-run', 'report what would change, write nothing')
+    .option('--batch <n>', 'instances per batch', positiveInt, 100)
+    .option('--json', 'print JSON ({ dryRun, sagas })')
+    .action((o, command: Command) =>
+      run(
+        withSagas(connection(command), io, 'instances migrate', (sagas, repository) =>
+          instancesMigrateCommand(sagas, repository, defined({ saga: o.saga, dryRun: o.dryRun === true, batch: o.batch, json: o.json === true }), io),
+        ),
+      ),
+    );
 
   program
     .command('show <key>')

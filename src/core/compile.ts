@@ -12,6 +12,7 @@ import type { CompiledEvent, CompiledHandler, CompiledSaga } from './compiled-sa
 import { edgesOf, type Edge } from './edges.ts';
 import { outcomesOf } from './outcomes.ts';
 import { compileJoins } from './compile-joins.ts';
+import { checkNameMigrations } from '../evolution/check-migrations.ts';
 
 type Table = Map<string, Map<string, CompiledHandler[]>>;
 
@@ -64,6 +65,8 @@ export function compileSaga(def: SagaDefinition): CompiledSaga {
   }
   checkReachable(saga, states, edges);
   checkTimedEvents(def, table);
+  const events = compileEvents(def, table);
+  checkNameMigrations({ saga }, def.dataVersion, def.migrations, new Set(events.keys()), new Set(def.compensations.keys()));
 
   return {
     name: saga,
@@ -71,7 +74,7 @@ export function compileSaga(def: SagaDefinition): CompiledSaga {
     states,
     finalStates,
     table,
-    events: compileEvents(def, table),
+    events,
     compensations: def.compensations,
     edges,
     joins,

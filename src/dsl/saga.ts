@@ -19,6 +19,8 @@ import { toMermaid } from '../core/to-mermaid.ts';
 import type { RetryPolicy } from '../runtime/retry-policy.ts';
 import { checkedRetry } from './retry-option.ts';
 import { joinSpec, type JoinOptions, type JoinSpec } from './join.ts';
+import type { SagaMigrations } from '../evolution/migration.ts';
+import { checkStateMigrations, normalizeMigrations } from '../evolution/check-migrations.ts';
 
 /** A saga of any name, data and states (what collections of sagas hold). */
 // biome-ignore lint: variance escape hatch for heterogeneous saga lists
@@ -45,9 +47,22 @@ export interface SagaOptions<Schema extends z.ZodType, States extends readonly s
   readonly missingInstance?: Policy;
   /** Delete the instance (and its history) once it completes, instead of keeping it as `completed`. */
   readonly removeOnCompletion?: boolean;
-  /** The current version of the data schema (default 1); stored with each instance. */
+  /**
+   * The definition's version (default 1), stored with every instance it writes. Raise it when a change
+   * affects instances in flight (a state, event, command or compensation step renamed or removed, the
+   * data changed) and say how in `migrations`. See docs/evolution.md.
+   */
   readonly version?: number;
-  /** `upgrade[n]` turns version-n data into version n+1; applied on load, in order, before validation. */
+  /**
+   * `migrations[n]` turns an instance of version n into one of version n+1: states, events, commands,
+   * compensation steps, data. Applied when an instance is loaded (or by `sagaflow instances migrate`),
+   * in order; one is needed for every earlier version (`{}` when nothing changed).
+   */
+  readonly migrations?: SagaMigrations<States[number] | (string & {})>;
+  /**
+   * `upgrade[n]` turns version-n data into version n+1: the same as `migrations[n].data`, kept as a
+   * shorthand (give one of the two per version).
+   */
   readonly upgrade?: Readonly<Record<number, (data: unknown) => unknown>>;
   /** Retries for a failing action, for every event of this saga. Default: the orchestrator's. */
   readonly retry?: RetryPolicy;
@@ -106,8 +121,11 @@ export interface SagaDefinition {
   readonly unhandledEvent: Policy;
   readonly missingInstance: Policy;
   readonly removeOnCompletion: boolean;
+  /** The definition version (option `version`; it was once the data version, hence the name). */
   readonly dataVersion: number;
   readonly upgrade: Readonly<Record<number, (data: unknown) => unknown>>;
+  /** `migrations[n]`: version n to n+1, with `upgrade[n]` folded in as `data`; one for every earlier version. */
+  readonly migrations: SagaMigrations;
   readonly retry: RetryPolicy | undefined;
   readonly compensationRetry: RetryPolicy | undefined;
   readonly blocks: readonly StateBlock[];
@@ -338,11 +356,8 @@ export function defineSaga<const Name extends string, Schema extends z.ZodType, 
   const dataVersion = options.version ?? 1;
   if (!Number.isInteger(dataVersion) || dataVersion < 1) throw new DefinitionError(where, 'version must be an integer >= 1');
   const upgrade = options.upgrade ?? {};
-  for (let v = 1; v < dataVersion; v++) {
-    if (typeof upgrade[v] !== 'function') {
-      throw new DefinitionError(where, `data version ${dataVersion} needs upgrade[${v}] (version ${v} to ${v + 1})`);
-    }
-  }
+  const migrations = normalizeMigrations(where, dataVersion, options.migrations as SagaMigrations | undefined, options.upgrade);
+  checkStateMigrations(where, dataVersion, migrations, states);
   const initial = options.initialData;
   const rawInitial =
     typeof initial === 'function' ? (initial as () => unknown) : initial === undefined ? () => ({}) : () => structuredClone(initial);
@@ -367,6 +382,7 @@ export function defineSaga<const Name extends string, Schema extends z.ZodType, 
     removeOnCompletion: options.removeOnCompletion ?? false,
     dataVersion,
     upgrade,
+    migrations,
     retry: checkedRetry(options.retry, where, 'retry'),
     compensationRetry: checkedRetry(options.compensationRetry, where, 'compensationRetry'),
     blocks: [],

@@ -32,3 +32,6 @@ export * from './invalid-token-error.ts';
 export * from './missing-peer-error.ts';
 export * from './migrations-pending-error.ts';
 export * from './no-database-error.ts';
+export * from './saga-version-newer-error.ts';
+export * from './instance-migration-error.ts';
+export * from './stranded-instances-error.ts';

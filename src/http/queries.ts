@@ -22,6 +22,7 @@ export const InstancesQuery = z.object({
     .pipe(z.array(z.enum(statuses)))
     .optional(),
   correlationId: text.optional(),
+  definitionVersion: z.coerce.number().int().min(1).optional(),
   staleForMs: z.coerce.number().int().min(0).optional(),
   order: z.enum(['asc', 'desc']).optional(),
   limit: limit.default(50),

@@ -18,7 +18,7 @@ import { OrchestratorRequiredError } from '../errors/orchestrator-required-error
 import { UnknownSagaError } from '../errors/unknown-saga-error.ts';
 import { assertEnvelope } from '../messages/envelope.ts';
 import { uuidv7 } from '../messages/uuid-v7.ts';
-import type { CommandStatus, DeadLetterReason, SagaRepository, SagaStatus, SortOrder, StateCount } from '../repository/types.ts';
+import type { CommandStatus, DeadLetterReason, SagaRepository, SagaStatus, SortOrder, StateCount, VersionCount } from '../repository/types.ts';
 import { SagaStatus as Status } from '../repository/types.ts';
 import type { SagaOrchestrator } from '../runtime/orchestrator.ts';
 import { ChangeFeed, type ChangeFeedOptions, type FeedEvent } from './change-feed.ts';
@@ -55,6 +55,12 @@ export interface SagaOverview {
   readonly finalStates: readonly string[];
   readonly total: number;
   readonly counts: ReadonlyArray<{ readonly state: string; readonly status: SagaStatus; readonly count: number }>;
+  /** The loaded definition's version; `null` for a saga found only in the store. */
+  readonly definitionVersion: number | null;
+  /** Instances per definition version that last wrote them: all, and live (not completed or faulted). */
+  readonly versions: ReadonlyArray<{ readonly version: number; readonly total: number; readonly live: number }>;
+  /** Live instances written by a version older than the loaded definition (what `sagaflow instances migrate` would take). */
+  readonly liveOnOlderVersions: number;
 }
 
 export interface InstanceFilter {
@@ -62,6 +68,8 @@ export interface InstanceFilter {
   readonly state?: string;
   readonly status?: readonly SagaStatus[];
   readonly correlationId?: string;
+  /** Only instances last written by this definition version. */
+  readonly definitionVersion?: number;
   /** Only instances not updated for at least this long. */
   readonly staleForMs?: number;
   readonly order?: SortOrder;
@@ -139,19 +147,50 @@ export class SagaOperations {
 
   /** Every known saga (with no instances too) and every saga found in the store, with counts per state. */
   async sagas(): Promise<readonly SagaOverview[]> {
-    const counts = await this.repository.countByState();
+    const [counts, byVersion] = await Promise.all([this.repository.countByState(), this.#countByVersion()]);
     const names = new Set([...this.#sagas.keys(), ...counts.map((c) => c.sagaName)]);
     return [...names].sort().map((name) => {
       const compiled = this.#sagas.get(name) ?? this.orchestrator?.saga(name);
       const mine = counts.filter((c) => c.sagaName === name).map(({ state, status, count }) => ({ state, status, count }));
+      const versions = new Map<number, { version: number; total: number; live: number }>();
+      for (const c of byVersion) {
+        if (c.sagaName !== name) continue;
+        const v = versions.get(c.definitionVersion) ?? { version: c.definitionVersion, total: 0, live: 0 };
+        v.total += c.count;
+        if (c.status !== Status.Completed && c.status !== Status.Faulted) v.live += c.count;
+        versions.set(c.definitionVersion, v);
+      }
+      const current = compiled?.definition.dataVersion ?? null;
+      const list = [...versions.values()].sort((a, b) => a.version - b.version);
       return {
         name,
         states: compiled ? [...compiled.states] : [],
         finalStates: compiled ? [...compiled.finalStates] : [],
         total: mine.reduce((sum, c) => sum + c.count, 0),
         counts: mine,
+        definitionVersion: current,
+        versions: list,
+        liveOnOlderVersions: current === null ? 0 : list.filter((v) => v.version < current).reduce((sum, v) => sum + v.live, 0),
       };
     });
+  }
+
+  /** Per (saga, definition version, status): the store's own count, else one paged scan. */
+  async #countByVersion(): Promise<readonly VersionCount[]> {
+    if (this.repository.countByVersion) return this.repository.countByVersion();
+    const counts = new Map<string, { sagaName: string; definitionVersion: number; status: SagaStatus; count: number }>();
+    let cursor: string | undefined;
+    do {
+      const page = await this.repository.list({ limit: 1000, ...(cursor !== undefined && { cursor }) });
+      for (const r of page.items) {
+        const key = `${r.sagaName}\u0000${r.dataVersion}\u0000${r.status}`;
+        const c = counts.get(key) ?? { sagaName: r.sagaName, definitionVersion: r.dataVersion, status: r.status, count: 0 };
+        c.count++;
+        counts.set(key, c);
+      }
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor !== undefined);
+    return [...counts.values()];
   }
 
   /** Instances per (saga, state, status). */
@@ -167,6 +206,7 @@ export class SagaOperations {
         state: filter.state,
         status: filter.status?.length ? filter.status : undefined,
         correlationId: filter.correlationId,
+        definitionVersion: filter.definitionVersion,
         updatedBefore: filter.staleForMs === undefined ? undefined : new Date(this.#clock.now() - filter.staleForMs),
         order: filter.order,
         limit: filter.limit,

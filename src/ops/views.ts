@@ -15,6 +15,8 @@ export interface InstanceSummary {
   readonly state: string;
   readonly status: string;
   readonly version: number;
+  /** The saga definition version that last wrote the instance (`SagaInstanceRecord.dataVersion`). */
+  readonly definitionVersion: number;
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly completedAt: string | null;
@@ -26,6 +28,7 @@ export interface InstanceSummary {
 /** One instance in full. `compensation` is bottom first: the last entry runs first. */
 export interface InstanceView extends InstanceSummary {
   readonly data: unknown;
+  /** The same as `definitionVersion` (its older name, kept for API clients). */
   readonly dataVersion: number;
   readonly compensation: ReadonlyArray<{ readonly name: string; readonly args: unknown; readonly attempts: number }>;
   readonly schedules: ReadonlyArray<{ readonly key: string; readonly token: string; readonly type: string; readonly dueAt: string }>;
@@ -97,6 +100,7 @@ export function toSummary(record: SagaInstanceRecord): InstanceSummary {
     state: record.state,
     status: record.status,
     version: record.version,
+    definitionVersion: record.dataVersion ?? 1,
     createdAt: record.createdAt.toISOString(),
     updatedAt: record.updatedAt.toISOString(),
     completedAt: record.completedAt?.toISOString() ?? null,

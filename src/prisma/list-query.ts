@@ -42,6 +42,8 @@ export function buildListQuery(query: InstanceQuery = {}): BuiltQuery {
   if (query.updatedBefore !== undefined) {
     where.push(`updated_at < ${param(query.updatedBefore.toISOString(), '::timestamptz')}`);
   }
+  if (query.definitionVersion !== undefined) where.push(`data_version = ${param(query.definitionVersion, '::int')}`);
+  if (query.definitionVersionBelow !== undefined) where.push(`data_version < ${param(query.definitionVersionBelow, '::int')}`);
   const desc = (query.order ?? 'desc') === 'desc';
   if (query.cursor !== undefined) {
     // The shared decoder (same cursors as the in-memory repository) accepts any id; ours are uuids.

@@ -31,9 +31,11 @@ import type {
   SagaInstanceRecord,
   SagaRepository,
   StateCount,
+  VersionCount,
   SagaStatus,
 } from '../repository/types.ts';
 import type { SagaflowPrismaClient, SqlRunner } from './client-types.ts';
+import { byVersion } from '../repository/in-memory-saga-repository.ts';
 import { encodeCursor, pageSize } from '../repository/cursor.ts';
 import { CommitWriter } from './commit-writer.ts';
 import * as Commands from './command-sql.ts';
@@ -254,6 +256,16 @@ export class PrismaSagaRepository implements SagaRepository {
         (a, b) =>
           a.sagaName.localeCompare(b.sagaName) || a.state.localeCompare(b.state) || a.status.localeCompare(b.status),
       );
+  }
+
+  async countByVersion(sagaName?: string): Promise<readonly VersionCount[]> {
+    const rows = await this.#query<{ saga_name: string; data_version: number; status: string; count: number | bigint }>(
+      SQL.COUNT_BY_VERSION(sagaName !== undefined),
+      sagaName === undefined ? [] : [sagaName],
+    );
+    return rows
+      .map((r) => ({ sagaName: r.saga_name, definitionVersion: Number(r.data_version), status: r.status as SagaStatus, count: Number(r.count) }))
+      .sort(byVersion);
   }
 
   async history(instanceId: string, query?: HistoryQuery): Promise<readonly HistoryRecord[]> {

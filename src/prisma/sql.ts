@@ -141,6 +141,10 @@ export const COUNT_BY_STATE = (filtered: boolean) => `SELECT saga_name, state, s
 FROM sagaflow_instances${filtered ? ' WHERE saga_name = $1' : ''}
 GROUP BY saga_name, state, status`;
 
+export const COUNT_BY_VERSION = (filtered: boolean) => `SELECT saga_name, data_version, status, count(*)::int AS count
+FROM sagaflow_instances${filtered ? ' WHERE saga_name = $1' : ''}
+GROUP BY saga_name, data_version, status`;
+
 /** Which of our tables exist in the connection's search_path: one column per table, NULL when missing. */
 export const SCHEMA_CHECK = `SELECT to_regclass('sagaflow_instances')::text AS sagaflow_instances,
   to_regclass('sagaflow_history')::text AS sagaflow_history, to_regclass('sagaflow_outbox')::text AS sagaflow_outbox,

@@ -25,6 +25,7 @@ import type {
   CommandRecord,
   ExpiredCommandClaim,
   CompensationEntry,
+  VersionCount,
   DeadLetter,
   DeadLetterCountQuery,
   DeadLetterQuery,
@@ -324,7 +325,9 @@ export class InMemorySagaRepository implements SagaRepository {
           (query.state === undefined || r.state === query.state) &&
           (statuses === undefined || statuses.has(r.status)) &&
           (query.correlationId === undefined || r.correlationId === query.correlationId) &&
-          (before === undefined || r.updatedAt < before),
+          (before === undefined || r.updatedAt < before) &&
+          (query.definitionVersion === undefined || r.dataVersion === query.definitionVersion) &&
+          (query.definitionVersionBelow === undefined || r.dataVersion < query.definitionVersionBelow),
       )
       .sort((a, b) => (desc ? -compare(a, b) : compare(a, b)))
       .filter((r) => {
@@ -348,6 +351,17 @@ export class InMemorySagaRepository implements SagaRepository {
     return [...counts.values()].sort(
       (a, b) => a.sagaName.localeCompare(b.sagaName) || a.state.localeCompare(b.state) || a.status.localeCompare(b.status),
     );
+  }
+
+  async countByVersion(sagaName?: string): Promise<readonly VersionCount[]> {
+    const counts = new Map<string, VersionCount>();
+    for (const r of this.#byId.values()) {
+      if (sagaName !== undefined && r.sagaName !== sagaName) continue;
+      const key = `${r.sagaName}\u0000${r.dataVersion}\u0000${r.status}`;
+      const c = counts.get(key);
+      counts.set(key, { sagaName: r.sagaName, definitionVersion: r.dataVersion, status: r.status, count: (c?.count ?? 0) + 1 });
+    }
+    return [...counts.values()].sort(byVersion);
   }
 
   async history(instanceId: string, query?: HistoryQuery): Promise<readonly HistoryRecord[]> {
@@ -486,4 +500,9 @@ function thawHistory(h: StoredHistory): HistoryRecord {
     at: new Date(h.at),
     ...(h.sent && { sent: h.sent }),
   };
+}
+
+/** The order of `countByVersion`, the same in every store. */
+export function byVersion(a: VersionCount, b: VersionCount): number {
+  return a.sagaName.localeCompare(b.sagaName) || a.definitionVersion - b.definitionVersion || a.status.localeCompare(b.status);
 }

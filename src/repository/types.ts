@@ -81,8 +81,10 @@ export interface SagaInstanceRecord {
   readonly state: string;
   readonly data: unknown;
   /**
-   * The saga's data version when `data` was written (column `data_version`, default 1). The orchestrator
-   * runs the saga's `upgrade` functions on load when it is older than the saga's current version.
+   * The version of the saga definition that last wrote the instance (`defineSaga(name, { version })`;
+   * column `data_version`, default 1, so rows from before versions existed count as version 1). Named for
+   * its first use, the data version. An older one is migrated on load (`migrations`, docs/evolution.md);
+   * a newer one is refused with `SagaVersionNewerError`.
    */
   readonly dataVersion: number;
   readonly version: number;
@@ -332,6 +334,10 @@ export interface InstanceQuery {
   readonly correlationId?: string;
   /** Only instances whose `updatedAt` is strictly before this time (stale scans). */
   readonly updatedBefore?: Date;
+  /** Only instances last written by this definition version (`dataVersion`). */
+  readonly definitionVersion?: number;
+  /** Only instances last written by a definition version below this one (the ones left to migrate). */
+  readonly definitionVersionBelow?: number;
   /** Ordering is by (updatedAt, id), stable across pages. Default `desc`. */
   readonly order?: SortOrder;
   /** Page size, default 50, at most 1000. */
@@ -349,6 +355,14 @@ export interface Page<T> {
 export interface StateCount {
   readonly sagaName: string;
   readonly state: string;
+  readonly status: SagaStatus;
+  readonly count: number;
+}
+
+/** How many instances of a saga, in a status, the definition version `definitionVersion` last wrote. */
+export interface VersionCount {
+  readonly sagaName: string;
+  readonly definitionVersion: number;
   readonly status: SagaStatus;
   readonly count: number;
 }
@@ -425,6 +439,8 @@ export interface SagaRepository {
   list(query?: InstanceQuery): Promise<Page<SagaInstanceRecord>>;
   /** How many instances are in each (saga, state, status). */
   countByState(sagaName?: string): Promise<readonly StateCount[]>;
+  /** How many instances in each (saga, definition version, status). Optional: tools fall back to `list`. */
+  countByVersion?(sagaName?: string): Promise<readonly VersionCount[]>;
   /**
    * An instance's journal, ordered by sequence: all of it, or with `query` one page, the last `limit`
    * rows before sequence `before` (a row's `sequence` is the version it wrote, so the instance's

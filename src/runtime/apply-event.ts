@@ -18,7 +18,8 @@ import { uuidv7 } from '../messages/uuid-v7.ts';
 import { SagaStatus, type LockedInstance, type SagaCommit, type SagaInstanceRecord, type ScheduleEntry } from '../repository/types.ts';
 import { planSchedules, SCHEDULE_KEY_HEADER, type ScheduleOp, type SchedulePlan } from './schedules.ts';
 import { compositeOps, planJoins, type JoinPlan } from './joins.ts';
-import { runCompensation } from './compensation-runner.ts';
+import { resumeCompensation, runCompensation } from './compensation-runner.ts';
+import { writeMigration } from './migrate-on-load.ts';
 import { EventContext } from './event-context.ts';
 import { checkDataForWrite, hydrateData } from './hydrate.ts';
 import type { SagaOutcome } from './outcome.ts';
@@ -50,9 +51,16 @@ export async function applyEvent(
   // let the insert's uniqueness check tell (a null here is then an assumption, proven or refuted by the write).
   // Under a lock (a retry after a conflict) the instance was read with the lock, fresh.
   const assumed = !fresh && locked === undefined && event.startsInstance && deps.repository.assumesAbsence === true;
-  const record = locked
+  let record = locked
     ? locked.record
     : await deps.repository.findByCorrelation(saga.name, correlationId, fresh ? FRESH : assumed ? ASSUME_ABSENT : undefined);
+  // Written by another definition version: migrate it first, in a write of its own (or refuse a newer one).
+  if (record !== null && record.dataVersion !== saga.definition.dataVersion) {
+    // The migration writes through the repository, which would wait for the lock this call holds.
+    await locked?.release();
+    locked = undefined;
+    record = await migrateOnLoad(deps, saga, record);
+  }
   const now = deps.clock.now();
   // A write is version-checked, so a stale read only costs a retry; a decision to write nothing is not,
   // so it must not rest on a cached copy another process may have outdated, nor on an assumed absence.
@@ -256,6 +264,17 @@ export async function applyEvent(
     version: last?.version ?? next.version,
     compensation: report,
   };
+}
+
+/**
+ * The lazy path: the same migration write `sagaflow instances migrate` makes. A migration that says
+ * "compensate now" unwinds the stack here, before the event is applied to what is left.
+ */
+async function migrateOnLoad(deps: RuntimeDeps, saga: CompiledSaga, stored: SagaInstanceRecord): Promise<SagaInstanceRecord | null> {
+  const migrated = await writeMigration(deps.repository, saga, stored, new Date(deps.clock.now()));
+  if (migrated.status !== SagaStatus.Compensating || stored.status === SagaStatus.Compensating) return migrated;
+  await resumeCompensation(deps, saga, migrated, hydrateData(saga, migrated));
+  return deps.repository.findById(migrated.id);
 }
 
 async function alreadyApplied(deps: RuntimeDeps, instanceId: string, messageId: string): Promise<boolean> {

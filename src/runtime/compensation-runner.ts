@@ -227,3 +227,33 @@ export function claimedRecord(deps: RuntimeDeps, r: SagaInstanceRecord): SagaIns
     updatedAt: new Date(deps.clock.now()),
   };
 }
+
+/**
+ * Claims the top step of a compensating (or failed) instance in a conditional write, then runs the
+ * compensation: of several processes resuming the same instance, one proceeds (the others get
+ * `ConcurrencyError`).
+ */
+export async function resumeCompensation(
+  deps: RuntimeDeps,
+  saga: CompiledSaga,
+  record: SagaInstanceRecord,
+  data: unknown,
+): Promise<CompensationRun> {
+  const claimed = claimedRecord(deps, record);
+  await deps.repository.commit({
+    kind: 'update',
+    instance: claimed,
+    expectedVersion: record.version,
+    history: {
+      instanceId: record.id,
+      sequence: claimed.version,
+      messageId: uuidv7(deps.clock.now()),
+      eventType: COMPENSATION_RETRY,
+      stateBefore: record.state,
+      stateAfter: record.state,
+      payload: { step: claimed.compensation[claimed.compensation.length - 1]?.name ?? null },
+      at: claimed.updatedAt,
+    },
+  });
+  return runCompensation(deps, saga, claimed, data, uuidv7(deps.clock.now()));
+}

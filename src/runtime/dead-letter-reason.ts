@@ -16,6 +16,8 @@ import { ValidationError } from '../errors/validation-error.ts';
 import { TransientStoreError } from '../errors/transient-store-error.ts';
 import { UnstorableValueError } from '../errors/unstorable-value-error.ts';
 import { DeadLetterReason } from '../repository/types.ts';
+import { SagaVersionNewerError } from '../errors/saga-version-newer-error.ts';
+import { InstanceMigrationError } from '../errors/instance-migration-error.ts';
 
 /** The reason to dead-letter `error` for, or `null` when it should go back to the transport. */
 export function deadLetterReason(error: unknown): DeadLetterReason | null {
@@ -34,7 +36,12 @@ export function deadLetterReason(error: unknown): DeadLetterReason | null {
   }
   if (error instanceof ActionError) return DeadLetterReason.RetriesExhausted;
   if (error instanceof UnstorableValueError) return DeadLetterReason.UnstorableValue;
-  if (error instanceof InstanceNotFoundError || error instanceof UnhandledEventError || error instanceof InstanceDataError) {
+  // A newer definition wrote the instance: a worker on the new code can take it, so back to the transport.
+  if (error instanceof SagaVersionNewerError) return null;
+  if (
+    error instanceof InstanceMigrationError ||
+    error instanceof InstanceNotFoundError || error instanceof UnhandledEventError || error instanceof InstanceDataError
+  ) {
     return DeadLetterReason.Rejected;
   }
   return null;

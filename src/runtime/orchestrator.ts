@@ -22,7 +22,12 @@ import type { InputOf, MessageDefinition } from '../messages/message-definition.
 import { InMemorySagaRepository } from '../repository/in-memory-saga-repository.ts';
 import { SagaStatus, type SagaInstanceRecord, type SagaRepository } from '../repository/types.ts';
 import { applyEvent, StaleReadSignal } from './apply-event.ts';
-import { claimedRecord, COMPENSATION_RETRY, runCompensation, type CompensationRun } from './compensation-runner.ts';
+import { resumeCompensation, type CompensationRun } from './compensation-runner.ts';
+import { migrateInstance, needsMigration } from '../evolution/migrate-instance.ts';
+import { writeMigration } from './migrate-on-load.ts';
+import { checkSagas, summarize, type CheckReport } from '../evolution/check-report.ts';
+import { StrandedInstancesError } from '../errors/stranded-instances-error.ts';
+import { commandAliases, eventAliases, renamedEnvelope } from '../evolution/aliases.ts';
 import { hydrateData } from './hydrate.ts';
 import { KeyedMutex } from './keyed-mutex.ts';
 import { ContendedInstances } from './contended.ts';
@@ -39,7 +44,6 @@ import {
   type RetryPolicy,
 } from './retry-policy.ts';
 import type { RuntimeDeps } from './runtime-deps.ts';
-import { uuidv7 } from '../messages/uuid-v7.ts';
 import { ActionError } from '../errors/action-error.ts';
 import { TransientStoreError } from '../errors/transient-store-error.ts';
 import { PayloadTooLargeError } from '../errors/payload-too-large-error.ts';
@@ -120,6 +124,13 @@ export interface SagaOrchestratorOptions {
    * Sagaflow `Logger`. Default: none.
    */
   readonly logger?: AnyLogger;
+  /**
+   * What `start()` does about live instances the definitions could not run (the check of `sagaflow
+   * check`, docs/evolution.md): `'warn'` (default) logs them (the logger, else `console.warn`) and starts;
+   * `'refuse'` throws `StrandedInstancesError` and starts nothing; `'off'` skips the scan (one paged read
+   * of every live instance).
+   */
+  readonly startupCheck?: 'warn' | 'refuse' | 'off';
 }
 
 /** What `receive` did with a message. */
@@ -137,6 +148,8 @@ export const DEFAULT_COMPENSATION_LEASE_MS = 30_000;
 interface Route {
   readonly saga: CompiledSaga;
   readonly event: CompiledEvent;
+  /** Set for a route under an event's old name (a migration renamed it): the name it has now. */
+  readonly renamedTo?: string;
 }
 
 /**
@@ -174,6 +187,10 @@ export class SagaOrchestrator {
   readonly #subscribes: boolean;
   readonly #commandOptions: { readonly group?: string; readonly leaseMs?: number };
   #closed = false;
+  readonly #checkMode: 'warn' | 'refuse' | 'off';
+  readonly #logger: ReturnType<typeof toLogger>;
+  /** What the start-up check found (`startupCheck`); undefined before `start()` or when it is off. */
+  startupReport: CheckReport | undefined;
   readonly #compensationLeaseMs: number;
   #recovery: ReturnType<typeof setInterval> | undefined;
   #recovering: Promise<unknown> | undefined;
@@ -190,6 +207,9 @@ export class SagaOrchestrator {
     this.#locks = typeof this.repository.lockInstance === 'function';
     this.#unknownEvent = options.unknownEvent ?? 'error';
     const logger = toLogger(options.logger);
+    this.#logger = logger;
+    this.#checkMode = options.startupCheck ?? 'warn';
+    if (!['warn', 'refuse', 'off'].includes(this.#checkMode)) throw new RangeError(`SagaOrchestrator option startupCheck: expected 'warn', 'refuse' or 'off'`);
     this.#logsDeadLetters = logger !== undefined;
     const knownType = (type: string) => this.#routes.has(type);
     this.#telemetry = new Instrumentation(options.telemetry, { bus: this.bus, repository: this.repository, logger, knownType });
@@ -216,11 +236,9 @@ export class SagaOrchestrator {
       const compiled = saga.compiled; // throws DefinitionError for a broken definition, at start-up
       if (this.#sagas.has(compiled.name)) throw new TypeError(`two sagas are named '${compiled.name}'`);
       this.#sagas.set(compiled.name, compiled);
-      for (const [type, event] of compiled.events) {
-        const routes = this.#routes.get(type);
-        if (routes) routes.push({ saga: compiled, event });
-        else this.#routes.set(type, [{ saga: compiled, event }]);
-      }
+      for (const [type, event] of compiled.events) this.#addRoute(type, { saga: compiled, event });
+      // Messages sent under an event's old name (in the outbox, in queues) still reach the saga.
+      for (const [old, now] of eventAliases(compiled)) this.#addRoute(old, { saga: compiled, event: compiled.events.get(now)!, renamedTo: now });
     }
 
     this.#actionRetry = checkedPolicy(options.retry, 'retry') ?? NO_RETRY;
@@ -275,6 +293,7 @@ export class SagaOrchestrator {
    * at start-up of a long-running process.
    */
   async start(): Promise<void> {
+    await this.#startupCheck();
     await this.recover();
     this.relay?.start();
     this.#recovery ??= setInterval(() => {
@@ -283,6 +302,16 @@ export class SagaOrchestrator {
         .finally(() => (this.#recovering = undefined));
     }, Math.max(1, this.#compensationLeaseMs / 2));
     this.#recovery.unref?.();
+  }
+
+  async #startupCheck(): Promise<void> {
+    if (this.#checkMode === 'off') return;
+    const report = await checkSagas([...this.#sagas.values()], this.repository, new Date(this.clock.now()));
+    this.startupReport = report;
+    if (report.ok) return;
+    if (this.#checkMode === 'refuse') throw new StrandedInstancesError(summarize(report), report);
+    if (this.#logger) this.#logger.log('warn', { msg: 'live instances the loaded definitions cannot handle (sagaflow check)', report });
+    else console.warn(`[sagaflow] live instances the loaded definitions cannot handle: ${summarize(report)} (run sagaflow check)`);
   }
 
   /**
@@ -446,6 +475,12 @@ export class SagaOrchestrator {
     return { messageId: envelope.messageId, type: envelope.type, outcomes };
   }
 
+  #addRoute(type: string, route: Route): void {
+    const routes = this.#routes.get(type);
+    if (routes) routes.push(route);
+    else this.#routes.set(type, [route]);
+  }
+
   /**
    * The same limits for publish(), dispatch() and receive(), before anything is loaded, run or written:
    * the payload's size (`PayloadTooLargeError`, checked first), then values no store can hold
@@ -471,8 +506,9 @@ export class SagaOrchestrator {
     if (refused !== undefined) throw refused;
   }
 
-  #route(route: Route, envelope: Envelope, payload: unknown): Promise<SagaOutcome> {
+  #route(route: Route, received: Envelope, payload: unknown): Promise<SagaOutcome> {
     const { saga, event } = route;
+    const envelope = route.renamedTo === undefined ? received : renamedEnvelope(received, route.renamedTo, commandAliases(saga));
     let correlationId: string | undefined;
     try {
       correlationId = envelope.headers[SCHEDULE_SAGA_HEADER] === saga.name ? envelope.correlationId : event.correlate(payload, envelope);
@@ -604,8 +640,11 @@ export class SagaOrchestrator {
   /** The instance of `saga` for a correlation id, with its data validated, or `null`. */
   async find<D>(saga: Saga<string, D, string> | string, correlationId: string): Promise<SagaInstance<D> | null> {
     const compiled = this.#saga(saga);
-    const record = await this.repository.findByCorrelation(compiled.name, correlationId, { fresh: true });
-    return record ? { ...record, data: hydrateData(compiled, record) as D } : null;
+    const stored = await this.repository.findByCorrelation(compiled.name, correlationId, { fresh: true });
+    if (!stored) return null;
+    // An instance an older definition wrote, as this one would hold it (nothing is written).
+    const record = needsMigration(compiled, stored) ? migrateInstance(compiled, stored, new Date(this.clock.now())).record : stored;
+    return { ...record, data: hydrateData(compiled, record) as D };
   }
 
   /**
@@ -667,26 +706,10 @@ export class SagaOrchestrator {
     return resumed + ((await this.#commands?.recover()) ?? 0);
   }
 
-  async #resume(compiled: CompiledSaga, record: SagaInstanceRecord): Promise<CompensationRun> {
-    const data = hydrateData(compiled, record);
-    const claimed = claimedRecord(this.#deps, record);
-    // The claim is a conditional write: of several processes resuming the same instance, one proceeds.
-    await this.repository.commit({
-      kind: 'update',
-      instance: claimed,
-      expectedVersion: record.version,
-      history: {
-        instanceId: record.id,
-        sequence: claimed.version,
-        messageId: uuidv7(this.clock.now()),
-        eventType: COMPENSATION_RETRY,
-        stateBefore: record.state,
-        stateAfter: record.state,
-        payload: { step: claimed.compensation[claimed.compensation.length - 1]?.name ?? null },
-        at: claimed.updatedAt,
-      },
-    });
-    return runCompensation(this.#deps, compiled, claimed, data, uuidv7(this.clock.now()));
+  async #resume(compiled: CompiledSaga, stored: SagaInstanceRecord): Promise<CompensationRun> {
+    // An instance an older definition wrote is migrated first (its steps may have been renamed).
+    const record = needsMigration(compiled, stored) ? await writeMigration(this.repository, compiled, stored, new Date(this.clock.now())) : stored;
+    return resumeCompensation(this.#deps, compiled, record, hydrateData(compiled, record));
   }
 
   /** The compiled saga registered under a name (for tools: diagrams, descriptions). */

@@ -37,8 +37,10 @@ describe('sagaflow commands, in process', () => {
     expect(JSON.parse((await cli('list', '--stale', '1h', '--json')).stdout).items).toEqual([]);
     expect((await cli('list', '--stale', '1h')).stdout).toBe('no instances match\n');
     const failed = await cli('list', '--saga', 'order', '--state', 'Failed', '--correlation-id', 'order-4-a');
-    expect(failed.stdout.split('\n')[0]).toMatch(/^SAGA\s+CORRELATION ID\s+STATE\s+STATUS\s+VERSION\s+UPDATED\s+ID$/);
-    expect(failed.stdout).toMatch(/order\s+order-4-a\s+Failed\s+faulted\s+\d+\s+\d+(ms|s) ago/);
+    expect(failed.stdout.split('\n')[0]).toMatch(/^SAGA\s+CORRELATION ID\s+STATE\s+STATUS\s+VERSION\s+DEFINITION\s+UPDATED\s+ID$/);
+    expect(failed.stdout).toMatch(/order\s+order-4-a\s+Failed\s+faulted\s+\d+\s+v1\s+\d+(ms|s) ago/);
+    expect(JSON.parse((await cli('list', '--def-version', '2', '--json')).stdout).items).toEqual([]);
+    expect(JSON.parse((await cli('list', '--def-version', '1', '--json')).stdout).items.length).toBeGreaterThan(0);
 
     const first = await cli('list', '--limit', '4');
     const cursor = /--cursor (\S+)/.exec(first.stdout)?.[1];

@@ -57,6 +57,23 @@ export function runRepositoryContract(name: string, make: MakeRepository): void 
       expect(byCorrelation!.compensation.map((e) => e.name)).toEqual(['refund', 'release']);
     });
 
+    it('filters and counts instances by the definition version that wrote them', async () => {
+      await insert({ correlationId: 'v-1', dataVersion: 1 });
+      await insert({ correlationId: 'v-2a', dataVersion: 2 });
+      await insert({ correlationId: 'v-2b', dataVersion: 2, status: 'completed' });
+      await insert({ correlationId: 'v-3', dataVersion: 3 });
+      const ids = async (q: Parameters<typeof repo.list>[0]) => (await repo.list({ sagaName: saga, ...q })).items.map((i) => i.correlationId).sort();
+      expect(await ids({ definitionVersion: 2 })).toEqual(['v-2a', 'v-2b']);
+      expect(await ids({ definitionVersionBelow: 3 })).toEqual(['v-1', 'v-2a', 'v-2b']);
+      expect(await ids({ definitionVersionBelow: 3, status: ['active'] })).toEqual(['v-1', 'v-2a']);
+      expect(await repo.countByVersion!(saga)).toEqual([
+        { sagaName: saga, definitionVersion: 1, status: 'active', count: 1 },
+        { sagaName: saga, definitionVersion: 2, status: 'active', count: 1 },
+        { sagaName: saga, definitionVersion: 2, status: 'completed', count: 1 },
+        { sagaName: saga, definitionVersion: 3, status: 'active', count: 1 },
+      ]);
+    });
+
     it('hands out copies: changing a loaded record changes nothing stored', async () => {
       const instance = await insert({ data: { items: [1] } });
       const loaded = await repo.findById(instance.id);

@@ -59,6 +59,9 @@ describe('dashboard', () => {
     expect(await cell(page, 'Failed', 'faulted').textContent()).toBe('1');
     expect(await cell(page, 'Failed', 'compensation_failed').textContent()).toBe('1');
     expect(await cell(page, 'AwaitingShipment', 'active').textContent()).toBe('·');
+    // The loaded definition's version; nothing runs on an older one.
+    expect(await page.locator('.saga-card[data-saga="order"] .definition-version').textContent()).toBe('v1');
+    expect(await page.locator('.saga-card[data-saga="order"] .old-versions').count()).toBe(0);
     // What needs a look first.
     expect(await page.locator('[data-tile="compensation_failed"] .value').textContent()).toBe('1');
     expect(await page.locator('[data-tile="dead-letters"] .value').textContent()).toBe('2');
@@ -120,6 +123,7 @@ describe('dashboard', () => {
     await expect.poll(() => page.locator('#correlation-id').textContent()).toBe(seeded.stuckOrder);
     expect(await page.locator('.instance-head [data-status]').textContent()).toBe('compensation failed');
     expect(await page.locator('#instance-version').textContent()).toBe('7');
+    expect(await page.locator('#instance-definition-version').textContent()).toBe('v1');
     expect(await page.locator('#instance-error').textContent()).toContain('SAGA_COMPENSATION_FAILED');
 
     // Newest first; each entry has the event, the states before and after, and what the write sent.

@@ -509,7 +509,7 @@ describe('saga options', () => {
     expectDefinitionError(
       () => defineSaga('upgrades', { data: Data, states: ['Open'], version: 3, upgrade: { 1: (d) => d } }),
       { saga: 'upgrades' },
-      /version 3 needs upgrade\[2\]/,
+      /version 3 needs migrations\[2\] or upgrade\[2\]/,
     );
   });
 

@@ -72,8 +72,11 @@ describe('HTTP API: queries', () => {
     expect(active.body.items.map((i: { correlationId: string }) => i.correlationId)).toEqual([seeded.waiting, seeded.late]);
     expect(active.body.nextCursor).toBeNull();
     expect(Object.keys(active.body.items[0]).sort()).toEqual(
-      ['completedAt', 'correlationId', 'createdAt', 'error', 'id', 'sagaName', 'state', 'status', 'updatedAt', 'version'].sort(),
+      ['completedAt', 'correlationId', 'createdAt', 'definitionVersion', 'error', 'id', 'sagaName', 'state', 'status', 'updatedAt', 'version'].sort(),
     );
+    expect(active.body.items[0].definitionVersion).toBe(1);
+    expect((await json(api, '/api/instances?definitionVersion=1&limit=100')).body.items).toHaveLength(7);
+    expect((await json(api, '/api/instances?definitionVersion=2')).body.items).toEqual([]);
     const ids: string[] = [];
     let cursor: string | null = null;
     do {

@@ -40,7 +40,7 @@ function header(instance, meta, retry) {
       fact('Created', formatDate(instance.createdAt)),
       fact('Updated', formatDate(instance.updatedAt), ' (', when(instance.updatedAt), ')'),
       fact('Completed', formatDate(instance.completedAt)),
-      fact('Data version', String(instance.dataVersion ?? 1)),
+      fact('Definition version', h('span', { id: 'instance-definition-version' }, `v${instance.definitionVersion ?? instance.dataVersion ?? 1}`)),
       fact('Id', h('span', { class: 'mono' }, instance.id)),
     ),
     instance.error

@@ -58,6 +58,18 @@ function sagaCard(saga) {
       h('h2', {}, link({}, saga.name)),
       h('span', { class: 'saga-total', dataset: { total: String(saga.total) } }, `${saga.total} instance${saga.total === 1 ? '' : 's'}`),
       saga.states.length === 0 ? h('span', { class: 'badge badge-muted', title: 'Found in the store but not registered with this server' }, 'not registered') : null,
+      saga.definitionVersion != null ? h('span', { class: 'badge badge-muted definition-version', title: 'The loaded definition version' }, `v${saga.definitionVersion}`) : null,
+      saga.liveOnOlderVersions > 0
+        ? h(
+            'span',
+            {
+              class: 'badge status status-compensation_failed old-versions',
+              dataset: { count: String(saga.liveOnOlderVersions) },
+              title: (saga.versions ?? []).map((v) => `v${v.version}: ${v.live} live of ${v.total}`).join(', ') + ' (sagaflow instances migrate; docs/evolution.md)',
+            },
+            `${saga.liveOnOlderVersions} live on older versions`,
+          )
+        : null,
       h(
         'span',
         { class: 'status-totals' },
