@@ -29,3 +29,4 @@ export * from './command-not-found-error.ts';
 export * from './invalid-cursor-error.ts';
 export * from './insecure-server-error.ts';
 export * from './invalid-token-error.ts';
+export * from './history-format-error.ts';
