@@ -114,6 +114,7 @@ const isBookkeeping = (type: string) => type.startsWith('sagaflow.') && !COMPENS
 
 async function replayOne(saga: AnySaga, line: HistoryLine, script: CompensationScript, options: ReplayOptions): Promise<InstanceReplay> {
   const rows = line.history;
+  if (rows.length === 0) return { saga: line.saga, correlationId: line.correlationId, instanceId: line.instanceId, matched: 0, rows: 0, divergence: null };
   script.reset(rows.filter((r) => r.type.startsWith('sagaflow.compensation.') && r.type !== COMPENSATION_RETRY).map(stepOutcome));
   const harness = new SagaTestHarness({ sagas: [saga], subscribe: false, start: new Date(rows[0]?.at ?? line.createdAt) });
   const ids = new Map<string, string>(); // recorded message id → the id the replay sent in its place

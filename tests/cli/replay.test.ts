@@ -28,7 +28,7 @@ beforeAll(async () => {
   await runOrderDemo({ repository, runId: 'b' });
   dir = await mkdtemp(join(tmpdir(), 'sagaflow-replay-'));
   exported = join(dir, 'orders.jsonl');
-}, 60_000);
+}, 180_000);
 
 afterAll(async () => {
   await repository?.close();
