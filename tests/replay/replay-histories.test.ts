@@ -223,3 +223,53 @@ describe('replayHistories with requests and failed compensations', () => {
     expect(report.instances[0]).toMatchObject({ matched: 6, divergence: null });
   });
 });
+
+describe('replayHistories: messages, ignored events, failing actions, and the file format', () => {
+  const Opened = defineEvent('Opened', z.object({ id: z.string() }));
+  const Closed = defineEvent('Closed', z.object({ id: z.string() }));
+  const Notify = defineCommand('Notify', z.object({ id: z.string() }));
+  const Audit = defineCommand('Audit', z.object({ id: z.string() }));
+  const ticket = (change: 'none' | 'audit' | 'ignore' | 'throw' = 'none') =>
+    defineSaga('ticket', { data: z.object({}), states: ['Open', 'Closed'] })
+      .initially((s) => s.when(Opened).transitionTo('Open'))
+      .during('Open', (s) => {
+        if (change === 'ignore') return s.ignore(Closed).when(Opened).transitionTo('Closed').finalize();
+        const closed = s.when(Closed).then(() => {
+          if (change === 'throw') throw new Error('closing is broken');
+        });
+        return (change === 'audit' ? closed.send(Audit, (ctx) => ({ id: ctx.instance.correlationId })) : closed.send(Notify, (ctx) => ({ id: ctx.instance.correlationId })))
+          .transitionTo('Closed')
+          .finalize();
+      });
+
+  it('reports other messages sent, an event now ignored, and an action that now throws', async () => {
+    const orchestrator = new SagaOrchestrator({ sagas: [ticket()] });
+    await orchestrator.publish(Opened, { id: 't-1' }, { correlationId: 't-1' });
+    await orchestrator.publish(Closed, { id: 't-1' }, { correlationId: 't-1' });
+    const lines = await exported(orchestrator.repository as InMemorySagaRepository, 'ticket');
+    await orchestrator.close();
+
+    expect((await replayHistories([ticket()], lines)).ok).toBe(true);
+    const [audit, ignore, thrown] = await Promise.all([
+      replayHistories([ticket('audit')], lines),
+      replayHistories([ticket('ignore')], lines),
+      replayHistories([ticket('throw')], lines),
+    ]);
+    expect(audit.instances[0]!.divergence).toMatchObject({ kind: 'messages', index: 1, expected: ['send Notify'], actual: ['send Audit'] });
+    expect(ignore.instances[0]!.divergence).toMatchObject({ kind: 'ignored', index: 1, type: 'Closed', actual: 'Open' });
+    expect(thrown.instances[0]!.divergence).toMatchObject({ kind: 'failed', index: 1, actual: 'SAGA_ACTION_FAILED' });
+    expect(thrown.instances[0]!.divergence!.message).toContain('closing is broken');
+  });
+
+  it('refuses lines that are not exported histories, naming the line, and sagas it has no definition for', async () => {
+    const bad = (text: string) => replayHistories([ticket()], text).then(() => null, (e: { code: string; message: string }) => `${e.code}: ${e.message}`);
+    expect(await bad('\n{not json')).toMatch(/^SAGA_HISTORY_FORMAT: line 2 is not an exported history line: not JSON/);
+    expect(await bad('{"format":2}')).toMatch(/line 1 .*format 2 is newer than this Sagaflow reads \(1\)/);
+    expect(await bad('{"format":1,"saga":"ticket"}')).toMatch(/line 1 .*instanceId/);
+    const orchestrator = new SagaOrchestrator({ sagas: [ticket()] });
+    await orchestrator.publish(Opened, { id: 't-2' }, { correlationId: 't-2' });
+    const lines = await exported(orchestrator.repository as InMemorySagaRepository, 'ticket');
+    await orchestrator.close();
+    await expect(replayHistories([OrderSaga], lines)).rejects.toMatchObject({ code: 'SAGA_UNKNOWN_SAGA' });
+  });
+});
