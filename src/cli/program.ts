@@ -96,7 +96,7 @@ export function buildProgram(io: CliIo, options: { readonly signal?: AbortSignal
     .option('--database-url <url>', 'PostgreSQL URL (default: DATABASE_URL, else the embedded database in .sagaflow/db)')
     .option('--pglite <directory>', 'embedded PGlite data folder when there is no URL', undefined)
     .option('--schema <name>', 'PostgreSQL schema holding Sagaflow\'s tables')
-    .option('--sagas <module>', 'a module exporting your saga definitions (needed for diagram, in-process replay, retry-compensation)')
+    .option('--sagas <module>', 'a module exporting your saga definitions (needed for diagram and replay; dead letters replay in process with it)')
     .showHelpAfterError('(add --help for usage)')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
