@@ -137,9 +137,9 @@ async function replayOne(saga: AnySaga, line: HistoryLine, script: CompensationS
       if (isBookkeeping(row.type)) continue;
       harness.clock.set(Date.parse(row.at));
       let refused: ReplayedStep | undefined;
+      if (COMPENSATION_ROW.test(row.type)) lastCompensation = i;
       if (row.type === COMPENSATION_RETRY) refused = await retry(harness, saga, line);
       else if (!COMPENSATION_ROW.test(row.type)) refused = await deliver(harness, saga, line, row, ids, scheduled, options.scheduleLatenessMs ?? DEFAULT_LATENESS_MS);
-      else lastCompensation = i;
 
       const current = await harness.repository.findByCorrelation(saga.name, line.correlationId);
       if (current) journal = await harness.repository.history(current.id);
