@@ -163,3 +163,10 @@ export type {
   SentMessageView,
   DeadLetterView,
 } from './ops/index.ts';
+
+// Exported histories (`sagaflow export`, docs/replay.md): replayed through a new definition by
+// `replayHistories()` in `sagaflow/testing`.
+export { exportHistories } from './ops/export-histories.ts';
+export type { ExportFilter } from './ops/export-histories.ts';
+export { HistoryLine, HISTORY_FORMAT_VERSION, parseHistoryLines, parseHistoryLine, toHistoryLine } from './replay/history-line.ts';
+export type { HistoryStepLine } from './replay/history-line.ts';

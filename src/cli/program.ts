@@ -22,6 +22,10 @@ import {
   deadLetterShowCommand,
 } from './dead-letters-command.ts';
 import { diagramCommand } from './diagram-command.ts';
+import { exportCommand } from './export-command.ts';
+import { replayCommand } from './replay-command.ts';
+import { loadSagas } from './load-sagas.ts';
+import { openRepository } from './connect.ts';
 import type { CliIo } from './io.ts';
 import { sagaflowVersion } from '../http/version.ts';
 import { listCommand } from './list-command.ts';
@@ -95,7 +99,7 @@ export function buildProgram(io: CliIo, options: { readonly signal?: AbortSignal
     .option('--database-url <url>', 'PostgreSQL URL (default: DATABASE_URL, else the embedded database in .sagaflow/db)')
     .option('--pglite <directory>', 'embedded PGlite data folder when there is no URL', undefined)
     .option('--schema <name>', 'PostgreSQL schema holding Sagaflow\'s tables')
-    .option('--sagas <module>', 'a module exporting your saga definitions (needed for diagram; makes dead-letters replay run in process; a .ts module needs `node --import tsx`)')
+    .option('--sagas <module>', 'a module exporting your saga definitions (needed for diagram, check, instances migrate and replay; makes dead-letters replay run in process; a .ts module needs `node --import tsx`)')
     .version(sagaflowVersion(), '-V, --version', 'print the version of sagaflow')
     .showHelpAfterError('(add --help for usage)')
     .exitOverride()
@@ -256,6 +260,47 @@ export function buildProgram(io: CliIo, options: { readonly signal?: AbortSignal
     .description('one command with its outcome, output and envelope')
     .option('--json', 'print JSON')
     .action((id: string, o, cmd: Command) => run(withOperations(connection(cmd), io, (ops) => commandShowCommand(ops, id, { json: o.json === true }, io))));
+
+  program
+    .command('export')
+    .description('instances of a saga with their histories, as JSON lines (for `sagaflow replay`)')
+    .requiredOption('--saga <name>', 'the saga')
+    .option('--state <state>', 'only instances in this state')
+    .option('--status <list>', `comma-separated statuses (${STATUSES.join(', ')})`, statusList)
+    .option('--limit <n>', 'at most this many instances, most recently updated first', positiveInt)
+    .option('--out <file>', 'write to this file instead of stdout')
+    .action((o, command: Command) =>
+      run(
+        (async () => {
+          const repository = await openRepository(connection(command), io);
+          try {
+            return await exportCommand(
+              repository,
+              { saga: o.saga, ...defined({ state: o.state, status: o.status, limit: o.limit, out: o.out }) },
+              io,
+            );
+          } finally {
+            await repository.close?.();
+          }
+        })(),
+      ),
+    );
+
+  program
+    .command('replay')
+    .description('run exported histories through the definitions of --sagas; exit code 1 where they diverge')
+    .requiredOption('--from <file>', 'the histories, as `sagaflow export` wrote them (JSON lines)')
+    .option('--run-compensations', 'run compensation handlers instead of recording them, and compare their messages')
+    .option('--json', 'print JSON ({ instances, diverged, ok })')
+    .action((o, command: Command) =>
+      run(
+        (async () => {
+          const { sagas } = connection(command);
+          if (sagas === undefined) command.error('error: replay needs the definitions to replay against: --sagas <module>');
+          return replayCommand(await loadSagas(sagas), { from: o.from, json: o.json === true, runCompensations: o.runCompensations === true }, io);
+        })(),
+      ),
+    );
 
   program
     .command('serve')

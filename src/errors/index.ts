@@ -35,3 +35,4 @@ export * from './no-database-error.ts';
 export * from './saga-version-newer-error.ts';
 export * from './instance-migration-error.ts';
 export * from './stranded-instances-error.ts';
+export * from './history-format-error.ts';
