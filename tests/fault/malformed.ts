@@ -96,7 +96,8 @@ export function malformedRaw(count: number): RawInput[] {
       },
       {
         kind: 'NUL characters in type and payload',
-        reason: DeadLetterReason.UnknownEvent,
+        // Checked before routing: no store could hold the envelope, whatever its type.
+        reason: DeadLetterReason.UnstorableValue,
         input: JSON.stringify(createEnvelope('event', 'Order\u0000Submitted', { orderId: `nul\u0000${k}` }, { correlationId: `raw-${k}` })),
       },
       {
