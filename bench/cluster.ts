@@ -27,8 +27,8 @@ import pg from 'pg';
 import { OrderCreated } from '../examples/order-saga.ts';
 import { FAILS_AT_SHIPPING, FAILS_AT_STOCK } from '../examples/cluster/order-services.ts';
 import { createEnvelope } from '../src/index.ts';
-import { migrate } from '../src/prisma/migrate.ts';
 import { RabbitMqTransport } from '../src/rabbitmq/index.ts';
+import { freshDatabase } from './fresh-database.ts';
 import { BENCH_PG_URL, reachable } from './postgres.ts';
 import { cpuSeconds, groupCpu } from './process-cpu.ts';
 import { result, type BenchResult } from './report.ts';
@@ -51,24 +51,6 @@ function orderId(prefix: string, i: number): string {
   return `${prefix}-${i}${suffix}`;
 }
 
-/** A database of its own, migrated; `drop()` removes it (forcing out whatever is still connected). */
-async function freshDatabase(adminUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `sagaflow_cluster_${randomBytes(4).toString('hex')}`;
-  const admin = async (sql: string) => {
-    const client = new pg.Client({ connectionString: adminUrl });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  };
-  await admin(`CREATE DATABASE ${name}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  await migrate({ connectionString: url.toString() });
-  return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
-}
 
 /** Spawns one worker and resolves once it logged `worker started`. */
 function startWorker(env: Record<string, string>): Promise<ChildProcess> {
@@ -197,7 +179,7 @@ const cpu = (s: number, seconds: number) => `${s.toFixed(1)} s (${Math.round((s 
 
 /** One worker count: events/s and where the CPU went. */
 export async function benchCluster(workers: number, orders: number, warmup: number): Promise<BenchResult> {
-  const database = await freshDatabase(BENCH_PG_URL);
+  const database = await freshDatabase(BENCH_PG_URL, 'sagaflow_cluster');
   const exchange = `sagaflow-bench-${randomBytes(4).toString('hex')}`;
   const children: ChildProcess[] = [];
   // Anything the broker does to us (a restart by someone else's test, say) spoils the run: counted and reported.

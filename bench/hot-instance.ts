@@ -7,12 +7,10 @@
  * database of its own, dropped at the end; `tests/prisma/hot-instance.test.ts` asserts on it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import pg from 'pg';
-import { migrate } from '../src/prisma/migrate.ts';
 import { DONE_MARK, READY_MARK, type HotWorkerReport } from './hot-instance-saga.ts';
+import { freshDatabase } from './fresh-database.ts';
 import { BENCH_PG_URL, reachable } from './postgres.ts';
 import { result, type BenchResult } from './report.ts';
 
@@ -65,30 +63,6 @@ export async function runHotInstance(url: string, options: { processes: number; 
   }
 }
 
-/** A database of its own, migrated; `drop()` removes it. */
-async function freshDatabase(adminUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `sagaflow_hot_${randomBytes(4).toString('hex')}`;
-  const admin = async (sql: string) => {
-    const client = new pg.Client({ connectionString: adminUrl });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  };
-  await admin(`CREATE DATABASE ${name}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  const drop = () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  try {
-    await migrate({ connectionString: url.toString() });
-  } catch (error) {
-    await drop();
-    throw error;
-  }
-  return { url: url.toString(), drop };
-}
 
 /** `npm run bench -- --only hot`: 4 processes × 256 events for one instance, events/s. */
 export async function runHotInstanceBench(report: (r: BenchResult) => void, note: (line: string) => void): Promise<void> {
@@ -97,7 +71,7 @@ export async function runHotInstanceBench(report: (r: BenchResult) => void, note
     return;
   }
   note('# Hot instance (4 processes, 256 events each, all for ONE instance, default options)');
-  const database = await freshDatabase(BENCH_PG_URL);
+  const database = await freshDatabase(BENCH_PG_URL, 'sagaflow_hot');
   try {
     const processes = 4;
     const events = 256;

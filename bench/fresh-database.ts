@@ -1,0 +1,37 @@
+/**
+ * @module bench/fresh-database
+ * A migrated database of a benchmark's own, named `<prefix>_<random>`, so that a run never measures (or
+ * leaves behind) another run's rows; `drop()` removes it, forcing out whatever is still connected.
+ */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { migrate } from '../src/prisma/migrate.ts';
+
+/**
+ * @example
+ * const database = await freshDatabase(BENCH_PG_URL, 'sagaflow_hot');
+ * try { … database.url … } finally { await database.drop(); }
+ */
+export async function freshDatabase(adminUrl: string, prefix: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `${prefix}_${randomBytes(4).toString('hex')}`;
+  const admin = async (sql: string) => {
+    const client = new pg.Client({ connectionString: adminUrl });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(`CREATE DATABASE ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  const drop = () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  try {
+    await migrate({ connectionString: url.toString() });
+  } catch (error) {
+    await drop();
+    throw error;
+  }
+  return { url: url.toString(), drop };
+}
