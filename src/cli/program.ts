@@ -309,6 +309,11 @@ export function buildProgram(io: CliIo, options: { readonly signal?: AbortSignal
     .option('--host <host>', 'interface to listen on (0.0.0.0 for all: needs a token)', '127.0.0.1')
     .addOption(new Option('--token <token>', 'require this bearer token on /api (visible in ps: prefer --token-file)').env('SAGAFLOW_TOKEN'))
     .option('--token-file <path>', 'read the bearer token from this file (a trailing newline is ignored)')
+    .addOption(
+      new Option('--principals-file <path>', 'JSON list of named principals, each with a token and a role: viewer, operator or ingress (docs/operations.md)').env(
+        'SAGAFLOW_PRINCIPALS_FILE',
+      ),
+    )
     .option('--insecure-no-auth', 'serve without a token on a non-loopback --host (only behind something that authenticates)')
     .option('--allowed-host <name>', 'also answer to this host name (repeatable; * for any, when a proxy checks Host)', collect, [])
     .option('--read-only', 'refuse every action (replay, discard, retry)')
@@ -321,6 +326,8 @@ export function buildProgram(io: CliIo, options: { readonly signal?: AbortSignal
           host: o.host,
           token: o.token ?? io.env.SAGAFLOW_TOKEN,
           tokenFile: o.tokenFile,
+          principalsFile: o.principalsFile ?? io.env.SAGAFLOW_PRINCIPALS_FILE,
+          principalsJson: io.env.SAGAFLOW_PRINCIPALS,
           insecureNoAuth: o.insecureNoAuth === true,
           allowedHosts: o.allowedHost,
           readOnly: o.readOnly === true,

@@ -6,6 +6,8 @@
  * before the database is opened.
  */
 import { servingPolicy } from '../http/serving-policy.ts';
+import { InvalidTokenError } from '../errors/invalid-token-error.ts';
+import { loadPrincipalsFile, parsePrincipals, type PrincipalConfig } from '../http/principals.ts';
 import { importPeer } from '../peers/optional-peers.ts';
 import type { SagaOperations } from '../ops/saga-operations.ts';
 import type { CliIo } from './io.ts';
@@ -16,6 +18,12 @@ export interface ServeOptions {
   readonly token?: string | undefined;
   /** A file holding the token, so that it is not in the command line (`ps`). */
   readonly tokenFile?: string | undefined;
+  /** `--principals-file` / `SAGAFLOW_PRINCIPALS_FILE`: named principals with roles. */
+  readonly principalsFile?: string | undefined;
+  /** `SAGAFLOW_PRINCIPALS`: the same list as JSON text. Not together with a file. */
+  readonly principalsJson?: string | undefined;
+  /** Resolved by `checkServeOptions`. */
+  readonly principals?: readonly PrincipalConfig[] | undefined;
   /** `--insecure-no-auth`: no token on a non-loopback address. */
   readonly insecureNoAuth?: boolean | undefined;
   /** `--allowed-host`: more host names to answer to. */
@@ -32,13 +40,25 @@ export interface ServeOptions {
  * @throws InsecureServerError, InvalidTokenError
  */
 export async function checkServeOptions(options: ServeOptions): Promise<ServeOptions> {
+  const principals = await principalsOf(options);
   const policy = await servingPolicy({
     host: options.host,
     token: options.token,
     tokenFile: options.tokenFile,
+    principals,
     allowUnauthenticated: options.insecureNoAuth,
   });
-  return { ...options, token: policy.token, tokenFile: undefined };
+  return { ...options, token: policy.token, tokenFile: undefined, principals, principalsFile: undefined, principalsJson: undefined };
+}
+
+async function principalsOf(options: ServeOptions): Promise<readonly PrincipalConfig[] | undefined> {
+  if (options.principals !== undefined) return options.principals;
+  if (options.principalsFile !== undefined && options.principalsJson !== undefined) {
+    throw new InvalidTokenError('give principals either in a file (--principals-file / SAGAFLOW_PRINCIPALS_FILE) or in SAGAFLOW_PRINCIPALS, not both');
+  }
+  if (options.principalsFile !== undefined) return loadPrincipalsFile(options.principalsFile);
+  if (options.principalsJson !== undefined) return parsePrincipals(options.principalsJson, 'SAGAFLOW_PRINCIPALS');
+  return undefined;
 }
 
 /**
@@ -55,6 +75,7 @@ export async function serveCommand(ops: SagaOperations, options: ServeOptions, i
     host: options.host,
     token: options.token,
     tokenFile: options.tokenFile,
+    principals: options.principals,
     allowUnauthenticated: options.insecureNoAuth,
     allowedHosts: options.allowedHosts,
     readOnly: options.readOnly ?? false,

@@ -10,7 +10,8 @@ import { Hono, type Context } from 'hono';
 import { dashboardRoutes } from '../dashboard/index.ts';
 import type { ChangeFeed } from '../ops/change-feed.ts';
 import type { SagaOperations } from '../ops/saga-operations.ts';
-import { guard } from './auth.ts';
+import { guard, principalOf } from './auth.ts';
+import type { PrincipalConfig } from './principals.ts';
 import { DEFAULT_PING_MS, eventStream } from './events.ts';
 import { crossSiteGuard, hostGuard } from './origin-guard.ts';
 import { errorIdOf, problem, problemOf, respond } from './problem.ts';
@@ -22,6 +23,11 @@ import { sagaflowVersion } from './version.ts';
 export interface SagaflowApiOptions {
   /** When set, every `/api/*` request needs `Authorization: Bearer <token>`. An empty one is an `InvalidTokenError`. */
   readonly token?: string | undefined;
+  /**
+   * Named principals, each with a token and a role (viewer, operator, ingress; `http/principals`), e.g.
+   * from `loadPrincipalsFile`. They may be given beside `token`, which is then one more operator named `token`.
+   */
+  readonly principals?: readonly PrincipalConfig[] | undefined;
   /**
    * Host names (no port) the app answers to; any other `Host` gets 421 (DNS rebinding). Leave it out
    * when the app is mounted in a server of yours that checks `Host` itself; `serveSagaflow` sets it.
@@ -69,9 +75,10 @@ export function createSagaflowApi(ops: SagaOperations, options: SagaflowApiOptio
   });
   if (options.allowedHosts !== undefined) api.use('*', hostGuard(options.allowedHosts));
   api.use('/api/*', crossSiteGuard());
-  api.use('/api/*', guard({ token, readOnly: options.readOnly }));
+  api.use('/api/*', guard({ token, principals: options.principals, readOnly: options.readOnly }));
 
-  api.get('/api/meta', (c) => c.json({ readOnly: options.readOnly === true, version: sagaflowVersion() }));
+  // The dashboard reads who it is and what it may do here, to offer only the actions the role allows.
+  api.get('/api/meta', (c) => c.json({ readOnly: options.readOnly === true, version: sagaflowVersion(), principal: principalOf(c) }));
   api.get('/api/sagas', async (c) => c.json({ sagas: await ops.sagas() }));
   api.get('/api/sagas/:name/diagram', (c) => {
     const query = DiagramQuery.parse(c.req.query());

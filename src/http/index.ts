@@ -15,6 +15,9 @@ export const createSagaflowApi: typeof import('./api.ts').createSagaflowApi = ap
 export type { SagaflowApi, SagaflowApiOptions } from './api.ts';
 export { serveSagaflow } from './serve.ts';
 export type { ServeSagaflowOptions, SagaflowServer } from './serve.ts';
-export { BAD_REQUEST, UNAUTHORIZED, READ_ONLY, INTERNAL, HOST_NOT_ALLOWED, CROSS_SITE, problemOf } from './problem.ts';
+export { BAD_REQUEST, UNAUTHORIZED, READ_ONLY, FORBIDDEN, INTERNAL, HOST_NOT_ALLOWED, CROSS_SITE, problemOf } from './problem.ts';
 export { hostGuard, crossSiteGuard } from './origin-guard.ts';
 export type { Problem } from './problem.ts';
+export { Role, allows, authenticator, loadPrincipalsFile, parsePrincipals } from './principals.ts';
+export type { Permission, Principal, PrincipalConfig, Authenticator } from './principals.ts';
+export { permissionFor, principalOf, INGRESS_PREFIX } from './auth.ts';

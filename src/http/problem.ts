@@ -15,6 +15,8 @@ import { SagaflowError } from '../errors/sagaflow-error.ts';
 export const BAD_REQUEST = 'SAGA_BAD_REQUEST';
 export const UNAUTHORIZED = 'SAGA_UNAUTHORIZED';
 export const READ_ONLY = 'SAGA_READ_ONLY';
+/** The caller's role does not grant what the route needs (a viewer acting, an ingress token reading): 403. */
+export const FORBIDDEN = 'SAGA_FORBIDDEN';
 export const INTERNAL = 'SAGA_INTERNAL';
 /** The `Host` header names none of the names this server answers to (DNS rebinding): 421. */
 export const HOST_NOT_ALLOWED = 'SAGA_HOST_NOT_ALLOWED';

@@ -54,7 +54,7 @@ export interface SagaflowServer {
  */
 export async function serveSagaflow(options: ServeSagaflowOptions): Promise<SagaflowServer> {
   const { ops, port = 3000, host = '127.0.0.1', tokenFile, allowUnauthenticated, allowedHosts, ...apiOptions } = options;
-  const policy = await servingPolicy({ host, token: apiOptions.token, tokenFile, allowUnauthenticated });
+  const policy = await servingPolicy({ host, token: apiOptions.token, tokenFile, allowUnauthenticated, principals: apiOptions.principals });
   const hosts = allowedHostnames(host, policy.addresses, allowedHosts);
   // hono and its Node server are optional peers: loaded when a server starts, with a clear error if absent.
   const [{ serve }, { createSagaflowApi }] = await Promise.all([
@@ -74,7 +74,7 @@ export async function serveSagaflow(options: ServeSagaflowOptions): Promise<Saga
     url: `http://${local}:${address.port}`,
     address: `${bound}:${address.port}`,
     port: address.port,
-    tokenRequired: policy.token !== undefined,
+    tokenRequired: policy.token !== undefined || (apiOptions.principals?.length ?? 0) > 0,
     close: async () => {
       await api.close();
       await new Promise<void>((resolve, reject) => {

@@ -19,6 +19,8 @@ export interface ServingPolicyOptions {
   readonly token?: string | undefined;
   /** A file holding the token (one trailing newline is ignored). Not together with `token`. */
   readonly tokenFile?: string | undefined;
+  /** Named principals with their own tokens and roles (`http/principals`): they count as authentication. */
+  readonly principals?: readonly unknown[] | undefined;
   /** Serve without a token on a non-loopback address (something in front authenticates). Default false. */
   readonly allowUnauthenticated?: boolean | undefined;
 }
@@ -88,7 +90,8 @@ export async function servingPolicy(options: ServingPolicyOptions): Promise<Serv
   const addresses = await addressesOf(options.host);
   // A wildcard or a name that does not resolve is not loopback: safe by default.
   const loopback = addresses.length > 0 && addresses.every(isLoopbackAddress);
-  if (!loopback && token === undefined && options.allowUnauthenticated !== true) throw new InsecureServerError(options.host || '0.0.0.0');
+  const authenticated = token !== undefined || (options.principals?.length ?? 0) > 0;
+  if (!loopback && !authenticated && options.allowUnauthenticated !== true) throw new InsecureServerError(options.host || '0.0.0.0');
   return { token, loopback, addresses };
 }
 

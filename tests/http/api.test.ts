@@ -57,7 +57,7 @@ describe('HTTP API: queries', () => {
   });
 
   it('answers meta, sagas with states and counts, and stats', async () => {
-    expect(await json(api, '/api/meta')).toEqual({ status: 200, body: { readOnly: false, version: '0.1.0' } });
+    expect(await json(api, '/api/meta')).toEqual({ status: 200, body: { readOnly: false, version: '0.1.0', principal: { name: 'anonymous', role: 'operator' } } });
     const { body } = await json(api, '/api/sagas');
     expect(body.sagas.map((s: { name: string }) => s.name)).toEqual(['order', 'transfer']);
     expect(body.sagas[0]).toMatchObject({ name: 'order', total: 6, finalStates: expect.arrayContaining(['Completed', 'Failed']) });
