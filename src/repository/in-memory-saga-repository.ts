@@ -8,8 +8,8 @@
  * every row of a long run alive should hand the garbage collector as few objects to trace as it can
  * (retained object graphs made young-generation collections dominate the in-memory benchmark).
  */
-import { frozenStack } from '../core/deep-freeze.ts';
-import { copyJsonValue, toJsonValue } from '../core/json-value.ts';
+import { toJsonValue } from '../core/json-value.ts';
+import { appendRow, hasMessage, historyRow, loadHistory, loadInstance, rowAt, rowCount, rowSequence, storeInstance, type StoredInstance } from './in-memory-rows.ts';
 import { ConcurrencyError } from '../errors/concurrency-error.ts';
 import { DuplicateMessageError } from '../errors/duplicate-message-error.ts';
 import { checkCommandFinish, checkCommit, checkDeadLetter, checkEnvelope, checkOutbox } from './check-storable.ts';
@@ -24,7 +24,6 @@ import type {
   CommandQuery,
   CommandRecord,
   ExpiredCommandClaim,
-  CompensationEntry,
   VersionCount,
   DeadLetter,
   DeadLetterCountQuery,
@@ -34,63 +33,25 @@ import type {
   HistoryRecord,
   LockedInstance,
   HistoryQuery,
-  SentMessage,
-  InstanceError,
   InstanceQuery,
-  JoinProgress,
-  ScheduleEntry,
   Page,
   SagaCommit,
   SagaInstanceRecord,
   SagaRepository,
-  SagaStatus,
   StateCount,
 } from './types.ts';
 
-interface StoredInstance {
-  readonly id: string;
-  readonly sagaName: string;
-  readonly correlationId: string;
-  readonly state: string;
-  /** The one part user code mutates: kept as JSON data of its own, and copied for every load. */
-  readonly data: unknown;
-  readonly dataVersion: number;
-  readonly version: number;
-  readonly status: SagaStatus;
-  /** Deeply frozen, so it is shared with loaded records rather than copied. */
-  readonly compensation: readonly CompensationEntry[];
-  readonly error: InstanceError | null;
-  /** Deeply frozen, shared with loaded records like the stack; `undefined` for none. */
-  readonly schedules: readonly ScheduleEntry[] | undefined;
-  /** Deeply frozen and shared likewise; `undefined` for no join under way. */
-  readonly joins: JoinProgress | undefined;
-  readonly createdAt: number;
-  readonly updatedAt: number;
-  readonly completedAt: number | null;
-}
-
-interface StoredHistory {
-  readonly instanceId: string;
-  readonly sequence: number;
-  readonly messageId: string;
-  readonly eventType: string;
-  readonly stateBefore: string | null;
-  readonly stateAfter: string;
-  readonly payloadJson: string;
-  readonly at: number;
-  readonly sent: readonly SentMessage[] | undefined;
-}
-
 const keyOf = (sagaName: string, correlationId: string) => `${sagaName}\u0000${correlationId}`;
+const NO_INSTANCES: ReadonlyMap<string, StoredInstance> = new Map();
 
 /**
  * @example
  * const orchestrator = new SagaOrchestrator({ sagas: [OrderSaga], repository: new InMemorySagaRepository() });
  */
 export class InMemorySagaRepository implements SagaRepository {
-  readonly #byKey = new Map<string, StoredInstance>();
+  /** Saga name → correlation id → instance: no key string made per instance or per lookup. */
+  readonly #bySaga = new Map<string, Map<string, StoredInstance>>();
   readonly #byId = new Map<string, StoredInstance>();
-  readonly #history = new Map<string, StoredHistory[]>();
   /** Insertion order is id order for UUIDv7 ids made in this process, which is what a relay wants. */
   readonly #outbox = new Map<string, StoredOutbox>();
   readonly #deadLetters = new Map<string, string>();
@@ -99,13 +60,17 @@ export class InMemorySagaRepository implements SagaRepository {
   });
 
   async findByCorrelation(sagaName: string, correlationId: string): Promise<SagaInstanceRecord | null> {
-    const stored = this.#byKey.get(keyOf(sagaName, correlationId));
-    return stored ? thaw(stored) : null;
+    const stored = this.#instances(sagaName).get(correlationId);
+    return stored ? loadInstance(stored) : null;
   }
 
   async findById(id: string): Promise<SagaInstanceRecord | null> {
     const stored = this.#byId.get(id);
-    return stored ? thaw(stored) : null;
+    return stored ? loadInstance(stored) : null;
+  }
+
+  #instances(sagaName: string): ReadonlyMap<string, StoredInstance> {
+    return this.#bySaga.get(sagaName) ?? NO_INSTANCES;
   }
 
   /** Per locked key, the end of the last lock queued on it (`lockInstance`). */
@@ -155,10 +120,10 @@ export class InMemorySagaRepository implements SagaRepository {
     // Refuses what PostgreSQL would refuse, first, as PostgreSQL does: code that passes here passes there.
     checkCommit(commit);
     const { instance } = commit;
-    const key = keyOf(instance.sagaName, instance.correlationId);
-    const existing = this.#byKey.get(key);
+    let instances = this.#bySaga.get(instance.sagaName);
+    const existing = instances?.get(instance.correlationId);
     // The inbox is the history: an instance has few rows, and a scan allocates nothing.
-    if (commit.kind !== 'delete' && existing && hasMessage(this.#history.get(existing.id), commit.history.messageId)) {
+    if (commit.kind !== 'delete' && existing && hasMessage(existing.history, commit.history.messageId)) {
       throw new DuplicateMessageError(instance.sagaName, instance.correlationId, commit.history.messageId);
     }
     if (commit.kind === 'insert') {
@@ -174,17 +139,13 @@ export class InMemorySagaRepository implements SagaRepository {
     // Everything that can fail is done before the first change: a commit applies whole or not at all.
     const outbox = commit.outbox?.length ? commit.outbox.map((e) => storeOutbox(e, instance.id, Date.now())) : undefined;
     if (commit.kind === 'delete') {
-      this.#byKey.delete(key);
+      instances?.delete(instance.correlationId);
       this.#byId.delete(instance.id);
-      this.#history.delete(instance.id);
     } else {
-      const stored = freeze(instance);
-      const row = freezeHistory(commit.history);
-      this.#byKey.set(key, stored);
+      const stored = storeInstance(instance, appendRow(existing?.history, historyRow(commit.history)));
+      if (instances === undefined) this.#bySaga.set(instance.sagaName, (instances = new Map()));
+      instances.set(instance.correlationId, stored);
       this.#byId.set(instance.id, stored);
-      const history = this.#history.get(instance.id);
-      if (history) history.push(row);
-      else this.#history.set(instance.id, [row]);
     }
     if (outbox) for (const o of outbox) this.#outbox.set(o.id, o);
     if (commit.cancelOutbox) for (const id of commit.cancelOutbox) this.#outbox.delete(id);
@@ -335,7 +296,7 @@ export class InMemorySagaRepository implements SagaRepository {
         const c = compare(r, { updatedAt: after.updatedAt.getTime(), id: after.id });
         return desc ? c < 0 : c > 0;
       });
-    const page = rows.slice(0, limit).map(thaw);
+    const page = rows.slice(0, limit).map(loadInstance);
     const last = page[page.length - 1];
     return { items: page, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
   }
@@ -365,23 +326,21 @@ export class InMemorySagaRepository implements SagaRepository {
   }
 
   async history(instanceId: string, query?: HistoryQuery): Promise<readonly HistoryRecord[]> {
-    const rows = this.#history.get(instanceId) ?? [];
-    if (query === undefined) return rows.map(thawHistory);
-    const limit = pageSize(query.limit);
-    const before = query.before ?? Number.POSITIVE_INFINITY;
-    let end = rows.length;
-    while (end > 0 && rows[end - 1]!.sequence >= before) end--;
-    return rows.slice(Math.max(0, end - limit), end).map(thawHistory);
+    const rows = this.#byId.get(instanceId)?.history;
+    if (rows === undefined) return [];
+    const count = rowCount(rows);
+    const limit = query === undefined ? count : pageSize(query.limit);
+    const before = query?.before ?? Number.POSITIVE_INFINITY;
+    let end = count;
+    while (end > 0 && rowSequence(rowAt(rows, end - 1)) >= before) end--;
+    const out: HistoryRecord[] = [];
+    for (let i = Math.max(0, end - limit); i < end; i++) out.push(loadHistory(instanceId, rowAt(rows, i)));
+    return out;
   }
 
   async close(): Promise<void> {}
 }
 
-function hasMessage(history: readonly StoredHistory[] | undefined, messageId: string): boolean {
-  if (history === undefined) return false;
-  for (let i = history.length - 1; i >= 0; i--) if (history[i]!.messageId === messageId) return true;
-  return false;
-}
 
 interface StoredOutbox {
   readonly id: string;
@@ -413,94 +372,12 @@ function thawDeadLetter(json: string): DeadLetter {
   return { ...d, createdAt: new Date(d.createdAt), updatedAt: new Date(d.updatedAt) };
 }
 
-function freeze(r: SagaInstanceRecord): StoredInstance {
-  return {
-    id: r.id,
-    sagaName: r.sagaName,
-    correlationId: r.correlationId,
-    state: r.state,
-    data: toJsonValue(r.data) ?? null,
-    dataVersion: r.dataVersion,
-    version: r.version,
-    status: r.status,
-    compensation: frozenStack(r.compensation),
-    error: r.error ? Object.freeze({ ...r.error, at: new Date(r.error.at) }) : null,
-    schedules: r.schedules?.length ? frozenSchedules(r.schedules) : undefined,
-    joins: r.joins && Object.keys(r.joins).length ? frozenJoins(r.joins) : undefined,
-    createdAt: r.createdAt.getTime(),
-    updatedAt: r.updatedAt.getTime(),
-    completedAt: r.completedAt ? r.completedAt.getTime() : null,
-  };
-}
 
-function frozenSchedules(entries: readonly ScheduleEntry[]): readonly ScheduleEntry[] {
-  return Object.freeze(
-    entries.map((e) =>
-      Object.freeze({ key: e.key, token: e.token, type: e.type, dueAt: new Date(e.dueAt), ...(e.requestId !== undefined && { requestId: e.requestId }) }),
-    ),
-  );
-}
 
-/** The orchestrator hands over frozen lists of sent messages, which are kept as they are; anything else is copied. */
-function frozenSent(sent: readonly SentMessage[]): readonly SentMessage[] {
-  if (Object.isFrozen(sent) && sent.every(Object.isFrozen)) return sent;
-  return Object.freeze(sent.map((m) => Object.freeze({ messageId: m.messageId, type: m.type, kind: m.kind })));
-}
 
-/** The orchestrator hands over frozen joins, which are kept as they are; anything else is copied. */
-function frozenJoins(joins: JoinProgress): JoinProgress {
-  if (Object.isFrozen(joins) && Object.values(joins).every(Object.isFrozen)) return joins;
-  return Object.freeze(Object.fromEntries(Object.entries(joins).map(([k, v]) => [k, Object.freeze([...v])])));
-}
 
-function thaw(s: StoredInstance): SagaInstanceRecord {
-  return {
-    id: s.id,
-    sagaName: s.sagaName,
-    correlationId: s.correlationId,
-    state: s.state,
-    data: copyJsonValue(s.data),
-    dataVersion: s.dataVersion,
-    version: s.version,
-    status: s.status,
-    compensation: s.compensation,
-    // A Date is mutable: hand out a fresh one.
-    error: s.error ? { ...s.error, at: new Date(s.error.at) } : null,
-    schedules: s.schedules && s.schedules.map((e) => ({ ...e, dueAt: new Date(e.dueAt) })),
-    joins: s.joins,
-    createdAt: new Date(s.createdAt),
-    updatedAt: new Date(s.updatedAt),
-    completedAt: s.completedAt === null ? null : new Date(s.completedAt),
-  };
-}
 
-function freezeHistory(h: HistoryRecord): StoredHistory {
-  return {
-    instanceId: h.instanceId,
-    sequence: h.sequence,
-    messageId: h.messageId,
-    eventType: h.eventType,
-    stateBefore: h.stateBefore,
-    stateAfter: h.stateAfter,
-    payloadJson: JSON.stringify(h.payload) ?? 'null',
-    at: h.at.getTime(),
-    sent: h.sent?.length ? frozenSent(h.sent) : undefined,
-  };
-}
 
-function thawHistory(h: StoredHistory): HistoryRecord {
-  return {
-    instanceId: h.instanceId,
-    sequence: h.sequence,
-    messageId: h.messageId,
-    eventType: h.eventType,
-    stateBefore: h.stateBefore,
-    stateAfter: h.stateAfter,
-    payload: JSON.parse(h.payloadJson),
-    at: new Date(h.at),
-    ...(h.sent && { sent: h.sent }),
-  };
-}
 
 /** The order of `countByVersion`, the same in every store. */
 export function byVersion(a: VersionCount, b: VersionCount): number {
