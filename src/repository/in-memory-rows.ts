@@ -26,16 +26,21 @@ export interface StoredInstance {
   readonly status: SagaStatus;
   /** Deeply frozen, so it is shared with loaded records rather than copied. */
   readonly compensation: readonly CompensationEntry[];
+  readonly createdAt: number;
+  readonly updatedAt: number;
+  /** What most instances lack (an error, schedules, joins, an end): one field instead of four. */
+  readonly rare: RareFields | undefined;
+  /** Its history rows, oldest first (`historyRow`): one string alone, or a list. */
+  readonly history: HistoryRows;
+}
+
+interface RareFields {
   readonly error: InstanceError | null;
   /** Deeply frozen, shared with loaded records like the stack; `undefined` for none. */
   readonly schedules: readonly ScheduleEntry[] | undefined;
   /** Deeply frozen and shared likewise; `undefined` for no join under way. */
   readonly joins: JoinProgress | undefined;
-  readonly createdAt: number;
-  readonly updatedAt: number;
   readonly completedAt: number | null;
-  /** Its history rows, oldest first (`historyRow`): one string alone, or a list. */
-  readonly history: HistoryRows;
 }
 
 export type HistoryRows = string | readonly string[];
@@ -51,17 +56,32 @@ export function storeInstance(r: SagaInstanceRecord, history: HistoryRows): Stor
     version: r.version,
     status: r.status,
     compensation: frozenStack(r.compensation),
-    error: r.error ? Object.freeze({ ...r.error, at: new Date(r.error.at) }) : null,
-    schedules: r.schedules?.length ? frozenSchedules(r.schedules) : undefined,
-    joins: r.joins && Object.keys(r.joins).length ? frozenJoins(r.joins) : undefined,
     createdAt: r.createdAt.getTime(),
     updatedAt: r.updatedAt.getTime(),
-    completedAt: r.completedAt ? r.completedAt.getTime() : null,
+    rare: rareFields(r),
     history,
   };
 }
 
+function rareFields(r: SagaInstanceRecord): RareFields | undefined {
+  const schedules = r.schedules?.length ? frozenSchedules(r.schedules) : undefined;
+  const joins = r.joins && Object.keys(r.joins).length ? frozenJoins(r.joins) : undefined;
+  if (r.error === null && schedules === undefined && joins === undefined && r.completedAt === null) return undefined;
+  return {
+    error: r.error ? Object.freeze({ ...r.error, at: new Date(r.error.at) }) : null,
+    schedules,
+    joins,
+    completedAt: r.completedAt ? r.completedAt.getTime() : null,
+  };
+}
+
+/** When the instance finished, or `null`. */
+export function completedAt(s: StoredInstance): number | null {
+  return s.rare?.completedAt ?? null;
+}
+
 export function loadInstance(s: StoredInstance): SagaInstanceRecord {
+  const rare = s.rare;
   return {
     id: s.id,
     sagaName: s.sagaName,
@@ -73,12 +93,12 @@ export function loadInstance(s: StoredInstance): SagaInstanceRecord {
     status: s.status,
     compensation: s.compensation,
     // A Date is mutable: hand out a fresh one.
-    error: s.error ? { ...s.error, at: new Date(s.error.at) } : null,
-    schedules: s.schedules && s.schedules.map((e) => ({ ...e, dueAt: new Date(e.dueAt) })),
-    joins: s.joins,
+    error: rare?.error ? { ...rare.error, at: new Date(rare.error.at) } : null,
+    schedules: rare?.schedules && rare.schedules.map((e) => ({ ...e, dueAt: new Date(e.dueAt) })),
+    joins: rare?.joins,
     createdAt: new Date(s.createdAt),
     updatedAt: new Date(s.updatedAt),
-    completedAt: s.completedAt === null ? null : new Date(s.completedAt),
+    completedAt: rare?.completedAt == null ? null : new Date(rare.completedAt),
   };
 }
 
@@ -103,7 +123,7 @@ function frozenJoins(joins: JoinProgress): JoinProgress {
 
 /** One history row as the store keeps it. The sequence leads, then the message id, so both read without parsing. */
 export function historyRow(h: HistoryRecord): string {
-  const sent = h.sent?.length ? h.sent.map((m) => [m.messageId, m.type, m.kind]) : 0;
+  const sent = h.sent?.length ? flatSent(h.sent) : 0;
   return JSON.stringify([h.sequence, h.messageId, h.eventType, h.stateBefore, h.stateAfter, h.at.getTime(), sent, h.payload]);
 }
 
@@ -115,7 +135,7 @@ export function loadHistory(instanceId: string, row: string): HistoryRecord {
     string | null,
     string,
     number,
-    0 | [string, string, SentMessage['kind']][],
+    0 | string[],
     unknown,
   ];
   return {
@@ -127,7 +147,7 @@ export function loadHistory(instanceId: string, row: string): HistoryRecord {
     stateAfter,
     payload: payload === undefined ? null : payload,
     at: new Date(at),
-    ...(sent !== 0 && { sent: sent.map(([id, type, kind]) => ({ messageId: id, type, kind })) }),
+    ...(sent !== 0 && { sent: parseSent(sent) }),
   };
 }
 
@@ -160,4 +180,17 @@ export function hasMessage(rows: HistoryRows, messageId: string): boolean {
     if (row.startsWith(quoted, row.indexOf(',') + 1)) return true;
   }
   return false;
+}
+
+/** Sent messages flat, `[kind, messageId, type, kind, …]`: one array in the row's text, not one per message. */
+function flatSent(sent: readonly SentMessage[]): string[] {
+  const flat: string[] = [];
+  for (const m of sent) flat.push(m.kind, m.messageId, m.type);
+  return flat;
+}
+
+function parseSent(flat: readonly string[]): SentMessage[] {
+  const sent: SentMessage[] = [];
+  for (let i = 0; i + 2 < flat.length; i += 3) sent.push({ kind: flat[i] as SentMessage['kind'], messageId: flat[i + 1]!, type: flat[i + 2]! });
+  return sent;
 }
