@@ -2,6 +2,7 @@
  * @module bench/fresh-database
  * A migrated database of a benchmark's own, named `<prefix>_<random>`, so that a run never measures (or
  * leaves behind) another run's rows; `drop()` removes it, forcing out whatever is still connected.
+ * `migrate: false` leaves it empty (the pgbench baseline's).
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
@@ -12,7 +13,11 @@ import { migrate } from '../src/prisma/migrate.ts';
  * const database = await freshDatabase(BENCH_PG_URL, 'sagaflow_hot');
  * try { … database.url … } finally { await database.drop(); }
  */
-export async function freshDatabase(adminUrl: string, prefix: string): Promise<{ url: string; drop: () => Promise<void> }> {
+export async function freshDatabase(
+  adminUrl: string,
+  prefix: string,
+  options: { readonly migrate?: boolean } = {},
+): Promise<{ url: string; drop: () => Promise<void> }> {
   const name = `${prefix}_${randomBytes(4).toString('hex')}`;
   const admin = async (sql: string) => {
     const client = new pg.Client({ connectionString: adminUrl });
@@ -28,7 +33,7 @@ export async function freshDatabase(adminUrl: string, prefix: string): Promise<{
   url.pathname = `/${name}`;
   const drop = () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   try {
-    await migrate({ connectionString: url.toString() });
+    if (options.migrate !== false) await migrate({ connectionString: url.toString() });
   } catch (error) {
     await drop();
     throw error;
