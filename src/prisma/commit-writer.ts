@@ -23,7 +23,7 @@ import {
   sentJson,
   type PreparedCommit,
 } from './row-mapping.ts';
-import { SmartBatcher, type Pending } from './smart-batcher.ts';
+import type { Pending } from './smart-batcher.ts';
 import * as SQL from './sql.ts';
 
 /** Failures after which PostgreSQL rolled the statement back: data errors, constraint violations, deadlock. */
@@ -31,17 +31,15 @@ const ROLLED_BACK_CLASSES = new Set(['22', '23', '40']);
 
 /**
  * @example
- * const writer = new CommitWriter(sql, { maxBatch: 128 });
+ * const writer = new CommitWriter(sql);
  * await writer.write({ commit, dataJson: toJson(commit.instance.data), outboxJson: outboxJson(commit.outbox) });
  */
 export class CommitWriter {
   readonly #sql: SqlRunner;
-  readonly #batcher: SmartBatcher<PreparedCommit, void> | undefined;
 
-  /** `groupCommit: false` sends every commit as its own statement, concurrently over the pool. */
-  constructor(sql: SqlRunner, groupCommit: false | { readonly maxBatch: number }) {
+  /** `write` sends each commit as its own statement; batches come from `GroupLane` through `flush`. */
+  constructor(sql: SqlRunner) {
     this.#sql = sql;
-    if (groupCommit) this.#batcher = new SmartBatcher({ maxBatch: groupCommit.maxBatch, flush: (batch) => this.#flush(batch) });
   }
 
   /**
@@ -49,9 +47,7 @@ export class CommitWriter {
    * `TransientStoreError` when the outcome is unknown.
    */
   write(prepared: PreparedCommit<SagaCommit>): Promise<void> {
-    // Deletes are rare and go alone, beside any batch in flight.
-    if (prepared.commit.kind === 'delete' || this.#batcher === undefined) return this.#writeOne(prepared);
-    return this.#batcher.submit(prepared as PreparedCommit);
+    return this.#writeOne(prepared);
   }
 
   /** One commit, one statement (`INSERT_COMMIT`, `UPDATE_COMMIT` or `DELETE_COMMIT`). */
@@ -108,9 +104,10 @@ export class CommitWriter {
 
   /**
    * Sends a batch of inserts and updates as one `BATCH_COMMIT` (a batch of one as the cheaper single
-   * statement) and settles each commit by whether it applied.
+   * statement) and settles each commit by whether it applied. Public for `GroupLane`, which sends the
+   * batches of a repository whose lookups travel with its commits.
    */
-  async #flush(batch: readonly Pending<PreparedCommit, void>[]): Promise<void> {
+  async flush(batch: readonly Pending<PreparedCommit, void>[]): Promise<void> {
     if (batch.length === 1) {
       const only = batch[0]!;
       return this.#writeOne(only.item).then(only.resolve, only.reject);
@@ -123,9 +120,18 @@ export class CommitWriter {
       // PostgreSQL rolled the whole statement back, so nothing of it applied: one commit with bad data
       // (or a deadlock with another process's batch) must not fail the others. Each goes again alone.
       if (!rolledBack(error)) throw error;
-      await Promise.all(batch.map((p) => this.#writeOne(p.item).then(p.resolve, p.reject)));
-      return;
+      return this.retryAlone(batch);
     }
+    return this.settle(batch, applied);
+  }
+
+  /** After a batch statement that PostgreSQL rolled back: each commit again, as its own statement. */
+  async retryAlone(batch: readonly Pending<PreparedCommit, void>[]): Promise<void> {
+    await Promise.all(batch.map((p) => this.#writeOne(p.item).then(p.resolve, p.reject)));
+  }
+
+  /** Settles each commit of a batch statement that returned: `applied` holds the 1-based `ord`s that applied. */
+  async settle(batch: readonly Pending<PreparedCommit, void>[], applied: ReadonlySet<number>): Promise<void> {
     const refused: Pending<PreparedCommit, void>[] = [];
     batch.forEach((p, k) => (applied.has(k + 1) ? p.resolve() : refused.push(p)));
     if (refused.length === 0) return;
@@ -158,7 +164,7 @@ export class CommitWriter {
 }
 
 /** Whether the statement certainly applied nothing; a deadlock, a serialization failure or a refused value arrives translated. */
-function rolledBack(error: unknown): boolean {
+export function rolledBack(error: unknown): boolean {
   const state = sqlState(error instanceof TransientStoreError || error instanceof UnstorableValueError ? error.cause : error);
   return ROLLED_BACK_CLASSES.has(state?.slice(0, 2) ?? '');
 }

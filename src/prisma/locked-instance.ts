@@ -56,7 +56,7 @@ export function lockInstance(
         const prepared = await decision;
         if (prepared === null) throw new Release();
         // A version or inbox refusal is thrown from here, and rolls the transaction back.
-        await new CommitWriter(sql, false).write(prepared);
+        await new CommitWriter(sql).write(prepared);
       }, TRANSACTION_LIMITS),
     );
     // Before the lock was granted, a failure refuses it; after, `commit` or `release` reports it.

@@ -48,14 +48,13 @@ import { lockInstance, type LockHooks } from './locked-instance.ts';
 import {
   toJson,
   type HistoryRow,
-  type InstanceJson,
   type InstanceRow,
-  jsonToInstance,
+  type PreparedCommit,
   rowToHistory,
   rowToInstance,
 } from './row-mapping.ts';
 import { missingTables, verifySchema } from './schema-check.ts';
-import { SmartBatcher, type Pending } from './smart-batcher.ts';
+import { GroupLane } from './group-lane.ts';
 import * as SQL from './sql.ts';
 import { isUuid } from './uuid.ts';
 
@@ -76,9 +75,9 @@ export interface PrismaSagaRepositoryOptions {
   readonly onClose?: () => Promise<void>;
   /**
    * Group commit (default on): a commit or `findByCorrelation` requested while one is in flight waits,
-   * and all that waited go out together as ONE statement when it returns; an idle repository sends a
-   * request at once, alone. Each commit still succeeds or fails on its own. `false` sends every request
-   * as its own statement, concurrently over the pool.
+   * and all that waited, lookups and commits together, go out as ONE statement when it returns; an idle
+   * repository sends a request at once, alone. Each request still succeeds or fails on its own. `false`
+   * sends every request as its own statement, concurrently over the pool.
    */
   readonly groupCommit?: false | { readonly maxBatch?: number };
   /**
@@ -105,7 +104,8 @@ export class PrismaSagaRepository implements SagaRepository {
   readonly #client: SagaflowPrismaClient;
   readonly #onClose: (() => Promise<void>) | undefined;
   readonly #writer: CommitWriter;
-  readonly #reads: SmartBatcher<readonly [string, string], SagaInstanceRecord | null> | undefined;
+  /** Group commit: lookups and commits, batched together (undefined with `groupCommit: false`). */
+  readonly #lane: GroupLane | undefined;
   readonly #cache: InstanceCache | undefined;
   #ready: Promise<void> | undefined;
   /** Set once the schema check passed: the hot path then skips awaiting it. */
@@ -151,8 +151,8 @@ export class PrismaSagaRepository implements SagaRepository {
     }
     this.#onClose = options.onClose;
     const maxBatch = options.groupCommit === false ? undefined : (options.groupCommit?.maxBatch ?? DEFAULT_MAX_BATCH);
-    this.#writer = new CommitWriter(this.#sql, maxBatch !== undefined && { maxBatch });
-    if (maxBatch !== undefined) this.#reads = new SmartBatcher({ maxBatch, flush: (batch) => this.#flushLookups(batch) });
+    this.#writer = new CommitWriter(this.#sql);
+    if (maxBatch !== undefined) this.#lane = new GroupLane(this.#sql, this.#writer, maxBatch);
     this.#cache = options.cache && new InstanceCache(options.cache.maxInstances);
   }
 
@@ -180,7 +180,7 @@ export class PrismaSagaRepository implements SagaRepository {
     if (cached !== undefined) return cached;
     // A new instance is the common case for an event that starts one: its insert finds out otherwise.
     if (options?.assumeAbsent && !options.fresh) return null;
-    if (this.#reads) return this.#reads.submit([sagaName, correlationId]);
+    if (this.#lane) return this.#lane.find(sagaName, correlationId);
     const rows = await this.#query<InstanceRow>(SQL.FIND_BY_CORRELATION, [sagaName, correlationId]);
     return rows[0] ? rowToInstance(rows[0]) : null;
   }
@@ -194,7 +194,8 @@ export class PrismaSagaRepository implements SagaRepository {
   async commit(commit: SagaCommit): Promise<void> {
     const prepared = this.#prepare(commit);
     try {
-      await this.#writer.write(prepared);
+      // Deletes are rare and go alone, beside any batch in flight.
+      await (this.#lane && prepared.commit.kind !== 'delete' ? this.#lane.commit(prepared as PreparedCommit) : this.#writer.write(prepared));
     } catch (error) {
       this.#settled(commit, prepared.dataJson, error);
       throw error;
@@ -217,22 +218,6 @@ export class PrismaSagaRepository implements SagaRepository {
     // A conflict or a duplicate means a newer version exists; any other failure leaves the outcome unknown.
     if (error !== undefined || commit.kind === 'delete') this.#cache.delete(instance.sagaName, instance.correlationId);
     else this.#cache.set(instance, dataJson);
-  }
-
-  /** Answers a batch of `findByCorrelation`s with one statement (a batch of one with the simpler one). */
-  async #flushLookups(batch: readonly Pending<readonly [string, string], SagaInstanceRecord | null>[]): Promise<void> {
-    if (batch.length === 1) {
-      const rows = await this.#query<InstanceRow>(SQL.FIND_BY_CORRELATION, batch[0]!.item);
-      batch[0]!.resolve(rows[0] ? rowToInstance(rows[0]) : null);
-      return;
-    }
-    const [answer] = await this.#query<{ found: string }>(SQL.FIND_BY_CORRELATION_BATCH, [
-      batch.map((p) => p.item[0]),
-      batch.map((p) => p.item[1]),
-    ]);
-    const found = JSON.parse(answer?.found ?? '[]') as [number, InstanceJson][];
-    for (const [ord, row] of found) batch[ord - 1]!.resolve(jsonToInstance(row));
-    for (const p of batch) p.resolve(null); // no row: not found (a promise settles once)
   }
 
   async list(query: InstanceQuery = {}): Promise<Page<SagaInstanceRecord>> {

@@ -219,13 +219,30 @@ export const BATCH_COMMIT = `WITH v AS (
 SELECT ord FROM applied`;
 
 /**
- * Many lookups by correlation in one statement; $1 saga names, $2 correlation ids. The answer is ONE
- * JSON text, `[[ord, row], …]` (`ord` the 1-based position of the lookup, a lookup that found nothing
- * absent): a client then decodes one value instead of 13 per row, which through Prisma halves the cost.
- * Each lookup is a `LATERAL … OFFSET 0` probe of the unique index, never a join (module comment).
+ * The lookups of a batch as ONE JSON text, `[[ord, row], …]` (`ord` the 1-based position of the lookup,
+ * a lookup that found nothing absent): a client then decodes one value instead of 13 per row, which
+ * through Prisma halves the cost. Each lookup is a `LATERAL … OFFSET 0` probe of the unique index, never
+ * a join (module comment). `sagas` and `correlations` are the text-array parameters.
  */
-export const FIND_BY_CORRELATION_BATCH = `SELECT COALESCE(json_agg(json_build_array(v.ord, i)), '[]')::text AS found
-FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS v(saga_name, correlation_id, ord)
+function lookupsJson(sagas: string, correlations: string): string {
+  return `SELECT COALESCE(json_agg(json_build_array(k.ord, i)), '[]')::text
+FROM unnest(${sagas}::text[], ${correlations}::text[]) WITH ORDINALITY AS k(saga_name, correlation_id, ord)
 CROSS JOIN LATERAL (
-  SELECT * FROM sagaflow_instances AS i WHERE i.saga_name = v.saga_name AND i.correlation_id = v.correlation_id OFFSET 0
+  SELECT * FROM sagaflow_instances AS i WHERE i.saga_name = k.saga_name AND i.correlation_id = k.correlation_id OFFSET 0
 ) AS i`;
+}
+
+/** Many lookups by correlation in one statement (`lookupsJson`); $1 saga names, $2 correlation ids. Answers `found`. */
+export const FIND_BY_CORRELATION_BATCH = `SELECT (${lookupsJson('$1', '$2')}) AS found`;
+
+/**
+ * Group commit with the lookups that waited beside it: `BATCH_COMMIT` ($1) and `FIND_BY_CORRELATION_BATCH`
+ * ($2 saga names, $3 correlation ids) as ONE statement, one round trip and one transaction instead of two.
+ * Answers one row: `applied`, the JSON array of the `ord`s of the commits that applied, and `found`, as
+ * `FIND_BY_CORRELATION_BATCH`'s. The lookups read the statement's snapshot, from before its own writes;
+ * a lookup never waits on a commit of the same instance in the same batch, because a process sends an
+ * instance's next read only after its last write returned (and an orchestrator holds the instance's
+ * mutex from read to commit), so the two never share a statement.
+ */
+export const BATCH_COMMIT_AND_FIND = `${BATCH_COMMIT.slice(0, BATCH_COMMIT.lastIndexOf('\nSELECT ord FROM applied'))}
+SELECT (SELECT COALESCE(json_agg(ord), '[]') FROM applied)::text AS applied, (${lookupsJson('$2', '$3')}) AS found`;

@@ -4,7 +4,7 @@ import { ConcurrencyError } from '../../src/errors/concurrency-error.ts';
 import { DuplicateMessageError } from '../../src/errors/duplicate-message-error.ts';
 import { TransientStoreError } from '../../src/errors/transient-store-error.ts';
 import { PrismaSagaRepository, pgPoolClient, type SagaflowPrismaClient } from '../../src/prisma/index.ts';
-import { BATCH_COMMIT, DUPLICATES, FIND_BY_CORRELATION_BATCH } from '../../src/prisma/sql.ts';
+import { BATCH_COMMIT, BATCH_COMMIT_AND_FIND, DUPLICATES, FIND_BY_CORRELATION_BATCH } from '../../src/prisma/sql.ts';
 import type { SagaCommit } from '../../src/repository/types.ts';
 import { createTestDatabase, truncateSagaTables, type TestDatabase } from '../helpers/postgres.ts';
 import { insertOf, makeInstance, makeOutboxEntry, updateOf, withMessageId, withOutbox } from '../helpers/records.ts';
@@ -16,7 +16,7 @@ function recording(inner: SagaflowPrismaClient) {
   const client: SagaflowPrismaClient = {
     $queryRawUnsafe<T>(sql: string, ...values: unknown[]) {
       sent.push({ sql, values });
-      if (sql === BATCH_COMMIT && failNextBatch) {
+      if ((sql === BATCH_COMMIT || sql === BATCH_COMMIT_AND_FIND) && failNextBatch) {
         const error = failNextBatch;
         failNextBatch = undefined;
         return Promise.reject(error);
@@ -28,7 +28,8 @@ function recording(inner: SagaflowPrismaClient) {
       return inner.$executeRawUnsafe(sql, ...values);
     },
   };
-  const batches = () => sent.filter((s) => s.sql === BATCH_COMMIT).map((s) => JSON.parse(s.values[0] as string) as unknown[]);
+  const batches = () =>
+    sent.filter((s) => s.sql === BATCH_COMMIT || s.sql === BATCH_COMMIT_AND_FIND).map((s) => JSON.parse(s.values[0] as string) as unknown[]);
   return { client, sent, batches, failNextBatch: (error: Error) => void (failNextBatch = error) };
 }
 
@@ -222,5 +223,66 @@ describe('group commit on PostgreSQL', () => {
     await repo.commit(insertOf(v1));
     await repo.commit(updateOf(v1).commit);
     expect(rec.batches()).toHaveLength(0);
+  });
+
+  /** Lookups and commits queued behind one commit in flight, so that they leave together. */
+  async function mixedBatch(commits: SagaCommit[], correlationIds: string[]) {
+    for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
+    const opener = repo.commit(insertOf(makeInstance()));
+    const committed = settle(commits.map((c) => repo.commit(c)));
+    const found = Promise.all(correlationIds.map((k) => repo.findByCorrelation('order', k)));
+    await opener;
+    return { committed: await committed, found: await found };
+  }
+
+  it('sends the lookups waiting beside commits in the same statement, and answers each on its own', async () => {
+    const a = makeInstance();
+    const b = makeInstance({ data: { note: 'ünïcødé ✓', n: [1, { two: 2 }] } });
+    const stale = makeInstance();
+    for (const i of [a, b, stale]) await repo.commit(insertOf(i));
+    await repo.commit(updateOf(stale).commit);
+    const before = rec.sent.length;
+    const { committed, found } = await mixedBatch(
+      [updateOf(a, { state: 'Next' }).commit, updateOf(stale).commit, insertOf(makeInstance())],
+      [b.correlationId, 'missing'],
+    );
+    const statements = rec.sent.slice(before).map((s) => s.sql);
+    expect(statements.filter((sql) => sql === BATCH_COMMIT_AND_FIND)).toHaveLength(1);
+    expect(statements).not.toContain(FIND_BY_CORRELATION_BATCH);
+    expect(committed).toEqual(['ok', 'conflict', 'ok']);
+    expect(found).toEqual([b, null]);
+    expect((await repo.findById(a.id))!.state).toBe('Next');
+  });
+
+  it('answers the lookups and applies each commit alone when PostgreSQL rolls a mixed batch back', async () => {
+    const a = makeInstance();
+    const b = makeInstance();
+    for (const i of [a, b]) await repo.commit(insertOf(i));
+    rec.failNextBatch(Object.assign(new Error('deadlock detected'), { code: '40P01' }));
+    const created = makeInstance();
+    const { committed, found } = await mixedBatch([updateOf(a, { state: 'Next' }).commit, insertOf(created)], [b.correlationId]);
+    expect(rec.sent.filter((s) => s.sql === BATCH_COMMIT_AND_FIND)).toHaveLength(1); // the one that failed
+    expect(committed).toEqual(['ok', 'ok']);
+    expect(found).toEqual([b]);
+    expect((await repo.findById(a.id))!.state).toBe('Next');
+    expect(await repo.findById(created.id)).toEqual(created);
+  });
+
+  it('rejects the lookups and commits of a mixed batch whose connection was lost as transient', async () => {
+    const a = makeInstance();
+    await repo.commit(insertOf(a));
+    rec.failNextBatch(new Error('Connection terminated unexpectedly'));
+    const lookups = [a.correlationId];
+    for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
+    const opener = repo.commit(insertOf(makeInstance()));
+    const committed = settle([repo.commit(updateOf(a, { state: 'Next' }).commit)]);
+    const found = Promise.allSettled(lookups.map((k) => repo.findByCorrelation('order', k)));
+    await opener;
+    expect((await committed)[0]).toBeInstanceOf(TransientStoreError);
+    const [lookup] = await found;
+    expect(rec.sent.filter((s) => s.sql === BATCH_COMMIT_AND_FIND)).toHaveLength(1);
+    expect(lookup).toMatchObject({ status: 'rejected' });
+    expect((lookup as PromiseRejectedResult).reason).toBeInstanceOf(TransientStoreError);
+    expect(await repo.findById(a.id)).toEqual(a);
   });
 });
