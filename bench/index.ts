@@ -6,6 +6,8 @@
  *   npm run bench -- --only postgres   # PostgreSQL (SAGAFLOW_BENCH_PG_URL / DATABASE_URL) and PGlite
  *   npm run bench -- --only cluster    # 1, 2, 4 worker processes (examples/cluster) through RabbitMQ
  *   npm run bench -- --only hot        # 4 processes sending events for ONE instance, on PostgreSQL
+ *   npm run bench -- --only realistic  # production-shaped: cold instances vs pgbench -N, open loop, scale (~6 min)
+ *   npm run bench -- --only realistic --quick   # the same, fewer and shorter rounds (~3 min)
  *   npm run bench -- --json
  *
  * The cluster section is in the full run: about 50 s on a quiet 2-core machine (5,000 orders at each of
@@ -15,6 +17,7 @@ import { benchInMemoryOrchestrator, benchXStateTransition } from './in-memory.ts
 import { runClusterBench } from './cluster.ts';
 import { runHotInstanceBench } from './hot-instance.ts';
 import { runPostgresBench } from './postgres.ts';
+import { realisticOptions, runRealisticBench } from './realistic.ts';
 import { benchScheduleLagInMemory } from './schedules.ts';
 import type { BenchResult } from './report.ts';
 
@@ -28,10 +31,16 @@ function report(r: BenchResult): void {
     return;
   }
   const latency = r.p50_ms !== undefined ? `  p50 ${r.p50_ms} ms  p99 ${r.p99_ms} ms` : '';
-  const lag = r.achieved_rate !== undefined ? `  (started at ${String(r.achieved_rate)}/s, max ${String(r.max_ms)} ms)` : '';
+  const pgbench = r.vs_pgbench !== undefined ? `  ${String(r.vs_pgbench)}x pgbench -N` : '';
+  const lag =
+    r.target_rate !== undefined
+      ? `  (open loop: target ${String(r.target_rate)}/s, p90 ${String(r.p90_ms)}, p99.9 ${String(r.p999_ms)}, max ${String(r.max_ms)} ms, kept up: ${r.kept_up ? 'yes' : 'NO'})`
+      : r.achieved_rate !== undefined
+        ? `  (started at ${String(r.achieved_rate)}/s, max ${String(r.max_ms)} ms)`
+        : '';
   const ratio = r.vs_raw !== undefined ? `  ${r.vs_raw}x raw` : '';
   const cpu = typeof r.cpu === 'string' ? `\n${''.padEnd(66)}CPU: ${r.cpu}` : '';
-  console.log(`${r.name.padEnd(64)} ${String(r.ops_per_sec).padStart(9)} ops/s  (${r.ops} ops in ${r.seconds}s)${latency}${ratio}${lag}${cpu}`);
+  console.log(`${r.name.padEnd(64)} ${String(r.ops_per_sec).padStart(9)} ops/s  (${r.ops} ops in ${r.seconds}s)${latency}${ratio}${pgbench}${lag}${cpu}`);
 }
 
 async function main(): Promise<void> {
@@ -52,6 +61,12 @@ async function main(): Promise<void> {
     await runHotInstanceBench(report, (line) => {
       if (!json) console.log(line);
     });
+  }
+  if (only === 'realistic') {
+    // Not in the default run: several minutes, and it needs the machine to itself.
+    await runRealisticBench(report, (line) => {
+      if (!json) console.log(line);
+    }, realisticOptions(args));
   }
   if (!only || only === 'cluster') {
     await runClusterBench(report, (line) => {

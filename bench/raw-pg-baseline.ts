@@ -6,7 +6,7 @@
  * connection and its own row, so no two workers contend for a lock and the limit is the server's commit
  * rate (fsync, group commit) plus the round trip.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { runLoad, type LoadOptions, type LoadResult } from './measure.ts';
 
@@ -15,10 +15,11 @@ export interface RawPgBaselineOptions extends LoadOptions {
 }
 
 /**
- * In a schema of its own: Prisma Migrate refuses to start on a `public` schema holding tables it did not
- * create (P3005), and the repository bench migrates the same database.
+ * In a schema of its own, made for the run and dropped after it: Prisma Migrate refuses to start on a
+ * `public` schema holding tables it did not create (P3005), and the repository bench migrates the same
+ * database.
  */
-const TABLE = 'sagaflow_bench.raw_rows';
+const schemaName = () => `sagaflow_bench_raw_${randomBytes(4).toString('hex')}`;
 /** A payload of the size a small saga carries, so the row write is comparable to a real commit. */
 export const BENCH_DATA = { orderId: 'order-1', total: 129.5, lines: [{ sku: 'A-1', qty: 2 }], paid: false };
 
@@ -31,7 +32,9 @@ export async function measureRawPgBaseline(options: RawPgBaselineOptions): Promi
   const clients = Array.from({ length: options.concurrency }, () => new pg.Client(options.connectionString));
   await Promise.all(clients.map((c) => c.connect()));
   const admin = clients[0]!;
-  await admin.query('CREATE SCHEMA IF NOT EXISTS sagaflow_bench');
+  const schema = schemaName();
+  const TABLE = `${schema}.raw_rows`;
+  await admin.query(`CREATE SCHEMA ${schema}`);
   await admin.query(
     `CREATE TABLE IF NOT EXISTS ${TABLE} (id uuid PRIMARY KEY, version int NOT NULL, data jsonb NOT NULL, updated_at timestamptz(3) NOT NULL)`,
   );
@@ -43,7 +46,7 @@ export async function measureRawPgBaseline(options: RawPgBaselineOptions): Promi
     return await runLoad(options, async (w) => {
       const row = rows[w]!;
       const result = await clients[w]!.query({
-        name: 'sagaflow_bench_raw_update',
+        name: `${schema}_update`,
         text: `UPDATE ${TABLE} SET version = $3, data = $4, updated_at = $5 WHERE id = $1 AND version = $2`,
         values: [row.id, row.version, row.version + 1, JSON.stringify(BENCH_DATA), new Date()],
       });
@@ -51,7 +54,7 @@ export async function measureRawPgBaseline(options: RawPgBaselineOptions): Promi
       row.version++;
     });
   } finally {
-    await admin.query(`DELETE FROM ${TABLE} WHERE id = ANY($1::uuid[])`, [rows.map((r) => r.id)]).catch(() => {});
+    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => {});
     await Promise.all(clients.map((c) => c.end()));
   }
 }
