@@ -5,7 +5,6 @@
  * at a fixed rate for latency. The repository is `createPrismaRepository` with its default options (group
  * commit, a 10,000-instance cache), as an application would open it.
  */
-import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { createPrismaRepository } from '../src/prisma/create-repository.ts';
 import { SagaOrchestrator } from '../src/index.ts';
@@ -88,9 +87,4 @@ export async function checkpoint(url: string): Promise<void> {
 
 function percentile(sorted: readonly number[], p: number): number {
   return Math.round((sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0) * 100) / 100;
-}
-
-/** Seconds since `t0` (performance.now()), rounded, for notes. */
-export function since(t0: number): number {
-  return Math.round((performance.now() - t0) / 100) / 10;
 }
