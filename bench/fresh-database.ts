@@ -8,6 +8,14 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { migrate } from '../src/prisma/migrate.ts';
 
+/** Drops of the databases made and not yet dropped: `dropLeftovers()` runs them when a run is interrupted. */
+const pending = new Set<() => Promise<void>>();
+
+/** Drops every database `freshDatabase` made that is still there (for SIGINT / SIGTERM handlers). */
+export async function dropLeftovers(): Promise<void> {
+  await Promise.allSettled([...pending].map((drop) => drop()));
+}
+
 /**
  * @example
  * const database = await freshDatabase(BENCH_PG_URL, 'sagaflow_hot');
@@ -31,7 +39,11 @@ export async function freshDatabase(
   await admin(`CREATE DATABASE ${name}`);
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
-  const drop = () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  const drop = async () => {
+    await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    pending.delete(drop);
+  };
+  pending.add(drop);
   try {
     if (options.migrate !== false) await migrate({ connectionString: url.toString() });
   } catch (error) {

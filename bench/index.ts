@@ -20,6 +20,7 @@ import { runPostgresBench } from './postgres.ts';
 import { realisticOptions, runRealisticBench } from './realistic.ts';
 import { benchScheduleLagInMemory } from './schedules.ts';
 import type { BenchResult } from './report.ts';
+import { dropLeftovers } from './fresh-database.ts';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
@@ -40,7 +41,17 @@ function report(r: BenchResult): void {
         : '';
   const ratio = r.vs_raw !== undefined ? `  ${r.vs_raw}x raw` : '';
   const cpu = typeof r.cpu === 'string' ? `\n${''.padEnd(66)}CPU: ${r.cpu}` : '';
-  console.log(`${r.name.padEnd(64)} ${String(r.ops_per_sec).padStart(9)} ops/s  (${r.ops} ops in ${r.seconds}s)${latency}${ratio}${pgbench}${lag}${cpu}`);
+  const cost =
+    r.statements_per_event !== undefined
+      ? `\n${''.padEnd(66)}per event: ${String(r.statements_per_event)} statements, CPU ${String(r.pg_cpu_us_per_event)} µs PostgreSQL + ${String(r.node_cpu_us_per_event)} µs Node.js, ${String(r.wal_bytes_per_event)} B WAL`
+      : r.client_cpu_us_per_event !== undefined
+        ? `\n${''.padEnd(66)}per transaction: CPU ${String(r.pg_cpu_us_per_event)} µs PostgreSQL + ${String(r.client_cpu_us_per_event)} µs pgbench`
+        : '';
+  const heap =
+    r.bytes_per_instance !== undefined
+      ? `\n${''.padEnd(66)}heap: ${String(r.bytes_per_instance)} B per instance (${String(r.bytes_per_instance_beyond_data)} beyond its data), GC ${Math.round(Number(r.gc_share) * 100)} % of the time`
+      : '';
+  console.log(`${r.name.padEnd(64)} ${String(r.ops_per_sec).padStart(9)} ops/s  (${r.ops} ops in ${r.seconds}s)${latency}${ratio}${pgbench}${lag}${cpu}${cost}${heap}`);
 }
 
 async function main(): Promise<void> {
@@ -73,6 +84,17 @@ async function main(): Promise<void> {
       if (!json) console.log(line);
     });
   }
+}
+
+// Interrupted (Ctrl-C): the databases a run made are dropped all the same. A terminal (or tsx) may
+// deliver the signal twice: the handler stays, so a second one does not cut the drops short.
+let interrupted = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (interrupted) return;
+    interrupted = true;
+    void dropLeftovers().finally(() => process.exit(130));
+  });
 }
 
 main().catch((error) => {
