@@ -6,7 +6,7 @@
  *   npm run bench -- --only postgres   # PostgreSQL (SAGAFLOW_BENCH_PG_URL / DATABASE_URL) and PGlite
  *   npm run bench -- --only cluster    # 1, 2, 4 worker processes (examples/cluster) through RabbitMQ
  *   npm run bench -- --only hot        # 4 processes sending events for ONE instance, on PostgreSQL
- *   npm run bench -- --only realistic  # production-shaped: cold instances vs pgbench -N, open loop, scale (~6 min)
+ *   npm run bench -- --only realistic  # production-shaped: cold instances vs pgbench -N, open loop, scale (~7 min)
  *   npm run bench -- --only realistic --quick   # the same, fewer and shorter rounds (~3 min)
  *   npm run bench -- --json
  *
