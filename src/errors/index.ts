@@ -36,3 +36,4 @@ export * from './saga-version-newer-error.ts';
 export * from './instance-migration-error.ts';
 export * from './stranded-instances-error.ts';
 export * from './history-format-error.ts';
+export * from './batch-too-large-error.ts';

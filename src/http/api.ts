@@ -19,6 +19,9 @@ import { checkToken } from './serving-policy.ts';
 import { defined } from '../ops/defined.ts';
 import { CommandsQuery, DeadLettersQuery, DiagramQuery, InstanceQuery, InstancesQuery, StatsQuery } from './queries.ts';
 import { sagaflowVersion } from './version.ts';
+import { ingressEventTypes, ingressRoutes, type IngressOptions } from './ingress.ts';
+import { openApiDocument } from './openapi.ts';
+import { API_ROUTES } from './route-table.ts';
 
 export interface SagaflowApiOptions {
   /** When set, every `/api/*` request needs `Authorization: Bearer <token>`. An empty one is an `InvalidTokenError`. */
@@ -39,6 +42,8 @@ export interface SagaflowApiOptions {
   readonly pollIntervalMs?: number | undefined;
   /** Between `: ping` comments on the event stream. Default 15 s. */
   readonly pingIntervalMs?: number | undefined;
+  /** Limits of the ingress routes (`POST /api/ingress/events`, `/batch`): body bytes and batch length. */
+  readonly ingress?: IngressOptions | undefined;
   /** Serve the web dashboard at `/` (default true). */
   readonly dashboard?: boolean | undefined;
   /**
@@ -100,6 +105,10 @@ export function createSagaflowApi(ops: SagaOperations, options: SagaflowApiOptio
   api.post('/api/dead-letters/:id/replay', async (c) => c.json({ result: await ops.replayDeadLetter(c.req.param('id')) }));
   api.delete('/api/dead-letters/:id', async (c) => c.json(await ops.discardDeadLetter(c.req.param('id'))));
   api.get('/api/events', (c: Context) => eventStream(c, changeFeed(), options.pingIntervalMs ?? DEFAULT_PING_MS));
+  // Every route above and below has its row in API_ROUTES (http/route-table), which this document is made from.
+  let openapi: object | undefined;
+  api.get('/api/openapi.json', (c) => c.json((openapi ??= openApiDocument({ routes: API_ROUTES, events: ingressEventTypes(ops), version: sagaflowVersion() }))));
+  api.route('/api/ingress', ingressRoutes(ops, options.ingress, (error, errorId) => onError(error, { errorId })));
   api.all('/api/*', (c) => respond(c, problem(404, 'SAGA_NOT_FOUND', `no API route ${c.req.method} ${c.req.path} (see docs/operations.md, "HTTP API")`)));
 
   // Static files of the dashboard (src/dashboard, built separately): no data in them, so no token.

@@ -1,7 +1,9 @@
 /**
  * @module http/problem
  *
- * Errors as the API answers them: `{ error: { code, message, details? } }` with a status chosen from
+ * Errors as the API answers them: `application/problem+json` (RFC 9457: `type`, `title`, `status`,
+ * `detail`, and the extension member `code`) that also carries `{ error: { code, message, details? } }`,
+ * the shape the API answered before, which the dashboard and clients read; with a status chosen from
  * the error's kind. Client mistakes are 4xx with the error's own stable code; anything unexpected is a
  * 500 with a generic message and an error id (`details.errorId`) that the server logs with the error
  * itself: a driver's or SQL's text never reaches a client, where it would map the schema for an attacker.
@@ -81,6 +83,45 @@ export function errorIdOf(p: Problem): string | undefined {
   return typeof details?.errorId === 'string' ? details.errorId : undefined;
 }
 
+/** The media type of every error answer (RFC 9457). */
+export const PROBLEM_JSON = 'application/problem+json';
+
+/**
+ * The body as sent: RFC 9457's members beside the `error` object. `type` is a URN per code (no page
+ * to fetch: docs/troubleshooting.md lists the codes), `title` the status's reason phrase.
+ *
+ * @example
+ * problemBody(problem(404, 'SAGA_NOT_FOUND', 'no instance i-1'));
+ * // { type: 'urn:sagaflow:problem:SAGA_NOT_FOUND', title: 'Not Found', status: 404, detail: 'no instance i-1', code: 'SAGA_NOT_FOUND', error: { ... } }
+ */
+export function problemBody(p: Problem): ProblemBody {
+  const { code, message } = p.body.error;
+  return { type: `urn:sagaflow:problem:${code}`, title: TITLES[p.status] ?? 'Error', status: p.status, detail: message, code, error: p.body.error };
+}
+
+export interface ProblemBody {
+  readonly type: string;
+  readonly title: string;
+  readonly status: number;
+  readonly detail: string;
+  readonly code: string;
+  readonly error: Problem['body']['error'];
+}
+
+const TITLES: Readonly<Partial<Record<number, string>>> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  421: 'Misdirected Request',
+  422: 'Unprocessable Content',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
 export function respond(c: Context, p: Problem): Response {
-  return c.json(p.body, p.status);
+  return c.body(JSON.stringify(problemBody(p)), p.status, { 'Content-Type': PROBLEM_JSON });
 }
