@@ -37,3 +37,5 @@ export * from './instance-migration-error.ts';
 export * from './stranded-instances-error.ts';
 export * from './history-format-error.ts';
 export * from './batch-too-large-error.ts';
+export * from './sagaflow-api-error.ts';
+export * from './wait-timeout-error.ts';

@@ -15,9 +15,15 @@ export const createSagaflowApi: typeof import('./api.ts').createSagaflowApi = ap
 export type { SagaflowApi, SagaflowApiOptions } from './api.ts';
 export { serveSagaflow } from './serve.ts';
 export type { ServeSagaflowOptions, SagaflowServer } from './serve.ts';
-export { BAD_REQUEST, UNAUTHORIZED, READ_ONLY, FORBIDDEN, INTERNAL, HOST_NOT_ALLOWED, CROSS_SITE, problemOf } from './problem.ts';
+export { BAD_REQUEST, UNAUTHORIZED, READ_ONLY, FORBIDDEN, INTERNAL, HOST_NOT_ALLOWED, CROSS_SITE, PROBLEM_JSON, problemOf, problemBody } from './problem.ts';
 export { hostGuard, crossSiteGuard } from './origin-guard.ts';
-export type { Problem } from './problem.ts';
+export type { Problem, ProblemBody } from './problem.ts';
+export { DEFAULT_INGRESS_LIMITS } from './ingress.ts';
+export type { IngressOptions } from './ingress.ts';
+export { openApiDocument } from './openapi.ts';
+export type { OpenApiOptions } from './openapi.ts';
+export { API_ROUTES } from './route-table.ts';
+export type { RouteSpec, RouteMethod } from './route-table.ts';
 export { Role, allows, authenticator, loadPrincipalsFile, parsePrincipals } from './principals.ts';
 export type { Permission, Principal, PrincipalConfig, Authenticator } from './principals.ts';
 export { permissionFor, principalOf, INGRESS_PREFIX } from './auth.ts';

@@ -6,11 +6,12 @@ import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import * as core from '../../src/index.ts';
 import * as http from '../../src/http/index.ts';
+import * as client from '../../src/client/index.ts';
 import * as prisma from '../../src/prisma/index.ts';
 import * as rabbitmq from '../../src/rabbitmq/index.ts';
 import * as testing from '../../src/testing/index.ts';
 
-const entryPoints = { sagaflow: core, 'sagaflow/http': http, 'sagaflow/prisma': prisma, 'sagaflow/rabbitmq': rabbitmq, 'sagaflow/testing': testing };
+const entryPoints = { sagaflow: core, 'sagaflow/http': http, 'sagaflow/client': client, 'sagaflow/prisma': prisma, 'sagaflow/rabbitmq': rabbitmq, 'sagaflow/testing': testing };
 const exported = Object.values(entryPoints).flatMap((module) => Object.values(module as Record<string, unknown>));
 
 /** Every exported code constant (`SCHEMA_MISSING = 'SAGA_SCHEMA_MISSING'`, …). */
