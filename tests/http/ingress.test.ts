@@ -237,7 +237,7 @@ describe('who may publish', () => {
       body: JSON.stringify(start('c-14')),
     });
     expect(response.status).toBe(403);
-    expect((await response.json()).code).toBe('SAGA_READ_ONLY');
+    expect(((await response.json()) as { code: string }).code).toBe('SAGA_READ_ONLY');
     await readOnly.close();
   });
 

@@ -90,7 +90,7 @@ describe('GET /api/openapi.json', () => {
     const { defineEvent } = await import('../../src/index.ts');
     const { z } = await import('zod');
     const odd = defineEvent('Odd', z.object({ at: z.date(), n: z.string().transform(Number), big: z.bigint().optional() }));
-    const result = await new Validator().validate(openApiDocument({ routes: API_ROUTES, events: [odd], version: '0.0.0' }) as object);
+    const result = await new Validator().validate(openApiDocument({ routes: API_ROUTES, events: [odd], version: '0.0.0' }) as never);
     expect(result.valid).toBe(true);
   });
 });
