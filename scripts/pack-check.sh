@@ -94,6 +94,26 @@ peer_err="$(node --input-type=module -e "
 [[ "$peer_err" == "SAGA_PEER_MISSING"*"npm install @prisma/client"* ]] || fail "sagaflow/prisma without its peers: $peer_err"
 echo "pack-check: CLI --version, read without a database, .ts without a loader, missing peers: clear errors"
 
+# sagaflow/client loads in a core install (no hono) and its built import graph is relative files only: no
+# node:, zod, hono or Prisma import, so it bundles for browsers (tests/client/browser.test.ts runs it there).
+client_graph="$(node --input-type=module -e "
+  import { readFileSync } from 'node:fs';
+  import { dirname, resolve } from 'node:path';
+  const client = await import('sagaflow/client');
+  if (typeof client.createSagaflowClient !== 'function') throw new Error('no createSagaflowClient');
+  const seen = new Set(); const bare = [];
+  const walk = (file) => {
+    if (seen.has(file)) return; seen.add(file);
+    for (const [, spec] of readFileSync(file, 'utf8').matchAll(/(?:^|\\n)\\s*(?:import|export)[^'\"]*?from\\s*['\"]([^'\"]+)['\"]/g)) {
+      if (spec.startsWith('.')) walk(resolve(dirname(file), spec)); else bare.push(spec);
+    }
+  };
+  walk(resolve('node_modules/sagaflow/dist/client/index.js'));
+  console.log(seen.size + ' files' + (bare.length ? ', imports ' + bare.join(' ') : ''));
+")" || fail "sagaflow/client does not load in a core install"
+[[ "$client_graph" =~ ^[0-9]+\ files$ ]] || fail "sagaflow/client imports packages: $client_graph"
+echo "pack-check: sagaflow/client: $client_graph, no package imports"
+
 cold() {
   local module="$1" runs=() t
   for _ in 1 2 3 4 5; do
@@ -104,6 +124,7 @@ cold() {
 }
 cold sagaflow
 cold sagaflow/prisma
+cold sagaflow/client
 
 # ---------------------------------------------------------------------------------------------------------
 # 2. With the Prisma peers, against PostgreSQL

@@ -92,7 +92,7 @@ async function publish(orchestrator: SagaOrchestrator, event: IngressEvent): Pro
   const envelope = createEnvelope('event', event.type, event.payload, {
     ...(event.correlationId !== undefined && { correlationId: event.correlationId }),
     ...(event.messageId !== undefined && { messageId: event.messageId }),
-  });
+  }, new Date(orchestrator.clock.now()));
   const result = publishResult(await orchestrator.dispatch(envelope));
   return event.messageId === undefined ? result : redeliveriesAsDuplicates(orchestrator.repository, result);
 }

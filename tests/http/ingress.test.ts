@@ -241,6 +241,12 @@ describe('who may publish', () => {
     await readOnly.close();
   });
 
+  it('refuses limits that are not positive integers when the API is made', () => {
+    const ops = new SagaOperations({ repository, sagas: [CheckoutSaga], orchestrator });
+    expect(() => createSagaflowApi(ops, { dashboard: false, ingress: { maxBatchEvents: 0 } })).toThrow(/ingress.maxBatchEvents must be a positive integer/);
+    expect(() => createSagaflowApi(ops, { dashboard: false, ingress: { maxBodyBytes: 1.5 } })).toThrow(RangeError);
+  });
+
   it('answers a typed 409 SAGA_ORCHESTRATOR_REQUIRED when the server has no orchestrator', async () => {
     const bare = createSagaflowApi(new SagaOperations({ repository, sagas: [CheckoutSaga] }), { dashboard: false });
     const response = await bare.request('/api/ingress/events', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(start('c-15')) });
