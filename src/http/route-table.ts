@@ -12,6 +12,7 @@
 import { z } from 'zod';
 import { CommandsQuery, DeadLettersQuery, DiagramQuery, InstanceQuery, InstancesQuery, StatsQuery } from './queries.ts';
 import { BatchResultSchema, IngressBatch, IngressEvent, PublishResultSchema } from './ingress-schemas.ts';
+import { InstanceDetailSchema, InstancePageSchema } from './view-schemas.ts';
 
 export type RouteMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -47,8 +48,8 @@ export const API_ROUTES: readonly RouteSpec[] = [
   { method: 'get', path: '/api/sagas', summary: 'Every saga with counts per state and definition version', description: '`{ sagas: SagaOverview[] }` (docs/operations.md)' },
   { method: 'get', path: '/api/sagas/:name/diagram', summary: "A saga's diagram (Mermaid, DOT, or the XState config as JSON)", query: DiagramQuery, produces: 'text/plain', errors: [404] },
   { method: 'get', path: '/api/stats', summary: 'Instances per saga, state and status', query: StatsQuery, description: '`{ counts: [{ sagaName, state, status, count }] }`' },
-  { method: 'get', path: '/api/instances', summary: 'A page of instances, newest update first', query: InstancesQuery, response: Page },
-  { method: 'get', path: '/api/instances/:id', summary: 'One instance with a page of its history', query: InstanceQuery, description: '`{ instance, history, historyBefore }`', errors: [404] },
+  { method: 'get', path: '/api/instances', summary: 'A page of instances, newest update first', query: InstancesQuery, response: InstancePageSchema },
+  { method: 'get', path: '/api/instances/:id', summary: 'One instance with a page of its history', query: InstanceQuery, response: InstanceDetailSchema, errors: [404] },
   { method: 'post', path: '/api/instances/:id/retry-compensation', summary: 'Resume a failed compensation (needs an orchestrator)', description: '`{ result: { steps, error, instance } }`', errors: [404, 409, 422] },
   { method: 'get', path: '/api/commands', summary: 'A page of handled commands, newest first', query: CommandsQuery, response: Page },
   { method: 'get', path: '/api/commands/:id', summary: 'One handled command', description: '`{ command }`', errors: [404] },

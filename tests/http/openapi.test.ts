@@ -63,6 +63,11 @@ describe('GET /api/openapi.json', () => {
     expect(list.parameters.find((p: { name: string }) => p.name === 'order').schema.enum).toEqual(['asc', 'desc']);
     expect(doc.paths['/api/instances/{id}'].get.parameters[0]).toMatchObject({ name: 'id', in: 'path', required: true });
     expect(list['x-sagaflow-permission']).toBe('read');
+    // Answers of the instance routes, from schemas the compiler checks against the views.
+    const page = list.responses['200'].content['application/json'].schema;
+    expect(page.properties.items.items.required).toEqual(expect.arrayContaining(['id', 'sagaName', 'correlationId', 'state', 'status', 'version']));
+    const detail = doc.paths['/api/instances/{id}'].get.responses['200'].content['application/json'].schema;
+    expect(Object.keys(detail.properties)).toEqual(['instance', 'history', 'historyBefore']);
     expect(doc.paths['/api/dead-letters/{id}'].delete['x-sagaflow-permission']).toBe('act');
   });
 
