@@ -89,10 +89,11 @@ async function publish(orchestrator: SagaOrchestrator, event: IngressEvent): Pro
   if (orchestrator.commands?.handles(event.type) || !orchestrator.handledTypes.includes(event.type)) {
     throw new UnknownEventError(event.type, []);
   }
-  const envelope = createEnvelope('event', event.type, event.payload, {
+  const options = {
     ...(event.correlationId !== undefined && { correlationId: event.correlationId }),
     ...(event.messageId !== undefined && { messageId: event.messageId }),
-  }, new Date(orchestrator.clock.now()));
+  };
+  const envelope = createEnvelope('event', event.type, event.payload, options, new Date(orchestrator.clock.now()));
   const result = publishResult(await orchestrator.dispatch(envelope));
   return event.messageId === undefined ? result : redeliveriesAsDuplicates(orchestrator.repository, result);
 }
