@@ -36,3 +36,7 @@ export * from './saga-version-newer-error.ts';
 export * from './instance-migration-error.ts';
 export * from './stranded-instances-error.ts';
 export * from './history-format-error.ts';
+export * from './undeclared-state-error.ts';
+export * from './repair-refused-error.ts';
+export * from './reason-required-error.ts';
+export * from './bulk-count-mismatch-error.ts';
