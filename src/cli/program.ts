@@ -100,7 +100,7 @@ export function buildProgram(io: CliIo, options: { readonly signal?: AbortSignal
     .option('--database-url <url>', 'PostgreSQL URL (default: DATABASE_URL, else the embedded database in .sagaflow/db)')
     .option('--pglite <directory>', 'embedded PGlite data folder when there is no URL', undefined)
     .option('--schema <name>', 'PostgreSQL schema holding Sagaflow\'s tables')
-    .option('--sagas <module>', 'a module exporting your saga definitions (needed for diagram, check, instances migrate and replay; makes dead-letters replay run in process; a .ts module needs `node --import tsx`)')
+    .option('--sagas <module>', 'a module exporting your saga definitions (needed for diagram, check, instances migrate, replay and the repairs send, transition, cancel, retry-compensation; makes dead-letters replay run in process; a .ts module needs `node --import tsx`)')
     .version(sagaflowVersion(), '-V, --version', 'print the version of sagaflow')
     .showHelpAfterError('(add --help for usage)')
     .exitOverride()
