@@ -200,3 +200,13 @@ describe('the audit trail', () => {
     expect((await ops.repair.auditTrail({ saga: 'order' })).items).toHaveLength(1);
   });
 });
+
+describe('a cancelled instance', () => {
+  it('handles no event any more, even one its state would: the event is refused, not applied', async () => {
+    const waiting = await byCorrelation('order', seeded.waiting);
+    await ops.repair.cancel(waiting.id, {}, actor);
+    const late = await ops.orchestrator!.receive({ kind: 'event', type: PaymentProcessed.name, messageId: crypto.randomUUID(), correlationId: seeded.waiting, headers: {}, timestamp: new Date().toISOString(), payload: { orderId: seeded.waiting, transactionId: 'tx-late', amount: 12 } });
+    expect(late).toMatchObject({ status: 'dead-lettered', deadLetter: { errorCode: 'SAGA_EVENT_UNHANDLED' } });
+    expect(await byCorrelation('order', seeded.waiting)).toMatchObject({ state: 'AwaitingPayment', status: 'faulted', version: waiting.version + 1 });
+  });
+});

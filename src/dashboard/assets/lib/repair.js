@@ -52,7 +52,7 @@ export function repairDialog({ title, description, fields = [], confirm = 'Apply
   return new Promise((resolve) => {
     const error = h('p', { class: 'error-text', id: 'repair-error', role: 'alert', hidden: true });
     const step = h('div', { class: 'repair-step', id: 'repair-step', hidden: true });
-    const reason = h('textarea', { id: 'repair-reason', name: 'reason', rows: 2, required: true, maxlength: 1000, placeholder: 'Why? Kept in the audit record.' });
+    const reason = h('textarea', { id: 'repair-reason', name: 'reason', rows: 2, maxlength: 1000, placeholder: 'Why? Kept in the audit record.' });
     const ok = h('button', { type: 'submit', class: danger ? 'danger confirm' : 'primary', id: 'repair-submit', dataset: danger ? { confirm: 'yes' } : {} }, confirm);
     const cancel = h('button', { type: 'button', id: 'repair-cancel' }, 'Close');
     const form = h(
