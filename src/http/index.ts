@@ -21,3 +21,4 @@ export type { Problem } from './problem.ts';
 export { Role, allows, authenticator, loadPrincipalsFile, parsePrincipals } from './principals.ts';
 export type { Permission, Principal, PrincipalConfig, Authenticator } from './principals.ts';
 export { permissionFor, principalOf, INGRESS_PREFIX } from './auth.ts';
+export { MAX_ACTION_BODY, repairRoutes } from './repair-routes.ts';

@@ -24,6 +24,14 @@ export const MAX_ACTION_BODY = 256 * 1024;
  */
 export function repairRoutes(ops: SagaOperations): Hono {
   const app = new Hono();
+  // Who acts, read before the body limit runs: that middleware may replace the request object the
+  // guard filed the principal under.
+  const actors = new WeakMap<Context, string>();
+  app.use('/api/*', async (c, next) => {
+    actors.set(c, principalOf(c).name);
+    await next();
+  });
+  const actor = (c: Context, body: { readonly reason?: string | undefined }) => ({ principal: actors.get(c) ?? principalOf(c).name, reason: body.reason ?? '' });
   const limit = bodyLimit({
     maxSize: MAX_ACTION_BODY,
     onError: (c) => respond(c, problem(413, BAD_REQUEST, `the request body is larger than ${MAX_ACTION_BODY} bytes`)),
@@ -73,10 +81,6 @@ export function repairRoutes(ops: SagaOperations): Hono {
   return app;
 }
 
-function actor(c: Context, body: { readonly reason?: string | undefined }): { principal: string; reason: string } {
-  return { principal: principalOf(c).name, reason: body.reason ?? '' };
-}
-
 /** The JSON body, validated; an empty body is `{}` (a missing reason is then the operations' typed error). */
 async function read<S extends z.ZodType>(c: Context, schema: S): Promise<z.output<S>> {
   const text = await c.req.text();
@@ -85,7 +89,8 @@ async function read<S extends z.ZodType>(c: Context, schema: S): Promise<z.outpu
     try {
       value = JSON.parse(text);
     } catch {
-      throw new z.ZodError([{ code: 'custom', path: [], message: 'the body is not JSON', input: text.slice(0, 0) }]);
+      // Answered as 400 SAGA_BAD_REQUEST (problemOf), without echoing the body.
+      throw new RangeError('the request body is not JSON');
     }
   }
   return schema.parse(value);
