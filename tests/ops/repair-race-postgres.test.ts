@@ -95,4 +95,28 @@ describe('a repair racing a worker on PostgreSQL', { timeout: 60_000 }, () => {
     expect(winners).toHaveLength(12);
     if (process.env.SAGAFLOW_RACE_REPORT) console.log('race winners', winners.join(' '));
   });
+
+  it('a cancel racing the event, round after round: the winner holds, the loser is refused or dead-lettered, nothing lost', async () => {
+    for (let round = 0; round < 6; round++) {
+      const id = `cancel-race-${round}`;
+      const before = await order(id);
+      const event = payment(id);
+      const [cancelled] = await Promise.allSettled([ops.repair.cancel(before.id, { expectedVersion: before.version }, actor), worker.receive(event)]);
+      const record = (await operatorStore.findByCorrelation('order', id, { fresh: true }))!;
+      const history = await operatorStore.history(record.id);
+      expect(history.map((h) => h.sequence)).toEqual(Array.from({ length: record.version }, (_, i) => i + 1));
+      const applied = history.some((h) => h.messageId === event.messageId);
+      const letters = await operatorStore.listDeadLetters({ sagaName: 'order', limit: 1000 });
+      const deadLettered = letters.items.some((l) => l.messageId === event.messageId);
+      expect([applied, deadLettered].filter(Boolean)).toHaveLength(1);
+      if (cancelled!.status === 'fulfilled') {
+        // Cancelled first: a cancelled order handles no event, so the payment is refused and kept.
+        expect(record).toMatchObject({ status: 'faulted', error: { cancelled: true } });
+        expect(deadLettered).toBe(true);
+      } else {
+        expect(cancelled!.reason).toBeInstanceOf(ConcurrencyError);
+        expect(record).toMatchObject({ state: 'AwaitingInventory', status: 'active' });
+      }
+    }
+  });
 });
