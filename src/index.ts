@@ -164,6 +164,10 @@ export type {
   DeadLetterView,
 } from './ops/index.ts';
 
+// An operator's repairs and their audit trail (`SagaOperations.repair`, docs/operations.md, "Repairs").
+export { RepairOperations, BulkOperations, OPERATOR_EVENT_PREFIX, OPERATOR_HEADER, REPAIR_ACTIONS, MAX_BULK } from './ops/index.ts';
+export type { Actor, AuditRecord, AuditEntryView, AuditQuery, BulkInstanceFilter, BulkResult, BulkOptions, BulkItemOutcome, RepairAction, RepairResult, TransitionRequest } from './ops/index.ts';
+
 // Exported histories (`sagaflow export`, docs/replay.md): replayed through a new definition by
 // `replayHistories()` in `sagaflow/testing`.
 export { exportHistories } from './ops/export-histories.ts';

@@ -5,6 +5,7 @@
  * the message in this process when `--sagas` is given, and otherwise queues it in the outbox for the
  * workers' relays.
  */
+import type { Actor } from '../ops/repair/audit.ts';
 import type { DeadLetterFilter, SagaOperations } from '../ops/saga-operations.ts';
 import { age, indentedJson, table } from './format.ts';
 import type { CliIo } from './io.ts';
@@ -61,16 +62,22 @@ export async function deadLetterShowCommand(ops: SagaOperations, id: string, opt
   return 0;
 }
 
-export async function deadLetterReplayCommand(ops: SagaOperations, id: string, options: { readonly json?: boolean }, io: CliIo): Promise<number> {
-  const result = await ops.replayDeadLetter(id);
-  if (options.json) io.out(JSON.stringify({ result }, null, 2));
+export interface LetterActionOptions {
+  readonly json?: boolean;
+  /** Who acts and why: the action is recorded in the audit trail of the instance the letter names. */
+  readonly actor: Actor;
+}
+
+export async function deadLetterReplayCommand(ops: SagaOperations, id: string, options: LetterActionOptions, io: CliIo): Promise<number> {
+  const { result, audit } = await ops.repair.replayDeadLetter(id, options.actor);
+  if (options.json) io.out(JSON.stringify({ result, audit }, null, 2));
   else if (result.outcome === 'queued') io.out(`queued ${result.type} ${result.messageId} in the outbox; the workers' relays will deliver it`);
   else io.out(`replayed ${id}: ${JSON.stringify(result.dispatch)}`);
   return 0;
 }
 
-export async function deadLetterDiscardCommand(ops: SagaOperations, id: string, options: { readonly json?: boolean }, io: CliIo): Promise<number> {
-  const result = await ops.discardDeadLetter(id);
+export async function deadLetterDiscardCommand(ops: SagaOperations, id: string, options: LetterActionOptions, io: CliIo): Promise<number> {
+  const result = await ops.repair.discardDeadLetter(id, options.actor);
   io.out(options.json ? JSON.stringify(result) : `discarded ${id}`);
   return 0;
 }

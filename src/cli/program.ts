@@ -33,6 +33,7 @@ import { migrateCommand } from './migrate-command.ts';
 import { checkServeOptions, serveCommand } from './serve-command.ts';
 import { showCommand } from './show-command.ts';
 import { statsCommand } from './stats-command.ts';
+import { cliPrincipal, registerRepairCommands } from './repair-commands.ts';
 
 const STATUSES: readonly string[] = Object.values(SagaStatus);
 
@@ -99,7 +100,7 @@ export function buildProgram(io: CliIo, options: { readonly signal?: AbortSignal
     .option('--database-url <url>', 'PostgreSQL URL (default: DATABASE_URL, else the embedded database in .sagaflow/db)')
     .option('--pglite <directory>', 'embedded PGlite data folder when there is no URL', undefined)
     .option('--schema <name>', 'PostgreSQL schema holding Sagaflow\'s tables')
-    .option('--sagas <module>', 'a module exporting your saga definitions (needed for diagram, check, instances migrate and replay; makes dead-letters replay run in process; a .ts module needs `node --import tsx`)')
+    .option('--sagas <module>', 'a module exporting your saga definitions (needed for diagram, check, instances migrate, replay and the repairs send, transition, cancel, retry-compensation; makes dead-letters replay run in process; a .ts module needs `node --import tsx`)')
     .version(sagaflowVersion(), '-V, --version', 'print the version of sagaflow')
     .showHelpAfterError('(add --help for usage)')
     .exitOverride()
@@ -219,16 +220,24 @@ export function buildProgram(io: CliIo, options: { readonly signal?: AbortSignal
       ),
     ),
   );
+  deadLetters
+    .command('show <id>')
+    .description('one dead letter with its envelope')
+    .option('--json', 'print JSON')
+    .action((id: string, o, cmd: Command) => run(withOperations(connection(cmd), io, (ops) => deadLetterShowCommand(ops, id, { json: o.json === true }, io))));
   for (const [name, description, command] of [
-    ['show', 'one dead letter with its envelope', deadLetterShowCommand],
     ['replay', 'dispatch it again (in process with --sagas, else queued in the outbox for the relays)', deadLetterReplayCommand],
     ['discard', 'remove it for good', deadLetterDiscardCommand],
   ] as const) {
     deadLetters
       .command(`${name} <id>`)
-      .description(description)
+      .description(`${description}; recorded in the audit trail`)
+      .requiredOption('--reason <text>', 'why (kept in the audit record)')
+      .option('--as <name>', 'the principal to record (default cli:<os user>)')
       .option('--json', 'print JSON')
-      .action((id: string, o, cmd: Command) => run(withOperations(connection(cmd), io, (ops) => command(ops, id, { json: o.json === true }, io))));
+      .action((id: string, o, cmd: Command) =>
+        run(withOperations(connection(cmd), io, (ops) => command(ops, id, { json: o.json === true, actor: { principal: cliPrincipal(io, o.as), reason: o.reason } }, io))),
+      );
   }
 
   const commands = program.command('commands').description('commands that handlers took, with their outcomes: list, show');
@@ -260,6 +269,8 @@ export function buildProgram(io: CliIo, options: { readonly signal?: AbortSignal
     .description('one command with its outcome, output and envelope')
     .option('--json', 'print JSON')
     .action((id: string, o, cmd: Command) => run(withOperations(connection(cmd), io, (ops) => commandShowCommand(ops, id, { json: o.json === true }, io))));
+
+  registerRepairCommands(program, { io, run, connection }); // send, transition, cancel, retry-compensation, bulk, audit
 
   program
     .command('export')

@@ -39,3 +39,7 @@ export * from './history-format-error.ts';
 export * from './batch-too-large-error.ts';
 export * from './sagaflow-api-error.ts';
 export * from './wait-timeout-error.ts';
+export * from './undeclared-state-error.ts';
+export * from './repair-refused-error.ts';
+export * from './reason-required-error.ts';
+export * from './bulk-count-mismatch-error.ts';

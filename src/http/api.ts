@@ -16,6 +16,7 @@ import { DEFAULT_PING_MS, eventStream } from './events.ts';
 import { crossSiteGuard, hostGuard } from './origin-guard.ts';
 import { errorIdOf, problem, problemOf, respond } from './problem.ts';
 import { checkToken } from './serving-policy.ts';
+import { repairRoutes } from './repair-routes.ts';
 import { defined } from '../ops/defined.ts';
 import { CommandsQuery, DeadLettersQuery, DiagramQuery, InstanceQuery, InstancesQuery, StatsQuery } from './queries.ts';
 import { sagaflowVersion } from './version.ts';
@@ -93,7 +94,6 @@ export function createSagaflowApi(ops: SagaOperations, options: SagaflowApiOptio
   api.get('/api/stats', async (c) => c.json(await ops.stats(StatsQuery.parse(c.req.query()).saga)));
   api.get('/api/instances', async (c) => c.json(await ops.listInstances(defined(InstancesQuery.parse(c.req.query())))));
   api.get('/api/instances/:id', async (c) => c.json(await ops.instance(c.req.param('id'), defined(InstanceQuery.parse(c.req.query())))));
-  api.post('/api/instances/:id/retry-compensation', async (c) => c.json({ result: await ops.retryCompensation(c.req.param('id')) }));
   api.get('/api/commands', async (c) => c.json(await ops.commands(defined(CommandsQuery.parse(c.req.query())))));
   api.get('/api/commands/:id', async (c) => c.json({ command: await ops.command(c.req.param('id')) }));
   api.get('/api/dead-letters', async (c) => c.json(await ops.deadLetters(defined(DeadLettersQuery.parse(c.req.query())))));
@@ -102,13 +102,12 @@ export function createSagaflowApi(ops: SagaOperations, options: SagaflowApiOptio
     return c.json(await ops.countDeadLetters(defined({ reason, saga, type })));
   });
   api.get('/api/dead-letters/:id', async (c) => c.json({ deadLetter: await ops.deadLetter(c.req.param('id')) }));
-  api.post('/api/dead-letters/:id/replay', async (c) => c.json({ result: await ops.replayDeadLetter(c.req.param('id')) }));
-  api.delete('/api/dead-letters/:id', async (c) => c.json(await ops.discardDeadLetter(c.req.param('id'))));
   api.get('/api/events', (c: Context) => eventStream(c, changeFeed(), options.pingIntervalMs ?? DEFAULT_PING_MS));
   // Every route above and below has its row in API_ROUTES (http/route-table), which this document is made from.
   let openapi: object | undefined;
   api.get('/api/openapi.json', (c) => c.json((openapi ??= openApiDocument({ routes: API_ROUTES, events: ingressEventTypes(ops), version: sagaflowVersion() }))));
   api.route('/api/ingress', ingressRoutes(ops, options.ingress, (error, errorId) => onError(error, { errorId })));
+  api.route('/', repairRoutes(ops)); // repairs, bulk actions, the audit trail (http/repair-routes)
   api.all('/api/*', (c) => respond(c, problem(404, 'SAGA_NOT_FOUND', `no API route ${c.req.method} ${c.req.path} (see docs/operations.md, "HTTP API")`)));
 
   // Static files of the dashboard (src/dashboard, built separately): no data in them, so no token.

@@ -14,9 +14,10 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { allows, authenticator, type Permission, type Principal, type PrincipalConfig } from './principals.ts';
 import { FORBIDDEN, problem, READ_ONLY, respond, UNAUTHORIZED } from './problem.ts';
 
-// Kept beside the request rather than in hono's context variables, so that the app stays a plain `Hono`
-// a user can mount anywhere, without widening their context's types.
-const callers = new WeakMap<Request, Principal>();
+// A context variable under a key of ours, set and read through casts: the app stays a plain `Hono` a user
+// can mount anywhere, without widening their context's types. Not keyed by the request object, which a
+// body limit replaces.
+const PRINCIPAL = 'sagaflow.principal' as never;
 
 /** Routes under this prefix publish events into sagas: the ingress role may call them and nothing else. */
 export const INGRESS_PREFIX = '/api/ingress/';
@@ -72,7 +73,7 @@ export function guard(options: GuardOptions): MiddlewareHandler {
     if (!allows(principal.role, needed)) {
       return respond(c, problem(403, FORBIDDEN, `principal ${principal.name} has the ${principal.role} role, which may not ${VERBS[needed]}`));
     }
-    callers.set(c.req.raw, principal);
+    c.set(PRINCIPAL, principal as never);
     await next();
   };
 }
@@ -88,5 +89,5 @@ function presentedToken(c: Context): string | undefined {
 
 /** The principal the guard let through (for audit records). */
 export function principalOf(c: Context): Principal {
-  return callers.get(c.req.raw) ?? ANONYMOUS;
+  return (c.get(PRINCIPAL) as Principal | undefined) ?? ANONYMOUS;
 }

@@ -27,3 +27,4 @@ export type { RouteSpec, RouteMethod } from './route-table.ts';
 export { Role, allows, authenticator, loadPrincipalsFile, parsePrincipals } from './principals.ts';
 export type { Permission, Principal, PrincipalConfig, Authenticator } from './principals.ts';
 export { permissionFor, principalOf, INGRESS_PREFIX } from './auth.ts';
+export { MAX_ACTION_BODY, repairRoutes } from './repair-routes.ts';

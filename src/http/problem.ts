@@ -31,7 +31,7 @@ export interface Problem {
 }
 
 /** Codes of malformed requests, thrown deeper than the query parsing. */
-const BAD_REQUEST_CODES: ReadonlySet<string> = new Set(['SAGA_CURSOR_INVALID']);
+const BAD_REQUEST_CODES: ReadonlySet<string> = new Set(['SAGA_CURSOR_INVALID', 'SAGA_REASON_REQUIRED']);
 /** Codes of the server's own trouble, whose messages quote the driver: answered like any 500, 503 for a passing one. */
 const SERVER_CODES: ReadonlyMap<string, ContentfulStatusCode> = new Map<string, ContentfulStatusCode>([
   ['SAGA_STORE_TRANSIENT', 503],
@@ -46,6 +46,8 @@ const CONFLICT_CODES: ReadonlySet<string> = new Set([
   'SAGA_NOT_COMPENSATING',
   'SAGA_ORCHESTRATOR_REQUIRED',
   'SAGA_CONCURRENCY_CONFLICT',
+  'SAGA_REPAIR_REFUSED',
+  'SAGA_BULK_COUNT_MISMATCH',
 ]);
 
 export function problem(status: ContentfulStatusCode, code: string, message: string, details?: unknown): Problem {

@@ -13,6 +13,7 @@ import { z } from 'zod';
 import { CommandsQuery, DeadLettersQuery, DiagramQuery, InstanceQuery, InstancesQuery, StatsQuery } from './queries.ts';
 import { BatchResultSchema, IngressBatch, IngressEvent, PublishResultSchema } from './ingress-schemas.ts';
 import { InstanceDetailSchema, InstancePageSchema } from './view-schemas.ts';
+import { AuditQuery, BulkDeadLettersBody, BulkInstancesBody, CancelBody, ReasonBody, SendBody, TransitionBody } from './repair-bodies.ts';
 
 export type RouteMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -50,14 +51,23 @@ export const API_ROUTES: readonly RouteSpec[] = [
   { method: 'get', path: '/api/stats', summary: 'Instances per saga, state and status', query: StatsQuery, description: '`{ counts: [{ sagaName, state, status, count }] }`' },
   { method: 'get', path: '/api/instances', summary: 'A page of instances, newest update first', query: InstancesQuery, response: InstancePageSchema },
   { method: 'get', path: '/api/instances/:id', summary: 'One instance with a page of its history', query: InstanceQuery, response: InstanceDetailSchema, errors: [404] },
-  { method: 'post', path: '/api/instances/:id/retry-compensation', summary: 'Resume a failed compensation (needs an orchestrator)', description: '`{ result: { steps, error, instance } }`', errors: [404, 409, 422] },
+  { method: 'post', path: '/api/instances/:id/retry-compensation', summary: 'Resume a failed compensation (needs an orchestrator), recorded', body: ReasonBody, description: '`{ result: { steps, error, instance }, audit }`', errors: [404, 409, 422] },
+  { method: 'get', path: '/api/sagas/:name/repair', summary: "What a repair form needs: the saga's states and the JSON Schemas of its events and data", errors: [404] },
+  { method: 'post', path: '/api/instances/:id/send', summary: 'Deliver an event to one instance, recorded (operator)', body: SendBody, description: '`{ dispatch, audit }` (docs/operations.md, "Repairs and the audit trail")', errors: [404, 409, 422] },
+  { method: 'post', path: '/api/instances/:id/transition', summary: 'Move an instance to a declared state, with an optional data patch, recorded (operator)', body: TransitionBody, description: '`{ instance, audit }`', errors: [404, 409, 422] },
+  { method: 'post', path: '/api/instances/:id/cancel', summary: 'Compensate now and fault, recorded (operator)', body: CancelBody, description: '`{ result, audit }`', errors: [404, 409, 422] },
+  { method: 'post', path: '/api/bulk/instances/cancel', summary: 'Cancel every instance a filter matches: a dry run without expectCount', body: BulkInstancesBody, errors: [409, 422] },
+  { method: 'post', path: '/api/bulk/instances/retry-compensation', summary: 'Retry the compensation of every instance a filter matches: a dry run without expectCount', body: BulkInstancesBody, errors: [409, 422] },
+  { method: 'post', path: '/api/bulk/dead-letters/replay', summary: 'Replay every dead letter a filter matches: a dry run without expectCount', body: BulkDeadLettersBody, errors: [409, 422] },
+  { method: 'post', path: '/api/bulk/dead-letters/discard', summary: 'Discard every dead letter a filter matches: a dry run without expectCount', body: BulkDeadLettersBody, errors: [409, 422] },
+  { method: 'get', path: '/api/audit', summary: "Operators' actions across instances, newest first", query: AuditQuery, description: '`{ items: AuditEntry[], nextCursor }`' },
   { method: 'get', path: '/api/commands', summary: 'A page of handled commands, newest first', query: CommandsQuery, response: Page },
   { method: 'get', path: '/api/commands/:id', summary: 'One handled command', description: '`{ command }`', errors: [404] },
   { method: 'get', path: '/api/dead-letters', summary: 'A page of dead letters, oldest first', query: DeadLettersQuery, response: Page },
   { method: 'get', path: '/api/dead-letters/count', summary: 'How many dead letters match', query: DeadLettersQuery.pick({ reason: true, saga: true, type: true }), response: z.object({ count: z.number().int() }) },
   { method: 'get', path: '/api/dead-letters/:id', summary: 'One dead letter with its envelope', description: '`{ deadLetter }`', errors: [404] },
-  { method: 'post', path: '/api/dead-letters/:id/replay', summary: 'Replay a dead letter', description: "`{ result: { outcome: 'dispatched', dispatch } | { outcome: 'queued', outboxId, messageId, type } }`", errors: [404, 422] },
-  { method: 'delete', path: '/api/dead-letters/:id', summary: 'Discard a dead letter', response: z.object({ discarded: z.literal(true) }), errors: [404] },
+  { method: 'post', path: '/api/dead-letters/:id/replay', summary: 'Replay a dead letter, recorded', body: ReasonBody, description: "`{ result: { outcome: 'dispatched', dispatch } | { outcome: 'queued', outboxId, messageId, type }, audit }`", errors: [404, 422] },
+  { method: 'delete', path: '/api/dead-letters/:id', summary: 'Discard a dead letter, recorded', body: ReasonBody, description: '`{ discarded: true, audit }`', errors: [404] },
   { method: 'get', path: '/api/events', summary: 'Server-Sent Events: instance changes (`instance`) and counts (`stats`)', produces: 'text/event-stream' },
   {
     method: 'post',

@@ -24,3 +24,12 @@ export type {
   DeadLetterView,
   DeadLetterSummaryView,
 } from './views.ts';
+export { RepairOperations, OPERATOR_HEADER } from './repair/repair-operations.ts';
+export type { RepairResult, SendRequest, Expected } from './repair/repair-operations.ts';
+export { OPERATOR_EVENT_PREFIX, REPAIR_ACTIONS } from './repair/audit.ts';
+export type { Actor, AuditRecord, InstanceSnapshot, RepairAction } from './repair/audit.ts';
+export type { AuditEntryView, AuditQuery } from './repair/audit-trail.ts';
+export { BulkOperations, MAX_BULK } from './repair/bulk.ts';
+export type { BulkResult, BulkOptions, BulkItemOutcome, BulkInstanceAction, BulkLetterAction } from './repair/bulk.ts';
+export type { BulkInstanceFilter } from './repair/bulk-filter.ts';
+export type { TransitionRequest } from './repair/transition.ts';

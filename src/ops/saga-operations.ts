@@ -23,6 +23,7 @@ import { SagaStatus as Status } from '../repository/types.ts';
 import type { SagaOrchestrator } from '../runtime/orchestrator.ts';
 import { ChangeFeed, type ChangeFeedOptions, type FeedEvent } from './change-feed.ts';
 import { defined } from './defined.ts';
+import { RepairOperations } from './repair/repair-operations.ts';
 import { renderDiagram, type DiagramFormat } from './diagram.ts';
 import {
   toCommandView,
@@ -132,6 +133,12 @@ export class SagaOperations {
     this.#clock = options.clock ?? options.orchestrator?.clock ?? systemClock;
     for (const saga of options.sagas ?? []) this.#sagas.set(saga.name, saga.compiled);
   }
+
+  /** An operator's repairs, recorded in the audit trail (send, transition, cancel, bulk, audit listing). */
+  get repair(): RepairOperations {
+    return (this.#repair ??= new RepairOperations(this, this.#clock));
+  }
+  #repair: RepairOperations | undefined;
 
   /** The names of the sagas this process has definitions for. */
   get sagaNames(): readonly string[] {

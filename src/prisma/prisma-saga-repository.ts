@@ -21,6 +21,8 @@ import type {
   DeadLetterQuery,
   HistoryRecord,
   HistoryQuery,
+  HistoryByTypeQuery,
+  InstanceHistoryRecord,
   InstanceQuery,
   LockedInstance,
   OutboxEntry,
@@ -42,6 +44,7 @@ import * as Commands from './command-sql.ts';
 import * as DeadLetters from './dead-letter-sql.ts';
 import { buildListQuery } from './list-query.ts';
 import * as Outbox from './outbox-sql.ts';
+import { historyByType } from './history-sql.ts';
 import { PgErrorCode, sqlState, transientFailure } from './pg-error.ts';
 import { InstanceCache } from './instance-cache.ts';
 import { lockInstance, type LockHooks } from './locked-instance.ts';
@@ -260,6 +263,10 @@ export class PrismaSagaRepository implements SagaRepository {
         ? await this.#query<HistoryRow>(SQL.HISTORY, [instanceId])
         : await this.#query<HistoryRow>(SQL.HISTORY_PAGE, [instanceId, Math.min(query.before ?? 2 ** 31 - 1, 2 ** 31 - 1), pageSize(query.limit)]);
     return rows.map(rowToHistory);
+  }
+
+  historyByType(query: HistoryByTypeQuery): Promise<Page<InstanceHistoryRecord>> {
+    return historyByType(this.#sql, query);
   }
 
   async stageOutbox(entries: readonly OutboxEntry[]): Promise<void> {

@@ -15,6 +15,7 @@ import { DuplicateMessageError } from '../errors/duplicate-message-error.ts';
 import { checkCommandFinish, checkCommit, checkDeadLetter, checkEnvelope, checkOutbox } from './check-storable.ts';
 import { assertStorable } from '../core/storable.ts';
 import { decodeCursor, encodeCursor, pageSize } from './cursor.ts';
+import { compareHistoryDesc, decodeHistoryCursor, encodeHistoryCursor } from './history-cursor.ts';
 import { InMemoryCommandStore } from './in-memory-command-store.ts';
 import type { Envelope } from '../messages/envelope.ts';
 import type {
@@ -33,6 +34,8 @@ import type {
   HistoryRecord,
   LockedInstance,
   HistoryQuery,
+  HistoryByTypeQuery,
+  InstanceHistoryRecord,
   InstanceQuery,
   Page,
   SagaCommit,
@@ -336,6 +339,26 @@ export class InMemorySagaRepository implements SagaRepository {
     const out: HistoryRecord[] = [];
     for (let i = Math.max(0, end - limit); i < end; i++) out.push(loadHistory(instanceId, rowAt(rows, i)));
     return out;
+  }
+
+  async historyByType(query: HistoryByTypeQuery): Promise<Page<InstanceHistoryRecord>> {
+    const limit = pageSize(query.limit);
+    const after = query.cursor === undefined ? undefined : decodeHistoryCursor(query.cursor);
+    const found: InstanceHistoryRecord[] = [];
+    const owners = query.sagaName === undefined ? this.#byId.values() : (this.#bySaga.get(query.sagaName) ?? NO_INSTANCES).values();
+    for (const owner of owners) {
+      const rows = owner.history;
+      for (let i = 0; i < rowCount(rows); i++) {
+        const h = loadHistory(owner.id, rowAt(rows, i));
+        if (!h.eventType.startsWith(query.eventTypePrefix)) continue;
+        if (after && compareHistoryDesc({ at: h.at, instanceId: h.instanceId, sequence: h.sequence }, after) <= 0) continue;
+        found.push({ ...h, sagaName: owner.sagaName, correlationId: owner.correlationId });
+      }
+    }
+    found.sort(compareHistoryDesc);
+    const page = found.slice(0, limit);
+    const last = page[page.length - 1];
+    return { items: page, nextCursor: found.length > limit && last ? encodeHistoryCursor(last) : null };
   }
 
   async close(): Promise<void> {}

@@ -71,6 +71,11 @@ export interface InstanceError {
   /** The compensation step that threw. */
   readonly step?: string;
   readonly at: Date;
+  /**
+   * Set by an operator's cancel (`sagaflow cancel`): the compensation run ends the instance `faulted`
+   * whatever its state, and a failed step keeps the mark for the retry. Absent otherwise.
+   */
+  readonly cancelled?: true;
 }
 
 /** A persisted saga instance. `data` is untyped here: the orchestrator validates it against the saga's schema. */
@@ -127,6 +132,23 @@ export interface HistoryRecord {
   readonly at: Date;
   /** The messages this write sent; absent when none. */
   readonly sent?: readonly SentMessage[] | undefined;
+}
+
+/** A history row with the instance it belongs to (`historyByType`: rows across instances). */
+export interface InstanceHistoryRecord extends HistoryRecord {
+  readonly sagaName: string;
+  readonly correlationId: string;
+}
+
+/** Which history rows `historyByType` lists: newest first, by (at, instanceId, sequence). */
+export interface HistoryByTypeQuery {
+  /** Rows whose event type starts with this (taken literally), e.g. `sagaflow.operator.` for the audit trail. */
+  readonly eventTypePrefix: string;
+  readonly sagaName?: string;
+  /** Page size, default 50, at most 1000. */
+  readonly limit?: number;
+  /** The `nextCursor` of the previous page. */
+  readonly cursor?: string;
 }
 
 /** How a relay claims: at a time it gives, or at the store's own time. */
@@ -447,6 +469,11 @@ export interface SagaRepository {
    * `version` is how many rows there are).
    */
   history(instanceId: string, query?: HistoryQuery): Promise<readonly HistoryRecord[]>;
+  /**
+   * History rows of one kind across instances, newest first, one bounded page at a time (the audit
+   * trail: `sagaflow.operator.*`). Rows of instances since removed are gone with them.
+   */
+  historyByType(query: HistoryByTypeQuery): Promise<Page<InstanceHistoryRecord>>;
   /** Releases connections; the repository is unusable afterwards. */
   close?(): Promise<void>;
 

@@ -104,8 +104,10 @@ export async function applyEvent(
   if (answered !== undefined) ctx.unschedule(answered);
 
   let handler: CompiledHandler | undefined;
+  // An instance an operator cancelled is finished, whatever its state: nothing handles events any more.
+  const cancelled = record?.status === SagaStatus.Faulted && record.error?.cancelled === true;
   try {
-    handler = selectHandler(saga.table.get(state)?.get(envelope.type), ctx);
+    handler = cancelled ? undefined : selectHandler(saga.table.get(state)?.get(envelope.type), ctx);
   } catch (error) {
     throw new ActionError(saga.name, correlationId, state, envelope.type, error, record?.id);
   }

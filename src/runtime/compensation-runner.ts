@@ -181,6 +181,15 @@ async function popOrFail(
 /** Version conflicts on one step's result before the runner gives up (transient failures do not count). */
 const MAX_CONFLICTS = 12;
 
+/**
+ * An operator cancelled the instance (`ops/repair/cancel`): its compensation ends it `faulted` in any
+ * state. The mark lives in the stored record, so a run resumed by another process after a crash, or a
+ * retry after a failed step, ends it the same way.
+ */
+function cancelMark(r: SagaInstanceRecord): SagaInstanceRecord['error'] {
+  return r.error?.cancelled === true ? r.error : null;
+}
+
 function poppedRecord(deps: RuntimeDeps, saga: CompiledSaga, r: SagaInstanceRecord): SagaInstanceRecord {
   const rest = r.compensation.slice(0, -1);
   const done = rest.length === 0;
@@ -188,13 +197,14 @@ function poppedRecord(deps: RuntimeDeps, saga: CompiledSaga, r: SagaInstanceReco
     const last = rest[rest.length - 1]!;
     rest[rest.length - 1] = { ...last, attempts: last.attempts + 1 };
   }
-  const final = saga.finalStates.has(r.state);
+  const cancelled = cancelMark(r);
+  const final = saga.finalStates.has(r.state) || cancelled !== null;
   const now = new Date(deps.clock.now());
   return {
     ...r,
     compensation: rest,
     status: done ? (final ? SagaStatus.Faulted : SagaStatus.Active) : SagaStatus.Compensating,
-    error: null,
+    error: cancelled,
     version: r.version + 1,
     updatedAt: now,
     completedAt: done && final ? now : null,
@@ -207,7 +217,7 @@ function failedRecord(deps: RuntimeDeps, r: SagaInstanceRecord, error: Compensat
     ...r,
     status: SagaStatus.CompensationFailed,
     // What a step threw is recorded whatever it holds: a NUL in its message must not block the record.
-    error: { code: error.code, message: storableText(error.message), step: error.step, at: now },
+    error: { code: error.code, message: storableText(error.message), step: error.step, at: now, ...(cancelMark(r) && { cancelled: true as const }) },
     version: r.version + 1,
     updatedAt: now,
   };
@@ -222,7 +232,7 @@ export function claimedRecord(deps: RuntimeDeps, r: SagaInstanceRecord): SagaIns
     ...r,
     compensation: stack,
     status: SagaStatus.Compensating,
-    error: null,
+    error: cancelMark(r),
     version: r.version + 1,
     updatedAt: new Date(deps.clock.now()),
   };

@@ -61,14 +61,17 @@ describe('sagaflow, as a child process', { timeout: 60_000 }, () => {
     expect(diagram.stdout).toMatch(/^digraph "order" \{[\s\S]*"AwaitingPayment" \[style="rounded,filled"/);
   });
 
-  it('replays a dead letter (queued for the relays without --sagas) and discards another', async () => {
-    const replay = await sagaflow(['dead-letters', 'replay', seeded.lateLetter]);
+  it('replays a dead letter (queued for the relays without --sagas) and discards another, each with a reason', async () => {
+    const unexplained = await sagaflow(['dead-letters', 'discard', seeded.unknownLetter]);
+    expect(unexplained.code).toBe(2);
+    expect(unexplained.stderr).toContain("required option '--reason <text>'");
+    const replay = await sagaflow(['dead-letters', 'replay', seeded.lateLetter, '--reason', 'order exists now']);
     expect(replay).toMatchObject({ code: 0, stderr: '' });
     expect(replay.stdout).toMatch(/^queued PaymentProcessed \S+ in the outbox/);
-    const discard = await sagaflow(['dead-letters', 'discard', seeded.unknownLetter]);
+    const discard = await sagaflow(['dead-letters', 'discard', seeded.unknownLetter, '--reason', 'nobody handles it']);
     expect(discard.stdout).toBe(`discarded ${seeded.unknownLetter}\n`);
     expect(await repository.listDeadLetters()).toMatchObject({ items: [] });
-    const again = await sagaflow(['dead-letters', 'discard', seeded.unknownLetter]);
+    const again = await sagaflow(['dead-letters', 'discard', seeded.unknownLetter, '--reason', 'twice']);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('SAGA_DEAD_LETTER_NOT_FOUND');
   });

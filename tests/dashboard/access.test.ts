@@ -63,6 +63,8 @@ describe('dashboard access', () => {
     expect(await page.locator('#read-only-badge').isVisible()).toBe(true);
     expect(await page.locator('.instance-head [data-status]').textContent()).toBe('compensation failed');
     expect(await page.locator('#retry-compensation').count()).toBe(0);
+    expect(await page.locator('#instance-actions button').count()).toBe(0);
+    expect(await page.locator('#actions-off').textContent()).toContain('read-only');
 
     await page.goto(`${readOnly.url}/#/dead-letters/${seeded.deadLetterId}`);
     await page.locator('pre.envelope').waitFor();

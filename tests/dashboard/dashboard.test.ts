@@ -44,6 +44,13 @@ async function open(hash = ''): Promise<Page> {
   return watched.page;
 }
 
+/** Clicks an action button, says why in its dialog, and submits it. */
+async function act(page: Page, button: string, reason = 'dashboard test'): Promise<void> {
+  await page.click(button);
+  await page.fill('#repair-reason', reason);
+  await page.click('#repair-submit');
+}
+
 const rowIds = (page: Page) => page.locator('table.instances tbody tr td.correlation').allTextContents();
 const cell = (page: Page, state: string, status: string) =>
   page.locator(`.saga-card[data-saga="order"] td[data-state="${state}"][data-status="${status}"]`);
@@ -159,14 +166,15 @@ describe('dashboard', () => {
     expect(await page.locator('#diagram svg g.node').count()).toBeGreaterThanOrEqual(6);
 
     // Retry: the step fails again (its arguments are still wrong), which the page says, and the timeline grows.
-    await page.click('#retry-compensation');
+    await act(page, '#retry-compensation');
     await page.locator('.notice-error', { hasText: 'Compensation failed again' }).waitFor();
     await expect.poll(() => page.locator('#timeline > li .event-type').allTextContents()).toEqual([
+      'retry-compensation',
       'sagaflow.compensation.failed',
       'sagaflow.compensation.retry',
       ...events,
     ]);
-    expect(await page.locator('#instance-version').textContent()).toBe('9');
+    expect(await page.locator('#instance-version').textContent()).toBe('10');
   });
 
   it('highlights the state of an active instance and lists its compensation stack', async () => {
@@ -228,7 +236,7 @@ describe('dashboard', () => {
     expect(await page.locator('#dead-letter-error').textContent()).toContain('SAGA_INSTANCE_NOT_FOUND');
     expect(await page.locator('pre.envelope').textContent()).toContain(`"correlationId": "${seeded.lateOrder}"`);
 
-    await page.click('#replay');
+    await act(page, '#replay');
     await page.locator('.notice-ok', { hasText: 'Replayed: dispatched' }).waitFor();
     await page.waitForURL(/#\/dead-letters$/);
     await expect.poll(() => page.locator('table.dead-letters tbody tr').count()).toBe(1);
@@ -237,17 +245,18 @@ describe('dashboard', () => {
     expect(late?.state).toBe('AwaitingInventory');
   });
 
-  it('discards a dead letter after a second click, and shows its payload as text, never as markup', async () => {
+  it('discards a dead letter once the dialog is confirmed with a reason, and shows its payload as text, never as markup', async () => {
     const page = await open(`#/dead-letters/${seeded.unknownLetterId}`);
     const envelope = page.locator('pre.envelope');
     await envelope.waitFor();
     expect(await envelope.textContent()).toContain('<img src=x onerror=\\"alert(1)\\">');
     expect(await page.locator('pre.envelope img').count()).toBe(0);
 
+    // Closing the dialog discards nothing.
     await page.click('#discard');
-    expect(await page.locator('#discard').textContent()).toBe('Click again to discard for good');
+    await page.click('#repair-cancel');
     expect((await fetch(`${server.url}/api/dead-letters/${seeded.unknownLetterId}`)).status).toBe(200);
-    await page.click('#discard');
+    await act(page, '#discard', 'nobody handles this type');
     await page.locator('.notice-ok', { hasText: 'Discarded.' }).waitFor();
     await page.locator('#no-results').waitFor();
     expect((await fetch(`${server.url}/api/dead-letters/${seeded.unknownLetterId}`)).status).toBe(404);

@@ -22,7 +22,10 @@ export interface DashboardServer {
  * const server = await startDashboardServer(db.url, { readOnly: true });
  * await page.goto(server.url);
  */
-export async function startDashboardServer(databaseUrl: string, options: { readOnly?: boolean; token?: string } = {}): Promise<DashboardServer> {
+export async function startDashboardServer(
+  databaseUrl: string,
+  options: { readOnly?: boolean; token?: string; principals?: ReadonlyArray<{ name: string; role: 'viewer' | 'operator' | 'ingress'; token: string }> } = {},
+): Promise<DashboardServer> {
   const repository = await createPrismaRepository({ databaseUrl, poolSize: 4 });
   const orchestrator = orderOrchestrator(repository);
   const ops = new SagaOperations({ repository, sagas: [OrderSaga], orchestrator });

@@ -16,6 +16,7 @@ let api: SagaflowApi;
 let full: SagaflowApi;
 const TOKEN = 's3cret-token';
 const auth = { headers: { Authorization: `Bearer ${TOKEN}` } };
+const REASON = JSON.stringify({ reason: 'test' });
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -152,29 +153,30 @@ describe('HTTP API: actions', () => {
     const one = await json(api, `/api/dead-letters/${seeded.lateLetter}`);
     expect(one.body.deadLetter).toMatchObject({ id: seeded.lateLetter, messageType: 'PaymentProcessed', createdAt: expect.stringMatching(/Z$/) });
 
-    const replay = await json(api, `/api/dead-letters/${seeded.lateLetter}/replay`, { method: 'POST' });
+    const replay = await json(api, `/api/dead-letters/${seeded.lateLetter}/replay`, { method: 'POST', body: REASON });
     expect(replay).toMatchObject({ status: 200, body: { result: { outcome: 'queued', type: 'PaymentProcessed' } } });
     expect((await json(api, `/api/dead-letters/${seeded.lateLetter}`)).status).toBe(404);
 
-    const discard = await json(api, `/api/dead-letters/${seeded.unknownLetter}`, { method: 'DELETE' });
-    expect(discard).toEqual({ status: 200, body: { discarded: true } });
-    expect((await json(api, `/api/dead-letters/${seeded.unknownLetter}`, { method: 'DELETE' })).status).toBe(404);
+    const discard = await json(api, `/api/dead-letters/${seeded.unknownLetter}`, { method: 'DELETE', body: REASON });
+    // The letter names no instance (it came before its order existed): no history to record it in.
+    expect(discard).toEqual({ status: 200, body: { discarded: true, audit: null } });
+    expect((await json(api, `/api/dead-letters/${seeded.unknownLetter}`, { method: 'DELETE', body: REASON })).status).toBe(404);
   });
 
   it('refuses actions that cannot apply: 409 without an orchestrator or outside compensation_failed, 422 for a replay that fails again', async () => {
     const transfer = await instanceId(seeded.transfer);
     const waiting = await instanceId(seeded.waiting);
-    const noOrchestrator = await json(api, `/api/instances/${transfer}/retry-compensation`, { method: 'POST' });
+    const noOrchestrator = await json(api, `/api/instances/${transfer}/retry-compensation`, { method: 'POST', body: REASON });
     expect(noOrchestrator).toMatchObject({ status: 409, body: { error: { code: 'SAGA_ORCHESTRATOR_REQUIRED' } } });
-    const notFailed = await json(full, `/api/instances/${waiting}/retry-compensation`, { method: 'POST', ...auth });
+    const notFailed = await json(full, `/api/instances/${waiting}/retry-compensation`, { method: 'POST', body: REASON, ...auth });
     expect(notFailed).toMatchObject({ status: 409, body: { error: { code: 'SAGA_NOT_COMPENSATION_FAILED' } } });
-    const retried = await json(full, `/api/instances/${transfer}/retry-compensation`, { method: 'POST', ...auth });
+    const retried = await json(full, `/api/instances/${transfer}/retry-compensation`, { method: 'POST', body: REASON, ...auth });
     expect(retried).toMatchObject({ status: 200, body: { result: { steps: 0, error: { code: 'SAGA_COMPENSATION_FAILED' } } } });
 
     const more = await seed(repository, 'h');
-    const failing = await json(full, `/api/dead-letters/${more.unknownLetter}/replay`, { method: 'POST', ...auth });
+    const failing = await json(full, `/api/dead-letters/${more.unknownLetter}/replay`, { method: 'POST', body: REASON, ...auth });
     expect(failing).toMatchObject({ status: 422, body: { error: { code: 'SAGA_UNKNOWN_EVENT' } } });
-    const replayed = await json(full, `/api/dead-letters/${more.lateLetter}/replay`, { method: 'POST', ...auth });
+    const replayed = await json(full, `/api/dead-letters/${more.lateLetter}/replay`, { method: 'POST', body: REASON, ...auth });
     expect(replayed).toMatchObject({ status: 200, body: { result: { outcome: 'dispatched', dispatch: { type: 'PaymentProcessed' } } } });
   });
 });

@@ -50,7 +50,9 @@ afterAll(async () => {
 });
 
 async function call(token: string | undefined, path: string, method = 'GET'): Promise<{ status: number; body: any }> {
-  const response = await api.request(path, { method, headers: token === undefined ? {} : { Authorization: `Bearer ${token}` } });
+  // Actions say why (recorded in the audit trail); reads have no body.
+  const body = method === 'GET' ? undefined : JSON.stringify({ reason: 'test' });
+  const response = await api.request(path, { method, headers: token === undefined ? {} : { Authorization: `Bearer ${token}` }, ...(body && { body }) });
   return { status: response.status, body: await response.json() };
 }
 

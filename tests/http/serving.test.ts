@@ -185,13 +185,13 @@ describe('HTTP API: actions from another site (CSRF)', () => {
     const server = await start();
     const own = `http://127.0.0.1:${server.port}`;
     for (const headers of [{ origin: own, 'sec-fetch-site': 'same-origin' } as Record<string, string>, { origin: own }, { 'sec-fetch-site': 'none' }, {}]) {
-      // Past the guard: the route answers (there is no such dead letter).
+      // Past the guard: the route answers (an action without a reason, which it asks for).
       const answer = await send(server, replay, { method: 'POST', headers });
-      expect([headers, answer.status, answer.body.error.code]).toEqual([headers, 404, 'SAGA_DEAD_LETTER_NOT_FOUND']);
+      expect([headers, answer.status, answer.body.error.code]).toEqual([headers, 400, 'SAGA_REASON_REQUIRED']);
     }
     // Behind a proxy that keeps Host, an https page of that name is the same origin.
     const proxied = await start({ allowedHosts: ['dash.example.com'] });
     const answer = await send(proxied, replay, { method: 'POST', headers: { host: 'dash.example.com', origin: 'https://dash.example.com' } });
-    expect(answer.status).toBe(404);
+    expect(answer.status).toBe(400); // past the guard: the route asks for a reason
   });
 });

@@ -5,6 +5,7 @@ import { PrismaClient } from '../../src/prisma/generated/client.ts';
 import { migrate, PrismaSagaRepository } from '../../src/prisma/index.ts';
 import { runReliabilityContract } from '../contract/reliability-contract.ts';
 import { runRepositoryContract } from '../contract/repository-contract.ts';
+import { runHistoryByTypeContract } from '../contract/history-by-type-contract.ts';
 
 // One in-memory database for the file (starting PGlite and migrating takes seconds), emptied per test.
 let db: PGlite;
@@ -21,3 +22,4 @@ const make = async () => {
 };
 runRepositoryContract('PGlite', make);
 runReliabilityContract('PGlite', make);
+runHistoryByTypeContract('PGlite', make);

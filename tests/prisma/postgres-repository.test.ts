@@ -2,6 +2,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { createPrismaRepository } from '../../src/prisma/index.ts';
 import { runReliabilityContract } from '../contract/reliability-contract.ts';
 import { runRepositoryContract } from '../contract/repository-contract.ts';
+import { runHistoryByTypeContract } from '../contract/history-by-type-contract.ts';
 import { createTestDatabase, truncateSagaTables, type TestDatabase } from '../helpers/postgres.ts';
 
 let db: TestDatabase;
@@ -30,3 +31,4 @@ const cached = async () => {
 };
 runRepositoryContract('PostgreSQL (default: via adapter, instance cache on)', cached);
 runReliabilityContract('PostgreSQL (default: via adapter, instance cache on)', cached);
+runHistoryByTypeContract('PostgreSQL (default: via adapter, instance cache on)', cached);

@@ -1,7 +1,8 @@
 /**
  * @module dashboard/app
  *
- * The dashboard's entry point: reads `/api/meta` (read-only mode, version), opens the live feed, and
+ * The dashboard's entry point: reads `/api/meta` (read-only mode, version, who is signed in with which
+ * role: the pages offer actions only to an operator), opens the live feed, and
  * renders the page the URL's hash names. Each page renders into a fresh container and gets an
  * AbortSignal that fires when the user navigates away, so a slow answer for a page that was left never
  * draws over the next one, and live listeners are dropped with their page.
@@ -16,12 +17,14 @@ import { renderInstances } from './pages/instances.js';
 import { renderInstance } from './pages/instance.js';
 import { renderDeadLetters } from './pages/dead-letters.js';
 import { renderDeadLetter } from './pages/dead-letter.js';
+import { renderAudit } from './pages/audit.js';
 
 /** Route table: first segment (and whether an id follows) → page. */
 function pageFor(segments) {
   const [first, id] = segments;
   if (first === undefined) return { nav: 'overview', render: renderOverview };
   if (first === 'instances') return id === undefined ? { nav: 'instances', render: renderInstances } : { nav: 'instances', render: renderInstance };
+  if (first === 'audit' && id === undefined) return { nav: 'audit', render: renderAudit };
   if (first === 'dead-letters') return id === undefined ? { nav: 'dead-letters', render: renderDeadLetters } : { nav: 'dead-letters', render: renderDeadLetter };
   return null;
 }
@@ -71,6 +74,13 @@ async function start() {
   document.body.classList.toggle('read-only', meta.readOnly);
   document.getElementById('read-only-badge').hidden = !meta.readOnly;
   document.getElementById('version').textContent = meta.version ? `v${meta.version}` : '';
+  const who = document.getElementById('principal');
+  if (meta.principal) {
+    who.textContent = `${meta.principal.name} · ${meta.principal.role}`;
+    who.title = `Signed in as ${meta.principal.name} (${meta.principal.role})`;
+    who.dataset.role = meta.principal.role;
+    who.hidden = false;
+  }
   startLive();
   setInterval(tickRelativeTimes, 15_000);
   window.addEventListener('hashchange', () => show(meta));

@@ -4,64 +4,60 @@
  * One dead letter: why it is here (reason, error code and message, replays so far), where it was going
  * (saga, correlation id, instance), and the envelope as it arrived. Replay sends it through again; a
  * replay that succeeds removes it, one that fails counts a replay and keeps it with the new error.
- * Discard asks for a second click. Neither button exists in read-only mode.
+ * Both ask for a reason (kept in the audit record); a viewer, or a read-only server, gets a note instead.
  */
 import { api } from '../lib/api.js';
 import { h, replace } from '../lib/dom.js';
 import { formatDate } from '../lib/format.js';
 import { href, segment } from '../lib/route.js';
 import { jsonBlock, notify, section } from '../lib/ui.js';
+import { actionButton, canAct, repairDialog, whyNot } from '../lib/repair.js';
 
 function fact(label, ...value) {
   return h('div', { class: 'fact' }, h('dt', {}, label), h('dd', {}, ...value));
 }
 
 function actions(letter, meta, reload) {
-  if (meta.readOnly) return null;
   const path = `dead-letters/${encodeURIComponent(letter.id)}`;
-  const busy = (button, text) => {
-    button.disabled = true;
-    button.textContent = text;
+  const replay = async () => {
+    const answer = await repairDialog({
+      title: 'Replay dead letter',
+      description: 'Sends it through again. If it fails again it stays here with the new error.',
+      confirm: 'Replay',
+      submit: (values) => api(`${path}/replay`, { method: 'POST', body: { reason: values.reason } }),
+    });
+    if (!answer) return;
+    const outcome = answer.result?.outcome ?? 'done';
+    notify(outcome === 'queued' ? 'Replay queued: the workers will deliver it.' : `Replayed: ${outcome}.`, 'ok');
+    location.hash = href('/dead-letters');
   };
-  const replay = h('button', {
-    class: 'primary',
-    id: 'replay',
-    type: 'button',
-    onclick: async () => {
-      busy(replay, 'Replaying…');
-      try {
-        const { result } = await api(`${path}/replay`, { method: 'POST' });
-        const outcome = result?.outcome ?? 'done';
-        notify(outcome === 'queued' ? 'Replay queued: the workers will deliver it.' : `Replayed: ${outcome}.`, 'ok');
-        location.hash = href('/dead-letters');
-      } catch (error) {
-        notify(`Replay failed (${error.code}): ${error.message}`, 'error');
-        await reload();
-      }
-    },
-  }, 'Replay');
-  const discard = h('button', {
-    class: 'danger',
-    id: 'discard',
-    type: 'button',
-    onclick: async () => {
-      if (discard.dataset.confirm !== 'yes') {
-        discard.dataset.confirm = 'yes';
-        discard.textContent = 'Click again to discard for good';
-        return;
-      }
-      busy(discard, 'Discarding…');
-      try {
-        await api(path, { method: 'DELETE' });
-        notify('Discarded.', 'ok');
-        location.hash = href('/dead-letters');
-      } catch (error) {
-        notify(`Discard failed (${error.code}): ${error.message}`, 'error');
-        await reload();
-      }
-    },
-  }, 'Discard');
-  return h('div', { class: 'actions' }, replay, discard);
+  const discard = async () => {
+    const answer = await repairDialog({
+      title: 'Discard dead letter',
+      description: 'Removes it for good.',
+      confirm: 'Discard for good',
+      danger: true,
+      submit: (values) => api(path, { method: 'DELETE', body: { reason: values.reason } }),
+    });
+    if (!answer) return;
+    notify('Discarded.', 'ok');
+    location.hash = href('/dead-letters');
+  };
+  const guarded = (action) => async () => {
+    try {
+      await action();
+    } catch (error) {
+      notify(`${error.code ?? 'Error'}: ${error.message}`, 'error');
+      await reload();
+    }
+  };
+  return h(
+    'div',
+    { class: 'actions' },
+    actionButton(meta, { class: 'primary', id: 'replay', onclick: guarded(replay) }, 'Replay'),
+    actionButton(meta, { class: 'danger', id: 'discard', onclick: guarded(discard) }, 'Discard'),
+    canAct(meta) ? null : h('span', { class: 'muted small', id: 'actions-off' }, whyNot(meta)),
+  );
 }
 
 /** Renders the dead letter named by the route into `view`. */

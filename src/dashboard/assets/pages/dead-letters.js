@@ -5,6 +5,7 @@
  * Each row links to the letter's page, where it can be replayed or discarded.
  */
 import { api } from '../lib/api.js';
+import { bulkLettersButton } from './bulk-actions.js';
 import { h, replace } from '../lib/dom.js';
 import { DEAD_LETTER_REASONS } from '../lib/format.js';
 import { href, segment } from '../lib/route.js';
@@ -58,7 +59,7 @@ function filterForm(filters) {
 }
 
 /** Renders the dead-letter list into `view`. */
-export async function renderDeadLetters(view, { route, signal }) {
+export async function renderDeadLetters(view, { route, meta, signal }) {
   const filters = Object.fromEntries(FILTER_KEYS.map((k) => [k, (route.params.get(k) ?? '').trim()]));
   const cursor = route.params.get('cursor') ?? '';
   const query = new URLSearchParams({ limit: String(PAGE_SIZE) });
@@ -68,7 +69,7 @@ export async function renderDeadLetters(view, { route, signal }) {
   if (signal.aborted) return;
   replace(
     view,
-    h('div', { class: 'page-head' }, h('h1', {}, 'Dead letters'), h('span', { class: 'muted', id: 'result-count' }, `${page.items.length} letter${page.items.length === 1 ? '' : 's'}${page.nextCursor ? ' on this page' : ''}`)),
+    h('div', { class: 'page-head' }, h('h1', {}, 'Dead letters'), h('span', { class: 'muted', id: 'result-count' }, `${page.items.length} letter${page.items.length === 1 ? '' : 's'}${page.nextCursor ? ' on this page' : ''}`), h('span', { class: 'spacer' }), bulkLettersButton(meta, filters, () => window.dispatchEvent(new HashChangeEvent('hashchange')))),
     h('p', { class: 'muted intro' }, 'Messages that could never succeed, kept with the reason. Open one to replay it (after fixing the cause) or discard it.'),
     filterForm(filters),
     page.items.length === 0

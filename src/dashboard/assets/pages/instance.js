@@ -3,9 +3,10 @@
  *
  * One instance: its header (saga, correlation id, state, status, version, times, error), the timeline of
  * its history (event, state before → after, time, payload, messages sent), its data, its compensation
- * stack (top first), pending schedules, and the saga's diagram with the current state highlighted. A
- * `compensation_failed` instance offers "Retry compensation" unless the server is read-only. The page
- * reloads itself when the live feed reports a newer version.
+ * stack (top first), pending schedules, and the saga's diagram with the current state highlighted. The
+ * repairs (send an event, transition, cancel, retry a failed compensation) are in the header, each asking
+ * for a reason (lib/repair); a viewer sees a note saying why there are none. Operators' actions stand out in the
+ * timeline: who, why, before → after. The page reloads itself when the live feed reports a newer version.
  */
 import { api } from '../lib/api.js';
 import { flash, h, replace } from '../lib/dom.js';
@@ -14,16 +15,14 @@ import { renderDiagram } from '../lib/diagram.js';
 import { onLive } from '../lib/live.js';
 import { href } from '../lib/route.js';
 import { errorBox, expandable, jsonBlock, notify, section, stateBadge, statusBadge, when } from '../lib/ui.js';
+import { repairActions } from './instance-actions.js';
+import { changeText } from '../lib/repair.js';
 
 function fact(label, ...value) {
   return h('div', { class: 'fact' }, h('dt', {}, label), h('dd', {}, ...value));
 }
 
-function header(instance, meta, retry) {
-  const actions = [];
-  if (instance.status === 'compensation_failed' && !meta.readOnly) {
-    actions.push(h('button', { class: 'primary', id: 'retry-compensation', type: 'button', onclick: retry }, 'Retry compensation'));
-  }
+function header(instance, meta, actions) {
   return h(
     'header',
     { class: 'instance-head panel' },
@@ -31,8 +30,9 @@ function header(instance, meta, retry) {
       'div',
       { class: 'title-row' },
       h('div', {}, h('a', { class: 'crumb', href: href('/instances', { saga: instance.sagaName }) }, instance.sagaName), h('h1', { class: 'mono', id: 'correlation-id' }, instance.correlationId)),
-      h('div', { class: 'title-badges' }, stateBadge(instance.state), statusBadge(instance.status), actions),
+      h('div', { class: 'title-badges' }, stateBadge(instance.state), statusBadge(instance.status)),
     ),
+    actions,
     h(
       'dl',
       { class: 'facts' },
@@ -65,8 +65,10 @@ function timeline(history, older) {
     'ol',
     { class: 'timeline', id: 'timeline' },
     [...history].reverse().map((entry) => {
-      const internal = entry.eventType.startsWith('sagaflow.');
+      const operator = entry.eventType.startsWith('sagaflow.operator.');
+      const internal = !operator && entry.eventType.startsWith('sagaflow.');
       const sent = entry.sent ?? [];
+      if (operator) return operatorEntry(entry);
       return h(
         'li',
         { class: internal ? 'internal' : '', dataset: { sequence: String(entry.sequence) } },
@@ -92,6 +94,27 @@ function timeline(history, older) {
   );
   // The API sends the newest page; older rows come a page at a time, on request.
   return older ? h('div', {}, list, h('button', { type: 'button', class: 'older', id: 'older-history', onclick: older }, 'Show older events')) : list;
+}
+
+/** An operator's action in the timeline: who, the action, why, and the instance before → after. */
+function operatorEntry(entry) {
+  const record = entry.payload ?? {};
+  return h(
+    'li',
+    { class: 'operator', dataset: { sequence: String(entry.sequence), action: record.action ?? '' } },
+    h(
+      'div',
+      { class: 'tl-head' },
+      h('span', { class: 'seq' }, `#${entry.sequence}`),
+      h('span', { class: 'badge operator-badge' }, 'operator'),
+      h('strong', { class: 'event-type' }, record.action ?? entry.eventType),
+      h('span', {}, 'by ', h('strong', { class: 'principal' }, record.principal ?? 'unknown')),
+      h('time', { datetime: entry.at, title: entry.at }, formatDate(entry.at)),
+    ),
+    h('p', { class: 'audit-reason' }, '“', record.reason ?? '', '”'),
+    h('div', { class: 'audit-change mono small' }, changeText(record.before, record.after)),
+    record.details !== undefined ? expandable('details', record.details) : null,
+  );
 }
 
 function compensationStack(entries) {
@@ -139,7 +162,7 @@ export async function renderInstance(view, { route, meta, signal }) {
     shown = detail;
     replace(
       view,
-      header(instance, meta, retry),
+      header(instance, meta, repairActions(instance, meta, reload)),
       h(
         'div',
         { class: 'instance-grid' },
@@ -168,19 +191,6 @@ export async function renderInstance(view, { route, meta, signal }) {
     olderRows = [...page.history, ...olderRows];
     olderBefore = page.historyBefore;
     draw(shown);
-  }
-
-  async function retry(event) {
-    const button = event.currentTarget;
-    button.disabled = true;
-    button.textContent = 'Retrying…';
-    try {
-      const { result } = await api(`instances/${encodeURIComponent(id)}/retry-compensation`, { method: 'POST' });
-      notify(result?.error ? `Compensation failed again: ${result.error.message ?? result.error}` : 'Compensation resumed.', result?.error ? 'error' : 'ok');
-    } catch (error) {
-      notify(`${error.code}: ${error.message}`, 'error');
-    }
-    await reload();
   }
 
   await reload();

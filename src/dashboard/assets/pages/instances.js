@@ -12,6 +12,7 @@ import { STALE_CHOICES, STATUSES, parseStale } from '../lib/format.js';
 import { onLive } from '../lib/live.js';
 import { href, segment } from '../lib/route.js';
 import { stateBadge, statusBadge, when } from '../lib/ui.js';
+import { bulkInstancesButton } from './bulk-actions.js';
 
 const PAGE_SIZE = 50;
 const FILTER_KEYS = ['saga', 'state', 'status', 'stale', 'correlationId', 'order'];
@@ -139,7 +140,7 @@ function rowsOfSaga(saga) {
 }
 
 /** Renders the instance list into `view`. */
-export async function renderInstances(view, { route, signal }) {
+export async function renderInstances(view, { route, meta, signal }) {
   const filters = filtersOf(route.params);
   const [{ sagas }, page] = await Promise.all([api('sagas'), api(`instances?${queryOf(filters)}`)]);
   if (signal.aborted) return;
@@ -153,7 +154,7 @@ export async function renderInstances(view, { route, signal }) {
   );
   replace(
     view,
-    h('div', { class: 'page-head' }, h('h1', {}, 'Instances'), summary),
+    h('div', { class: 'page-head' }, h('h1', {}, 'Instances'), summary, h('span', { class: 'spacer' }), bulkInstancesButton(meta, filters, () => window.dispatchEvent(new HashChangeEvent('hashchange')))),
     filterForm(filters, sagas),
     page.items.length === 0 && !filters.cursor
       ? h('p', { class: 'empty-state', id: 'no-results' }, 'No instance matches these filters.')
