@@ -103,7 +103,7 @@ export class PartitionCoordinator {
     clearTimeout(this.#timer);
     await this.#beat;
     await Promise.all(this.owned.map((p) => this.#giveUp(p)));
-    await this.#o.store.leave().catch(this.#o.onError);
+    await this.#bounded(this.#o.store.leave(), 'leave').catch(this.#o.onError);
   }
 
   #schedule(): void {
@@ -126,7 +126,7 @@ export class PartitionCoordinator {
       }
     }
     try {
-      this.#members = await store.heartbeat();
+      this.#members = await this.#bounded(store.heartbeat(), 'heartbeat');
     } catch (error) {
       onError(error);
       return;
@@ -136,7 +136,7 @@ export class PartitionCoordinator {
     await Promise.all(leaving.map((p) => this.#giveUp(p)));
     for (const p of this.owned) {
       const renewedAt = Date.now();
-      const kept = await store.renew(p).catch((error: unknown) => (onError(error), undefined));
+      const kept = await this.#bounded(store.renew(p), 'renew').catch((error: unknown) => (onError(error), undefined));
       if (kept === true) this.#owned.set(p, renewedAt + this.#leaseMs);
       else if (kept === false) {
         this.#owned.delete(p); // somebody else holds it: never read it alongside them
@@ -146,7 +146,7 @@ export class PartitionCoordinator {
     for (const p of wanted) {
       if (this.#owned.has(p) || this.#closed) continue;
       const askedAt = Date.now();
-      const got = await store.acquire(p).catch((error: unknown) => (onError(error), false));
+      const got = await this.#bounded(store.acquire(p), 'acquire').catch((error: unknown) => (onError(error), false));
       if (!got) continue;
       this.#owned.set(p, askedAt + this.#leaseMs);
       await consumer.start(p).catch(async (error: unknown) => {
@@ -160,6 +160,17 @@ export class PartitionCoordinator {
   async #giveUp(p: number): Promise<void> {
     this.#owned.delete(p);
     await this.#o.consumer.stop(p).catch(this.#o.onError);
-    await this.#o.store.release(p).catch(this.#o.onError);
+    await this.#bounded(this.#o.store.release(p), 'release').catch(this.#o.onError);
+  }
+
+  /** A broker call that hangs (a request lost with a connection) must not stop the beats: give up on it. */
+  #bounded<T>(call: Promise<T>, what: string): Promise<T> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<never>((_, reject) => {
+      const ms = Math.max(this.#heartbeatMs * 2, this.#leaseMs / 2);
+      timer = setTimeout(() => reject(new Error(`partition ${what} got no answer within ${ms} ms`)), ms);
+    });
+    call.catch(() => {}); // answered after all: nobody listens any more
+    return Promise.race([call, late]).finally(() => clearTimeout(timer));
   }
 }
