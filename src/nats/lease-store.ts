@@ -5,6 +5,7 @@
  * fails if the key exists), renewed with `update` at the revision this member wrote last (which fails
  * if anybody else wrote since), and deleted at that revision only.
  */
+import type { JetStreamManager } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 import type { LeaseStore } from '../partitioning/coordinator.ts';
 
@@ -13,14 +14,20 @@ export class NatsLeaseStore implements LeaseStore {
 
   constructor(
     private readonly kv: KV,
+    private readonly jsm: JetStreamManager,
+    private readonly bucket: string,
     private readonly member: string,
   ) {}
 
+  /**
+   * Puts this member, then lists the live ones from the bucket's stream info (its subjects with a
+   * message): one request, where `kv.keys()` would create a consumer at every beat.
+   */
   async heartbeat(): Promise<readonly string[]> {
     await this.kv.put(`m.${this.member}`, '');
-    const members: string[] = [];
-    for await (const key of await this.kv.keys('m.>')) members.push(key.slice(2));
-    return members;
+    const prefix = `$KV.${this.bucket}.m.`;
+    const info = await this.jsm.streams.info(`KV_${this.bucket}`, { subjects_filter: `${prefix}>` });
+    return Object.keys(info.state.subjects ?? {}).map((subject) => subject.slice(prefix.length));
   }
 
   async acquire(partition: number): Promise<boolean> {
@@ -53,7 +60,8 @@ export class NatsLeaseStore implements LeaseStore {
     if (revision !== undefined) await this.kv.delete(`p.${partition}`, { previousSeq: revision }).catch(() => {});
   }
 
+  /** Purged, not deleted: a delete marker would keep the member listed until it expires. */
   async leave(): Promise<void> {
-    await this.kv.delete(`m.${this.member}`);
+    await this.jsm.streams.purge(`KV_${this.bucket}`, { filter: `$KV.${this.bucket}.m.${this.member}` });
   }
 }

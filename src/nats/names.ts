@@ -1,9 +1,9 @@
 /**
  * @module nats/names
  * The JetStream objects the transport uses:
- * - the stream `<stream>` (interest retention, file storage) takes every subject `<stream>.<partition>.<type>`;
+ * - the stream `<stream>` (limits retention, `maxAgeMs`, file storage) takes every subject `<stream>.<partition>.<type>`;
  * - each consuming service has one durable pull consumer per partition, `<service>-p<n>`, filtered to
- *   `<stream>.<n>.>`: a message stays until every service that has a consumer acknowledged it;
+ *   `<stream>.<n>.>`, delivering what was published after it was created;
  * - `<stream>-dead` keeps dead letters under `<stream>-dead.<service>`;
  * - the key-value bucket `<stream>-bindings` records which types each service handles
  *   (`<service>.<type>`, `<service>._all`), and `<stream>-<service>-members` the service's members

@@ -45,6 +45,8 @@ export interface NatsTransportOptions {
   readonly heartbeatMs?: number;
   /** How long a partition lease lasts without renewal. Default 5 s. */
   readonly leaseMs?: number;
+  /** How long the stream keeps a message (the stream's `max_age`, set when it is created). Default 7 days. */
+  readonly maxAgeMs?: number;
   /** How long a publish waits for the stream's acknowledgement. Default 10 s. */
   readonly publishTimeoutMs?: number;
   /** How long `start()` tries to connect. Default 10 s. */
@@ -123,9 +125,9 @@ export class NatsTransport implements MessageBus {
     this.#nc = nc;
     void this.#watch(nc);
     const js = (this.#js = jetstream.jetstream(nc, { timeout: this.#options.publishTimeoutMs ?? 10_000 }));
-    const jsm = await jetstream.jetstreamManager(nc);
+    const jsm = (this.#jsm = await jetstream.jetstreamManager(nc));
     this.#headers = nats.headers;
-    await declareStreams(jsm, this.names);
+    await declareStreams(jsm, this.names, this.#options.maxAgeMs ?? 7 * 24 * 3_600_000);
     if (this.names.service !== undefined) {
       const kvm = new kv.Kvm(nc);
       const bindings = await kvm.create(bindingsBucket(this.names), { history: 1 });
@@ -151,6 +153,7 @@ export class NatsTransport implements MessageBus {
   }
 
   #bindings: KV | undefined;
+  #jsm: import('@nats-io/jetstream').JetStreamManager | undefined;
 
   /** True while connected. */
   get connected(): boolean {
@@ -261,7 +264,7 @@ export class NatsTransport implements MessageBus {
       this.#coordinator = new PartitionCoordinator({
         member: this.member,
         partitions: this.names.partitions,
-        store: new NatsLeaseStore(members, this.member),
+        store: new NatsLeaseStore(members, this.#jsm!, membersBucket(this.names), this.member),
         consumer: { start: async (p) => puller.start(p), stop: (p) => puller.stop(p) },
         heartbeatMs: this.#options.heartbeatMs ?? 1_000,
         leaseMs: this.#options.leaseMs ?? 5_000,

@@ -49,6 +49,7 @@ export class NatsPartitionPuller {
   readonly #wakers = new Set<() => void>();
   /** Types bound for this service (bindings are never removed, so a hit can be kept). */
   readonly #bound = new Set<string>();
+  readonly #unbound = new Map<string, number>();
   #closing = false;
 
   constructor(options: PartitionPullerOptions) {
@@ -142,6 +143,9 @@ export class NatsPartitionPuller {
 
   async #isBound(type: string): Promise<boolean> {
     if (this.#bound.has(type)) return true;
+    // Another service's type: asked again at most every 2 s (a binding made meanwhile is seen within that).
+    const until = this.#unbound.get(type);
+    if (until !== undefined && until > Date.now()) return false;
     const { bindings, names } = this.#o;
     for (const key of [bindingKey(names, type), bindingKey(names, '*')]) {
       const entry = await bindings.get(key);
@@ -150,6 +154,7 @@ export class NatsPartitionPuller {
         return true;
       }
     }
+    this.#unbound.set(type, Date.now() + 2_000);
     return false;
   }
 

@@ -151,8 +151,12 @@ export function runClusterScenario(broker: ClusterBroker): void {
             const stuck = await client.query(
               `SELECT correlation_id, state, status, version FROM sagaflow_instances WHERE status NOT IN ('completed', 'faulted') ORDER BY correlation_id LIMIT 10`,
             );
+            const { rows: started } = await client.query<{ correlation_id: string }>('SELECT correlation_id FROM sagaflow_instances');
+            const have = new Set(started.map((r) => r.correlation_id));
+            const missing = [...createdBy.keys()].filter((id) => !have.has(id)).slice(0, 10);
             throw new Error(
               `not settled ${SETTLE_TIMEOUT_MS} ms after the broker restart: ${p.final}/${ORDERS} final, ${p.instances} instances, ${p.outbox} outbox rows; ` +
+                `never started (first 10): ${JSON.stringify(missing)}; ` +
                 `not final (first 10): ${JSON.stringify(stuck.rows)}; timeline: ${timeline.join('; ')}; ` +
                 `stderr: ${workers.map((w) => `${w.name}: ${w.stderrTail.slice(-5).join(' | ')}`).join(' ; ')}`,
             );
