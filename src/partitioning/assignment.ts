@@ -3,8 +3,9 @@
  * Which live member owns which partition: a pure function of the member ids and the partition count,
  * so every member computes the same answer from the same membership list without talking to the others.
  *
- * Rendezvous (highest-random-weight) hashing with a cap: each partition goes to the member that scores
- * highest for it among those still under `ceil(partitions / members)`. The cap keeps the spread even
+ * Rendezvous (highest-random-weight) hashing with quotas: each partition goes to the member that scores
+ * highest for it among those still under their quota (`floor(partitions / members)`, one more for as
+ * many members as the division leaves over). The quotas keep the spread even
  * (no member holds more than one partition above any other); the hashing keeps moves few: when a member
  * joins or leaves, mostly the partitions it gains or loses move, not a reshuffle of everything.
  */
@@ -22,19 +23,24 @@ export function assignPartitions(members: readonly string[], partitions: number)
   const live = [...new Set(members)].sort();
   const owned = new Map<string, number[]>(live.map((m) => [m, []]));
   if (live.length === 0) return owned;
-  const cap = Math.ceil(partitions / live.length);
+  // Exact quotas: everyone gets `base`, and `extra` members one more. A plain cap of ceil(P/n) is not
+  // enough: with 5 partitions over 4 members it allows 2, 2, 1, 0.
+  const base = Math.floor(partitions / live.length);
+  let extra = partitions % live.length;
   // Partitions in a fixed order, each taking its best-scoring member with room left.
   for (let p = 0; p < partitions; p++) {
     let best: string | undefined;
     let bestScore = -1;
     for (const m of live) {
-      if (owned.get(m)!.length >= cap) continue;
+      const has = owned.get(m)!.length;
+      if (has > base || (has === base && extra === 0)) continue;
       const score = weight(m, p);
       if (score > bestScore || (score === bestScore && best !== undefined && m < best)) {
         best = m;
         bestScore = score;
       }
     }
+    if (owned.get(best!)!.length === base) extra--;
     owned.get(best!)!.push(p);
   }
   return owned;

@@ -57,6 +57,8 @@ export function runRebalanceScenario(harness: RebalanceHarness): void {
 
     const publisher = harness.make(false);
     await publisher.start();
+    // The first instance binds the service before anything is published (earlier messages are nobody's).
+    await open('a');
     const published: string[] = [];
     let publishing = true;
     const stream = (async () => {
@@ -69,21 +71,24 @@ export function runRebalanceScenario(harness: RebalanceHarness): void {
     })();
     try {
       const steps: string[] = [];
-      await open('a');
       await eventually('a to own every partition', balanced, 20_000);
       steps.push(JSON.stringify(spread()));
+      await sleep(500); // messages flow in this spread for a while before the next change
       await open('b');
       await eventually('a and b to split the partitions', balanced, 20_000);
       steps.push(JSON.stringify(spread()));
+      await sleep(500); // messages flow in this spread for a while before the next change
       await open('c');
       await eventually('three instances to split the partitions', balanced, 20_000);
       steps.push(JSON.stringify(spread()));
+      await sleep(500); // messages flow in this spread for a while before the next change
       expect(spread().map((o) => o.length).sort()).toEqual([Math.floor(P / 3), Math.ceil(P / 3), Math.ceil(P / 3)].sort());
       const b = instances.get('b')!;
       instances.delete('b');
       await b.close(); // graceful: its partitions are drained, then handed over
       await eventually('a and c to take over b’s partitions', balanced, 20_000);
       steps.push(JSON.stringify(spread()));
+      await sleep(500); // messages flow in this spread for a while before the next change
 
       publishing = false;
       await stream;
