@@ -104,16 +104,17 @@ export class RedisTransport implements MessageBus {
     };
     const url = this.#options.url ?? 'redis://127.0.0.1:6379';
     const redis = (this.#redis = new Client(url, options));
-    const blocking = new Client(url, options);
+    // Blocking reads get a connection of their own; a transport that only publishes needs none.
+    const blocking = this.names.service === undefined ? undefined : new Client(url, options);
+    const clients = blocking === undefined ? [redis] : [redis, blocking];
     let lastError: unknown;
-    for (const client of [redis, blocking]) client.on('error', (error: unknown) => (lastError = error));
+    for (const client of clients) client.on('error', (error: unknown) => (lastError = error));
     const timeout = this.#options.connectTimeoutMs ?? 10_000;
     try {
-      await Promise.all([whenReady(redis, timeout), whenReady(blocking, timeout)]);
+      await Promise.all(clients.map((client) => whenReady(client, timeout)));
     } catch (error) {
       this.#closing = true;
-      redis.disconnect();
-      blocking.disconnect();
+      for (const client of clients) client.disconnect();
       throw new TransportError('closed', `could not connect to Redis within ${timeout} ms: ${describe(lastError ?? error)}`, lastError ?? error);
     }
     let connected = true;
@@ -128,6 +129,7 @@ export class RedisTransport implements MessageBus {
       this.#reader?.recoverAll();
       this.#resync();
     });
+    if (blocking === undefined) return;
     this.#reader = new RedisPartitionReader({
       redis,
       blocking,
