@@ -8,7 +8,7 @@
  * namespace per run. RabbitMQ spreads its partitions with `share`; Redis and NATS by their leases, so a
  * run waits until every worker reported ready and the leases had a moment to settle.
  *
- * Brokers: `AMQP_URL`, `REDIS_URL` (default 127.0.0.1:6379), `NATS_URL` (default 127.0.0.1:4222); a broker
+ * `BENCH_TRANSPORTS=redis,nats` runs only those. Brokers: `AMQP_URL`, `REDIS_URL` (default 127.0.0.1:6379), `NATS_URL` (default 127.0.0.1:4222); a broker
  * that does not answer is skipped with a note.
  */
 import type { ChildProcess } from 'node:child_process';
@@ -120,7 +120,8 @@ export async function runTransportsBench(report: (r: BenchResult) => void, note:
     return;
   }
   note('# Transports (events/s, examples/cluster workers on PostgreSQL; the same workload through each broker)');
-  for (const kind of ['rabbitmq', 'redis', 'nats'] as const) {
+  const chosen = (process.env.BENCH_TRANSPORTS ?? 'rabbitmq,redis,nats').split(',');
+  for (const kind of (['rabbitmq', 'redis', 'nats'] as const).filter((k) => chosen.includes(k))) {
     if (!(await answers(kind))) {
       note(`# ${kind}: skipped, the broker does not answer`);
       continue;

@@ -82,7 +82,13 @@ export class NatsPartitionPuller {
   async #loop(p: number): Promise<void> {
     const { js, names, prefetch, onError } = this.#o;
     let consumer: Consumer | undefined;
-    while (this.#reading(p)) {
+    // Runs until `stop(p)`: a lease that looks expired for a moment (a late beat) pauses the pulling,
+    // it does not end it, because the coordinator only starts a loop when it acquires the partition.
+    while (!this.#closing && !this.#stopping.has(p)) {
+      if (!this.#o.holds(p)) {
+        await this.#pause(100);
+        continue;
+      }
       const room = prefetch - this.#inFlight.count(p);
       if (room <= 0) {
         await this.#inFlight.changed(500);
