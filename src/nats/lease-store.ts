@@ -35,7 +35,16 @@ export class NatsLeaseStore implements LeaseStore {
       this.#revisions.set(partition, await this.kv.create(`p.${partition}`, this.member));
       return true;
     } catch {
-      return false; // held by another member (or the broker is away: the next beat tries again)
+      // Held: by another member, or still by this one (it stopped reading when the lease looked about to
+      // lapse, and nobody took it since): then it is taken back at the revision read.
+      const entry = await this.kv.get(`p.${partition}`).catch(() => null);
+      if (entry === null || entry.operation !== 'PUT' || entry.string() !== this.member) return false;
+      try {
+        this.#revisions.set(partition, await this.kv.update(`p.${partition}`, this.member, entry.revision));
+        return true;
+      } catch {
+        return false;
+      }
     }
   }
 

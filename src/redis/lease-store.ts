@@ -1,13 +1,14 @@
 /**
  * @module redis/lease-store
  * Membership and partition leases in Redis: a sorted set of members scored by their last heartbeat
- * (server time), and one key per partition holding its owner with a TTL (`SET NX PX`). Renewing and
+ * (server time), and one key per partition holding its owner with a TTL (set only when free, or still
+ * this member's own). Renewing and
  * releasing check the owner first, in a script, so a member never extends or deletes a lease it lost.
  */
 import type { Redis } from 'ioredis';
 import type { LeaseStore } from '../partitioning/coordinator.ts';
 import { membersKey, ownerKey, type RedisNames } from './keys.ts';
-import { HEARTBEAT, RELEASE, RENEW } from './scripts.ts';
+import { ACQUIRE, HEARTBEAT, RELEASE, RENEW } from './scripts.ts';
 
 export class RedisLeaseStore implements LeaseStore {
   constructor(
@@ -23,7 +24,7 @@ export class RedisLeaseStore implements LeaseStore {
   }
 
   async acquire(partition: number): Promise<boolean> {
-    return (await this.redis.set(ownerKey(this.names, partition), this.member, 'PX', this.leaseMs, 'NX')) === 'OK';
+    return (await this.redis.eval(ACQUIRE, 1, ownerKey(this.names, partition), this.member, this.leaseMs)) === 1;
   }
 
   async renew(partition: number): Promise<boolean> {

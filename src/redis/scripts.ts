@@ -31,6 +31,18 @@ redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]) * 10)
 return redis.call('ZRANGE', KEYS[1], 0, -1)
 `;
 
+/**
+ * Take a lease: free, or still this member's own (it stopped reading the partition when the lease
+ * looked about to lapse, and nobody took it since). KEYS: owner key. ARGV: member, lease ms. 1 if taken.
+ */
+export const ACQUIRE = `
+local owner = redis.call('GET', KEYS[1])
+if owner == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+if owner then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1
+`;
+
 /** Renew a lease this member holds. KEYS: owner key. ARGV: member, lease ms. 1 if renewed. */
 export const RENEW = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
