@@ -67,7 +67,8 @@ async function cleanup(kind: Kind, name: string): Promise<void> {
 
 async function answers(kind: Kind): Promise<boolean> {
   if (kind === 'rabbitmq') return brokerReachable();
-  const probe = publisherFor(kind, `sagaflow-bench-probe-${randomBytes(3).toString('hex')}`);
+  const name = `sagaflow-bench-probe-${randomBytes(3).toString('hex')}`;
+  const probe = publisherFor(kind, name);
   try {
     await Promise.race([probe.start(), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 3_000))]);
     return true;
@@ -75,6 +76,7 @@ async function answers(kind: Kind): Promise<boolean> {
     return false;
   } finally {
     await probe.close().catch(() => {});
+    await cleanup(kind, name).catch(() => {}); // a NATS publisher declared its stream
   }
 }
 
