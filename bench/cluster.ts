@@ -26,7 +26,7 @@ import { connect } from 'amqplib';
 import pg from 'pg';
 import { OrderCreated } from '../examples/order-saga.ts';
 import { FAILS_AT_SHIPPING, FAILS_AT_STOCK } from '../examples/cluster/order-services.ts';
-import { createEnvelope } from '../src/index.ts';
+import { createEnvelope, type Envelope } from '../src/index.ts';
 import { RabbitMqTransport } from '../src/rabbitmq/index.ts';
 import { freshDatabase } from './fresh-database.ts';
 import { BENCH_PG_URL, reachable } from './postgres.ts';
@@ -53,7 +53,7 @@ function orderId(prefix: string, i: number): string {
 
 
 /** Spawns one worker and resolves once it logged `worker started`. */
-function startWorker(env: Record<string, string>): Promise<ChildProcess> {
+export function startWorker(env: Record<string, string>): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'examples/cluster/worker.ts'], {
     cwd: ROOT,
     env: { ...process.env, ...env },
@@ -79,7 +79,7 @@ function startWorker(env: Record<string, string>): Promise<ChildProcess> {
 }
 
 /** SIGTERM, then SIGKILL if it has not exited after 15 s. */
-function stopWorker(child: ChildProcess): Promise<void> {
+export function stopWorker(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     const kill = setTimeout(() => child.kill('SIGKILL'), 15_000);
@@ -92,7 +92,7 @@ function stopWorker(child: ChildProcess): Promise<void> {
 }
 
 /** Deletes every queue and exchange whose name starts with `<exchange>` (the broker lists them; amqplib deletes). */
-async function deleteTopology(exchange: string): Promise<void> {
+export async function deleteTopology(exchange: string): Promise<void> {
   const run = promisify(execFile);
   const list = async (what: string) =>
     (await run('rabbitmqctl', [what, '-q', '--no-table-headers', 'name'])).stdout.split('\n').filter((n) => n === exchange || n.startsWith(`${exchange}.`));
@@ -136,7 +136,7 @@ async function activePartitions(exchange: string): Promise<Record<string, string
 }
 
 /** Publishes `OrderCreated` for orders `from`…`to - 1`, 64 confirms outstanding at a time. */
-async function publishOrders(bus: RabbitMqTransport, prefix: string, from: number, to: number): Promise<void> {
+export async function publishOrders(bus: { publish(envelope: Envelope): Promise<void> }, prefix: string, from: number, to: number): Promise<void> {
   let next = from;
   await Promise.all(
     Array.from({ length: 64 }, async () => {
@@ -149,7 +149,7 @@ async function publishOrders(bus: RabbitMqTransport, prefix: string, from: numbe
   );
 }
 
-async function waitFinal(db: pg.Client, expected: number, timeoutMs: number): Promise<void> {
+export async function waitFinal(db: pg.Client, expected: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM sagaflow_instances WHERE status IN ('completed', 'faulted')`);
@@ -160,7 +160,7 @@ async function waitFinal(db: pg.Client, expected: number, timeoutMs: number): Pr
 }
 
 /** Saga events applied so far: history rows, less the ones compensation steps write (`sagaflow.compensation.*`). */
-const eventsApplied = async (db: pg.Client) =>
+export const eventsApplied = async (db: pg.Client) =>
   (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM sagaflow_history WHERE event_type NOT LIKE 'sagaflow.%'`)).rows[0]!.n;
 
 /**
@@ -279,7 +279,7 @@ export async function benchCluster(workers: number, orders: number, warmup: numb
 }
 
 /** Whether a broker answers at `AMQP_URL`. */
-async function brokerReachable(): Promise<boolean> {
+export async function brokerReachable(): Promise<boolean> {
   try {
     const model = await connect(AMQP_URL);
     await model.close();

@@ -8,6 +8,7 @@
  *   npm run bench -- --only hot        # 4 processes sending events for ONE instance, on PostgreSQL
  *   npm run bench -- --only realistic  # production-shaped: cold instances vs pgbench -N, open loop, scale (~7 min)
  *   npm run bench -- --only realistic --quick   # the same, fewer and shorter rounds (~3 min)
+ *   npm run bench -- --only transports # events/s with 1 and 2 workers through RabbitMQ, Redis Streams, NATS JetStream
  *   npm run bench -- --json
  *
  * The cluster section is in the full run: about 50 s on a quiet 2-core machine (5,000 orders at each of
@@ -16,6 +17,7 @@
 import { benchInMemoryOrchestrator, benchXStateTransition } from './in-memory.ts';
 import { runClusterBench } from './cluster.ts';
 import { runHotInstanceBench } from './hot-instance.ts';
+import { runTransportsBench } from './transports.ts';
 import { runPostgresBench } from './postgres.ts';
 import { realisticOptions, runRealisticBench } from './realistic.ts';
 import { benchScheduleLagInMemory } from './schedules.ts';
@@ -78,6 +80,11 @@ async function main(): Promise<void> {
     await runRealisticBench(report, (line) => {
       if (!json) console.log(line);
     }, realisticOptions(args));
+  }
+  if (!only || only === 'transports') {
+    await runTransportsBench(report, (line) => {
+      if (!json) console.log(line);
+    });
   }
   if (!only || only === 'cluster') {
     await runClusterBench(report, (line) => {

@@ -49,7 +49,7 @@ size_mb="$(( (size_kb + 1023) / 1024 ))"
 echo "pack-check: core install: ${size_mb} MB in node_modules, ${packages} packages (limit ${max_mb} MB)"
 [ "$size_kb" -le $(( max_mb * 1024 )) ] || fail "node_modules is ${size_mb} MB, more than ${max_mb} MB"
 [ -f node_modules/sagaflow/dist/dashboard/assets/vendor/mermaid/mermaid.esm.min.mjs ] || fail "the package has no Mermaid bundle"
-for absent in mermaid @prisma/client @electric-sql/pglite pg amqplib hono; do
+for absent in mermaid @prisma/client @electric-sql/pglite pg amqplib ioredis @nats-io hono; do
   [ ! -e "node_modules/$absent" ] || fail "the core install brought $absent"
 done
 

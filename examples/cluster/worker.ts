@@ -1,10 +1,11 @@
 /**
- * One worker of a cluster: the order saga on PostgreSQL, taking its messages from RabbitMQ through a
- * `WorkerHost`, with the order services beside it. Start as many as you like:
+ * One worker of a cluster: the order saga on PostgreSQL, taking its messages from a broker (RabbitMQ,
+ * Redis Streams or NATS JetStream: `TRANSPORT`, see `transport.ts`) through a `WorkerHost`, with the
+ * order services beside it. Start as many as you like:
  *
  *   DATABASE_URL=postgres://… AMQP_URL=amqp://guest:guest@127.0.0.1:5672 npx tsx examples/cluster/worker.ts
  *
- * Environment: DATABASE_URL (required), AMQP_URL, EXCHANGE (default `sagaflow-orders`), WORKER_NAME,
+ * Environment: DATABASE_URL (required), TRANSPORT and its URL (see `transport.ts`), EXCHANGE (default `sagaflow-orders`), WORKER_NAME,
  * WORKER_INDEX and WORKER_COUNT (this worker's ordinal among those that start together: the partitions
  * are spread over them; without them the first worker to start takes every partition),
  * CONCURRENCY (default 32), PARTITIONS (default 8), HEALTH_PORT, OUTBOX_LEASE_MS (default 30 s: how long
@@ -13,25 +14,18 @@
  */
 import { SagaOrchestrator, WorkerHost } from '../../src/index.ts';
 import { createPrismaRepository } from '../../src/prisma/index.ts';
-import { RabbitMqTransport } from '../../src/rabbitmq/index.ts';
 import { OrderSaga } from '../order-saga.ts';
 import { subscribeOrderServices } from './order-services.ts';
+import { clusterTransport } from './transport.ts';
 
 const env = process.env;
 const name = env.WORKER_NAME ?? `worker-${process.pid}`;
-const url = env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
-const exchange = env.EXCHANGE ?? 'sagaflow-orders';
-const partitions = Number(env.PARTITIONS ?? 8);
-const share =
-  env.WORKER_INDEX !== undefined && env.WORKER_COUNT !== undefined
-    ? { share: { index: Number(env.WORKER_INDEX), of: Number(env.WORKER_COUNT) } }
-    : {};
 const outboxLease = env.OUTBOX_LEASE_MS !== undefined ? { leaseMs: Number(env.OUTBOX_LEASE_MS) } : {};
 
 const repository = await createPrismaRepository({ databaseUrl: env.DATABASE_URL, poolSize: 8 });
 // Two services on one exchange: the saga's queues and the order services' queues.
-const orders = new RabbitMqTransport({ url, exchange, partitions, service: 'orders', connectionName: `${name}/orders`, prefetch: 32, ...share });
-const services = new RabbitMqTransport({ url, exchange, partitions, service: 'order-services', connectionName: `${name}/services`, prefetch: 32, ...share });
+const orders = clusterTransport('orders', name);
+const services = clusterTransport('order-services', name);
 subscribeOrderServices(services);
 await services.start(); // bound before the saga sends its first command
 

@@ -21,6 +21,8 @@ export const PEER_GROUPS = Object.freeze({
   },
   pglite: { feature: 'the embedded PGlite database', install: 'npm install @electric-sql/pglite pglite-prisma-adapter' },
   rabbitmq: { feature: 'sagaflow/rabbitmq', install: 'npm install amqplib' },
+  redis: { feature: 'sagaflow/redis', install: 'npm install ioredis' },
+  nats: { feature: 'sagaflow/nats', install: 'npm install @nats-io/transport-node @nats-io/jetstream @nats-io/kv' },
   http: { feature: 'sagaflow/http', install: 'npm install hono @hono/node-server' },
 } as const);
 

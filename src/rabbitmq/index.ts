@@ -9,5 +9,5 @@
 export { RabbitMqTransport, type RabbitMqTransportOptions } from './rabbitmq-transport.ts';
 export type { BackoffOptions } from './broker-connection.ts';
 export { redeliveryDelay, type RedeliveryOptions } from './delivery.ts';
-export { fnv1a32, partitionKey, partitionOf } from './partition.ts';
+export { fnv1a32, partitionKey, partitionOf } from '../partitioning/partition.ts';
 export { deadLetterExchange, deadLetterQueue, partitionQueue, routingKey, type TopologyNames } from './topology.ts';

@@ -17,7 +17,7 @@ import type { Envelope } from '../messages/envelope.ts';
 import { encode } from './amqp-message.ts';
 import { BrokerConnection, type BackoffOptions, type Link } from './broker-connection.ts';
 import { handleDelivery, type RedeliveryOptions } from './delivery.ts';
-import { partitionKey, partitionOf } from './partition.ts';
+import { partitionKey, partitionOf } from '../partitioning/partition.ts';
 import {
   assertRoutableType,
   bindType,

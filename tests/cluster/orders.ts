@@ -5,7 +5,6 @@
  * the broker with a bounded number of confirms outstanding, publishing again what was not confirmed.
  */
 import { createEnvelope, TransportError, type Envelope } from '../../src/index.ts';
-import type { RabbitMqTransport } from '../../src/rabbitmq/index.ts';
 import { FAILS_AT_SHIPPING, FAILS_AT_STOCK } from '../../examples/cluster/order-services.ts';
 import { OrderCreated } from '../../examples/order-saga.ts';
 
@@ -27,6 +26,12 @@ export function orderEnvelopes(count: number): Envelope[] {
   });
 }
 
+/** What the scenario publishes through: any started transport. */
+export interface ClusterPublisher {
+  publish(envelope: Envelope): Promise<void>;
+  close(): Promise<void>;
+}
+
 export interface PublishStats {
   /** Publishes that failed (the broker was away, a confirm was lost) and were made again. */
   retries: number;
@@ -39,7 +44,7 @@ export interface PublishStats {
  * all is a duplicate the inbox drops.
  */
 export async function publishStream(
-  transport: RabbitMqTransport,
+  transport: ClusterPublisher,
   envelopes: readonly Envelope[],
   options: { readonly spreadMs?: number; readonly window?: number; readonly giveUpAfterMs?: number } = {},
 ): Promise<PublishStats> {

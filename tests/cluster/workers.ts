@@ -41,6 +41,7 @@ export class WorkerProcess {
     createInterface({ input: this.child.stdout! }).on('line', (line) => {
       const msg = messageOf(line);
       if (msg === undefined) return;
+      if (process.env.CLUSTER_TRACE) console.log(`${this.name} ${line}`);
       this.messages.set(msg, (this.messages.get(msg) ?? 0) + 1);
       if (msg === 'worker started') started();
     });

@@ -16,4 +16,14 @@ describe('package boundaries', () => {
       .filter((f) => /from ['"](amqplib|(\.\.\/)+rabbitmq\/|\.\/rabbitmq\/)/.test(readFileSync(join(src, f), 'utf8')));
     expect(offenders).toEqual([]);
   });
+
+  it('keeps ioredis out of everything but sagaflow/redis, and the NATS client out of everything but sagaflow/nats', () => {
+    const importing = (pattern: RegExp, home: string) =>
+      files(src)
+        .map((f) => relative(src, f))
+        .filter((f) => !f.startsWith(home))
+        .filter((f) => pattern.test(readFileSync(join(src, f), 'utf8')));
+    expect(importing(/from ['"](ioredis|(\.\.\/)+redis\/|\.\/redis\/)/, 'redis/')).toEqual([]);
+    expect(importing(/(from ['"]|import\(['"])(@nats-io\/|(\.\.\/)+nats\/|\.\/nats\/)/, 'nats/')).toEqual([]);
+  });
 });

@@ -1,6 +1,6 @@
 /**
- * @module rabbitmq/partition
- * Which partition queue a message goes to. A stable hash of the correlation id, so every message of one
+ * @module partitioning/partition
+ * Which partition a message goes to (every broker transport). A stable hash of the correlation id, so every message of one
  * saga instance lands on the same queue, and with single-active-consumer queues on the same process:
  * version conflicts between processes stay rare (the version check still catches the rest). The hash
  * must never change between releases, or two versions of a service would split one instance's events.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fnv1a32, partitionKey, partitionOf } from '../../src/rabbitmq/index.ts';
+import { fnv1a32, partitionKey, partitionOf } from '../../src/partitioning/partition.ts';
 
 describe('partitioning by correlation id', () => {
   it('is FNV-1a: the published test vectors hash to their known values', () => {
