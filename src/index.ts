@@ -119,8 +119,14 @@ export type {
   CommandFinish,
   CommandQuery,
   VersionCount,
+  DeadLetterGroupCount,
+  SagaActivity,
+  PurgeBatch,
+  PurgeResult,
 } from './repository/types.ts';
 export { encodeCursor, decodeCursor } from './repository/cursor.ts';
+export { parseDataCondition, DATA_OPERATORS, FILTER_LIMITS } from './repository/instance-filter.ts';
+export type { InstanceFilter, DataCondition, DataOperator, DataScalar } from './repository/instance-filter.ts';
 
 export { InProcessBus } from './bus/in-process-bus.ts';
 export type { MessageBus, MessageHandler } from './bus/message-bus.ts';

@@ -43,3 +43,4 @@ export * from './undeclared-state-error.ts';
 export * from './repair-refused-error.ts';
 export * from './reason-required-error.ts';
 export * from './bulk-count-mismatch-error.ts';
+export * from './invalid-filter-error.ts';

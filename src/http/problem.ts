@@ -31,7 +31,7 @@ export interface Problem {
 }
 
 /** Codes of malformed requests, thrown deeper than the query parsing. */
-const BAD_REQUEST_CODES: ReadonlySet<string> = new Set(['SAGA_CURSOR_INVALID', 'SAGA_REASON_REQUIRED']);
+const BAD_REQUEST_CODES: ReadonlySet<string> = new Set(['SAGA_CURSOR_INVALID', 'SAGA_REASON_REQUIRED', 'SAGA_FILTER_INVALID']);
 /** Codes of the server's own trouble, whose messages quote the driver: answered like any 500, 503 for a passing one. */
 const SERVER_CODES: ReadonlyMap<string, ContentfulStatusCode> = new Map<string, ContentfulStatusCode>([
   ['SAGA_STORE_TRANSIENT', 503],

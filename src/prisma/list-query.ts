@@ -1,10 +1,11 @@
 /**
  * @module prisma/list-query
  *
- * Builds the monitoring `list()` statement: optional filters, then keyset pagination on
+ * Builds the monitoring `list()` statement: the filter (`filter-sql.ts`), then keyset pagination on
  * (updated_at, id), which the `sagaflow_instances_updated_at_id_idx` index serves in both directions.
  */
-import type { InstanceQuery, SagaStatus } from '../repository/types.ts';
+import type { InstanceQuery } from '../repository/types.ts';
+import { filterConditions, paramList } from './filter-sql.ts';
 import { decodeCursor, pageSize } from '../repository/cursor.ts';
 import { InvalidCursorError } from '../errors/invalid-cursor-error.ts';
 import { INSTANCE_COLUMNS } from './sql.ts';
@@ -24,26 +25,8 @@ export interface BuiltQuery {
  * // WHERE saga_name = $1 AND status IN ($2, $3) ORDER BY updated_at DESC, id DESC LIMIT 11
  */
 export function buildListQuery(query: InstanceQuery = {}): BuiltQuery {
-  const where: string[] = [];
-  const params: unknown[] = [];
-  const param = (value: unknown, cast = '') => {
-    params.push(value);
-    return `$${params.length}${cast}`;
-  };
-
-  if (query.sagaName !== undefined) where.push(`saga_name = ${param(query.sagaName, '::text')}`);
-  if (query.state !== undefined) where.push(`state = ${param(query.state, '::text')}`);
-  if (query.correlationId !== undefined) where.push(`correlation_id = ${param(query.correlationId, '::text')}`);
-  if (query.status !== undefined) {
-    const statuses: readonly SagaStatus[] = typeof query.status === 'string' ? [query.status] : query.status;
-    // An empty list matches nothing, like an empty IN would if SQL allowed one.
-    where.push(statuses.length === 0 ? 'false' : `status IN (${statuses.map((s) => param(s, '::text')).join(', ')})`);
-  }
-  if (query.updatedBefore !== undefined) {
-    where.push(`updated_at < ${param(query.updatedBefore.toISOString(), '::timestamptz')}`);
-  }
-  if (query.definitionVersion !== undefined) where.push(`data_version = ${param(query.definitionVersion, '::int')}`);
-  if (query.definitionVersionBelow !== undefined) where.push(`data_version < ${param(query.definitionVersionBelow, '::int')}`);
+  const { params, param } = paramList();
+  const where = filterConditions(query, param);
   const desc = (query.order ?? 'desc') === 'desc';
   if (query.cursor !== undefined) {
     // The shared decoder (same cursors as the in-memory repository) accepts any id; ours are uuids.

@@ -18,6 +18,10 @@ import type {
   ExpiredCommandClaim,
   DeadLetter,
   DeadLetterCountQuery,
+  DeadLetterGroupCount,
+  PurgeBatch,
+  PurgeResult,
+  SagaActivity,
   DeadLetterQuery,
   HistoryRecord,
   HistoryQuery,
@@ -43,6 +47,8 @@ import { CommitWriter } from './commit-writer.ts';
 import * as Commands from './command-sql.ts';
 import * as DeadLetters from './dead-letter-sql.ts';
 import { buildListQuery } from './list-query.ts';
+import * as Find from './find-sql.ts';
+import type { InstanceFilter } from '../repository/instance-filter.ts';
 import * as Outbox from './outbox-sql.ts';
 import { historyByType } from './history-sql.ts';
 import { PgErrorCode, sqlState, transientFailure } from './pg-error.ts';
@@ -230,6 +236,23 @@ export class PrismaSagaRepository implements SagaRepository {
     const last = items[items.length - 1];
     const nextCursor = rows.length > built.limit && last ? encodeCursor(last) : null;
     return { items, nextCursor };
+  }
+
+  countInstances(filter?: InstanceFilter): Promise<number> {
+    return Find.countInstances(this.#sql, filter);
+  }
+
+  activitySince(since: Date): Promise<readonly SagaActivity[]> {
+    return Find.activitySince(this.#sql, since);
+  }
+
+  /** A copy of a purged instance left in the read cache costs what any stale answer costs: a conflict and a fresh read. */
+  purgeFinished(batch: PurgeBatch): Promise<PurgeResult> {
+    return Find.purgeFinished(this.#sql, batch);
+  }
+
+  countDeadLettersBy(): Promise<readonly DeadLetterGroupCount[]> {
+    return Find.countDeadLettersBy(this.#sql);
   }
 
   async countByState(sagaName?: string): Promise<readonly StateCount[]> {

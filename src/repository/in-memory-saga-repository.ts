@@ -17,6 +17,8 @@ import { assertStorable } from '../core/storable.ts';
 import { decodeCursor, encodeCursor, pageSize } from './cursor.ts';
 import { compareHistoryDesc, decodeHistoryCursor, encodeHistoryCursor } from './history-cursor.ts';
 import { InMemoryCommandStore } from './in-memory-command-store.ts';
+import { instanceMatcher, type InstanceFilter } from './instance-filter.ts';
+import { activityOf, byGroupCount, FINISHED, purgeLimit } from './find-helpers.ts';
 import type { Envelope } from '../messages/envelope.ts';
 import type {
   ClaimOptions,
@@ -28,6 +30,10 @@ import type {
   VersionCount,
   DeadLetter,
   DeadLetterCountQuery,
+  DeadLetterGroupCount,
+  PurgeBatch,
+  PurgeResult,
+  SagaActivity,
   DeadLetterQuery,
   OutboxEntry,
   OutboxMessage,
@@ -230,6 +236,17 @@ export class InMemorySagaRepository implements SagaRepository {
     return count;
   }
 
+  async countDeadLettersBy(): Promise<readonly DeadLetterGroupCount[]> {
+    const counts = new Map<string, DeadLetterGroupCount>();
+    for (const json of this.#deadLetters.values()) {
+      const d = thawDeadLetter(json);
+      const key = JSON.stringify([d.reason, d.messageType, d.sagaName]);
+      const c = counts.get(key);
+      counts.set(key, { reason: d.reason, messageType: d.messageType, sagaName: d.sagaName, count: (c?.count ?? 0) + 1 });
+    }
+    return [...counts.values()].sort(byGroupCount);
+  }
+
   async updateDeadLetter(
     id: string,
     update: { readonly errorCode: string; readonly errorMessage: string; readonly at: Date },
@@ -278,21 +295,11 @@ export class InMemorySagaRepository implements SagaRepository {
     const limit = pageSize(query.limit);
     const desc = (query.order ?? 'desc') === 'desc';
     const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
-    const statuses = query.status === undefined ? undefined : new Set([query.status].flat());
-    const before = query.updatedBefore?.getTime();
+    const keep = instanceMatcher(query);
     const compare = (a: { updatedAt: number; id: string }, b: { updatedAt: number; id: string }) =>
       a.updatedAt - b.updatedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
     const rows = [...this.#byId.values()]
-      .filter(
-        (r) =>
-          (query.sagaName === undefined || r.sagaName === query.sagaName) &&
-          (query.state === undefined || r.state === query.state) &&
-          (statuses === undefined || statuses.has(r.status)) &&
-          (query.correlationId === undefined || r.correlationId === query.correlationId) &&
-          (before === undefined || r.updatedAt < before) &&
-          (query.definitionVersion === undefined || r.dataVersion === query.definitionVersion) &&
-          (query.definitionVersionBelow === undefined || r.dataVersion < query.definitionVersionBelow),
-      )
+      .filter(keep)
       .sort((a, b) => (desc ? -compare(a, b) : compare(a, b)))
       .filter((r) => {
         if (!after) return true;
@@ -302,6 +309,36 @@ export class InMemorySagaRepository implements SagaRepository {
     const page = rows.slice(0, limit).map(loadInstance);
     const last = page[page.length - 1];
     return { items: page, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
+  }
+
+  async countInstances(filter: InstanceFilter = {}): Promise<number> {
+    const keep = instanceMatcher(filter);
+    let count = 0;
+    for (const r of this.#byId.values()) if (keep(r)) count++;
+    return count;
+  }
+
+  async activitySince(since: Date): Promise<readonly SagaActivity[]> {
+    return activityOf(this.#byId.values(), (id) => this.#history.get(id), this.#deadLetters.values(), since.getTime());
+  }
+
+  async purgeFinished(batch: PurgeBatch): Promise<PurgeResult> {
+    const limit = purgeLimit(batch.limit);
+    const keep = instanceMatcher({ status: FINISHED, completedBefore: batch.finishedBefore, ...(batch.sagaName !== undefined && { sagaName: batch.sagaName }) });
+    const except = new Set(batch.exceptSagas ?? []);
+    // Oldest finished first, as on PostgreSQL, so repeated batches work through the backlog in order.
+    const victims = [...this.#byId.values()]
+      .filter((r) => keep(r) && !except.has(r.sagaName))
+      .sort((a, b) => (a.completedAt ?? 0) - (b.completedAt ?? 0))
+      .slice(0, limit);
+    let history = 0;
+    for (const r of victims) {
+      history += this.#history.get(r.id)?.length ?? 0;
+      this.#history.delete(r.id);
+      this.#byId.delete(r.id);
+      this.#byKey.delete(keyOf(r.sagaName, r.correlationId));
+    }
+    return { instances: victims.length, history };
   }
 
   async countByState(sagaName?: string): Promise<readonly StateCount[]> {

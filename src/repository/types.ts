@@ -19,6 +19,8 @@
  * - dead letters: messages that can never succeed, kept with the reason for inspection and replay.
  */
 import type { Envelope } from '../messages/envelope.ts';
+import type { InstanceFilter } from './instance-filter.ts';
+export type { InstanceFilter } from './instance-filter.ts';
 
 
 /** Lifecycle of an instance, independent of the business state it is in. */
@@ -349,17 +351,8 @@ export type DeadLetterCountQuery = Pick<DeadLetterQuery, 'reason' | 'sagaName' |
 
 export type SortOrder = 'asc' | 'desc';
 
-export interface InstanceQuery {
-  readonly sagaName?: string;
-  readonly state?: string;
-  readonly status?: SagaStatus | readonly SagaStatus[];
-  readonly correlationId?: string;
-  /** Only instances whose `updatedAt` is strictly before this time (stale scans). */
-  readonly updatedBefore?: Date;
-  /** Only instances last written by this definition version (`dataVersion`). */
-  readonly definitionVersion?: number;
-  /** Only instances last written by a definition version below this one (the ones left to migrate). */
-  readonly definitionVersionBelow?: number;
+/** A page of instances: the filter (`InstanceFilter`, shared with counts and bulk actions) and the paging. */
+export interface InstanceQuery extends InstanceFilter {
   /** Ordering is by (updatedAt, id), stable across pages. Default `desc`. */
   readonly order?: SortOrder;
   /** Page size, default 50, at most 1000. */
@@ -387,6 +380,44 @@ export interface VersionCount {
   readonly definitionVersion: number;
   readonly status: SagaStatus;
   readonly count: number;
+}
+
+/** Dead letters counted per (reason, message type, saga): `countDeadLettersBy`. */
+export interface DeadLetterGroupCount {
+  readonly reason: DeadLetterReason;
+  readonly messageType: string | null;
+  readonly sagaName: string | null;
+  readonly count: number;
+}
+
+/** What a saga's instances did since a time (`activitySince`), read from their history and the dead letters. */
+export interface SagaActivity {
+  readonly sagaName: string;
+  /** History rows written by events (compensation runs' own writes not counted). */
+  readonly applied: number;
+  /** Instances that finished as `faulted` (rolled back by their compensation) in the window. */
+  readonly compensated: number;
+  /** Compensation runs that stopped on a failing step (`sagaflow.compensation.failed` rows). */
+  readonly compensationFailed: number;
+  /** Messages refused for this saga (dead letters created in the window). */
+  readonly deadLettered: number;
+}
+
+/** A batch of retention (`purgeFinished`): finished instances whose `completedAt` is before `finishedBefore`. */
+export interface PurgeBatch {
+  readonly finishedBefore: Date;
+  /** Only this saga's instances; all sagas when left out. */
+  readonly sagaName?: string;
+  /** Sagas left alone (their own retention applies, or none). */
+  readonly exceptSagas?: readonly string[];
+  /** Most instances removed by this call, 1..10000. */
+  readonly limit: number;
+}
+
+/** What one `purgeFinished` call removed. */
+export interface PurgeResult {
+  readonly instances: number;
+  readonly history: number;
 }
 
 export interface ReadOptions {
@@ -459,6 +490,8 @@ export interface SagaRepository {
   commit(commit: SagaCommit): Promise<void>;
   /** Instances matching the query, ordered by (updatedAt, id). */
   list(query?: InstanceQuery): Promise<Page<SagaInstanceRecord>>;
+  /** How many instances match, counted by the store: the total a filtered list shows. */
+  countInstances(filter?: InstanceFilter): Promise<number>;
   /** How many instances are in each (saga, state, status). */
   countByState(sagaName?: string): Promise<readonly StateCount[]>;
   /** How many instances in each (saga, definition version, status). Optional: tools fall back to `list`. */
@@ -474,6 +507,13 @@ export interface SagaRepository {
    * trail: `sagaflow.operator.*`). Rows of instances since removed are gone with them.
    */
   historyByType(query: HistoryByTypeQuery): Promise<Page<InstanceHistoryRecord>>;
+  /** Per saga, what its instances did since `since` (sagas with nothing to show are left out), by saga name. */
+  activitySince(since: Date): Promise<readonly SagaActivity[]>;
+   * Removes finished instances (`completed`, `faulted`) whose `completedAt` is before `finishedBefore`,
+   * with their history, at most `limit` of them. Safe to run in many processes at once: on PostgreSQL a
+   * batch takes its rows `FOR UPDATE SKIP LOCKED`, so concurrent purgers take disjoint batches and an
+   * instance a writer holds is left for a later batch. Call again until it removes fewer than `limit`.
+  purgeFinished(batch: PurgeBatch): Promise<PurgeResult>;
   /** Releases connections; the repository is unusable afterwards. */
   close?(): Promise<void>;
 
@@ -499,6 +539,8 @@ export interface SagaRepository {
   listDeadLetters(query?: DeadLetterQuery): Promise<Page<DeadLetter>>;
   /** How many dead letters match, counted by the store (a dashboard's tile, without listing them). */
   countDeadLetters(query?: DeadLetterCountQuery): Promise<number>;
+  /** Dead letters per (reason, message type, saga), counted by the store, largest groups first. */
+  countDeadLettersBy(): Promise<readonly DeadLetterGroupCount[]>;
   /** Records a failed replay: `replays` + 1, the new error, `updatedAt`. False when it is gone. */
   updateDeadLetter(id: string, update: { readonly errorCode: string; readonly errorMessage: string; readonly at: Date }): Promise<boolean>;
   /** False when there was no such letter. */

@@ -6,6 +6,7 @@ import { migrate, PrismaSagaRepository } from '../../src/prisma/index.ts';
 import { runReliabilityContract } from '../contract/reliability-contract.ts';
 import { runRepositoryContract } from '../contract/repository-contract.ts';
 import { runHistoryByTypeContract } from '../contract/history-by-type-contract.ts';
+import { runFindContract } from '../contract/find-contract.ts';
 
 // One in-memory database for the file (starting PGlite and migrating takes seconds), emptied per test.
 let db: PGlite;
@@ -23,3 +24,4 @@ const make = async () => {
 runRepositoryContract('PGlite', make);
 runReliabilityContract('PGlite', make);
 runHistoryByTypeContract('PGlite', make);
+runFindContract('PGlite', make);

@@ -3,6 +3,7 @@ import { createPrismaRepository } from '../../src/prisma/index.ts';
 import { runReliabilityContract } from '../contract/reliability-contract.ts';
 import { runRepositoryContract } from '../contract/repository-contract.ts';
 import { runHistoryByTypeContract } from '../contract/history-by-type-contract.ts';
+import { runFindContract } from '../contract/find-contract.ts';
 import { createTestDatabase, truncateSagaTables, type TestDatabase } from '../helpers/postgres.ts';
 
 let db: TestDatabase;
@@ -20,6 +21,8 @@ for (const via of ['adapter', 'client', 'pg'] as const) {
   };
   runRepositoryContract(`PostgreSQL (via ${via})`, make);
   runReliabilityContract(`PostgreSQL (via ${via})`, make);
+  // The finding queries are the same SQL whichever way it is sent: once is enough.
+  if (via === 'pg') runFindContract(`PostgreSQL (via ${via})`, make);
 }
 
 // The read-your-writes cache answers `findByCorrelation` from this repository's own commits: the
