@@ -126,7 +126,8 @@ export type {
 } from './repository/types.ts';
 export { encodeCursor, decodeCursor } from './repository/cursor.ts';
 export { parseDataCondition, DATA_OPERATORS, FILTER_LIMITS } from './repository/instance-filter.ts';
-export type { InstanceFilter, DataCondition, DataOperator, DataScalar } from './repository/instance-filter.ts';
+// `InstanceFilter` at the root is the operations layer's (saga, staleForMs, …); the store's is this one.
+export type { InstanceFilter as StoreInstanceFilter, DataCondition, DataOperator, DataScalar } from './repository/instance-filter.ts';
 
 export { InProcessBus } from './bus/in-process-bus.ts';
 export type { MessageBus, MessageHandler } from './bus/message-bus.ts';
