@@ -19,6 +19,7 @@ import { ConcurrencyLimit } from './concurrency-limit.ts';
 import { startHealthServer, type HealthReport, type HealthServer } from './health-server.ts';
 import { jsonLogger, type Logger } from './logger.ts';
 import { toLogger, type AnyLogger } from '../telemetry/pino.ts';
+import { RetentionService, type RetentionPolicy } from '../ops/retention.ts';
 
 export const WORKER_STOPPING = 'SAGA_WORKER_STOPPING';
 
@@ -63,6 +64,11 @@ export interface WorkerHostOptions {
   readonly handleSignals?: boolean;
   /** Names this worker in every log line. Default `worker-<pid>`. */
   readonly name?: string;
+  /**
+   * Remove finished instances older than an age, per saga, in batches every `intervalMs` (default 5 min;
+   * `ops/retention`, docs/operations.md "Retention"). Every worker may run it: no leader is needed.
+   */
+  readonly retention?: RetentionPolicy & { readonly intervalMs?: number };
 }
 
 export interface StopReport {
@@ -80,6 +86,7 @@ export class WorkerHost {
   readonly #name: string;
   readonly #inFlight = new Set<Promise<unknown>>();
   readonly #unsubscribe: Array<() => void> = [];
+  readonly #services: readonly BackgroundService[];
   #status: HealthReport['status'] = 'stopped';
   #startedAt = 0;
   #handled = 0;
@@ -98,6 +105,19 @@ export class WorkerHost {
     this.#limit = new ConcurrencyLimit(options.concurrency ?? 16);
     this.#logger = toLogger(options.logger) ?? jsonLogger();
     this.#name = options.name ?? `worker-${process.pid}`;
+    this.#services = [...(options.services ?? []), ...(options.retention ? [this.#retention(options.retention)] : [])];
+  }
+
+  #retention(policy: RetentionPolicy & { readonly intervalMs?: number }): RetentionService {
+    const { intervalMs, ...rest } = policy;
+    return new RetentionService({
+      repository: this.#o.orchestrator.repository,
+      policy: rest,
+      clock: this.#o.orchestrator.clock,
+      ...(intervalMs !== undefined && { intervalMs }),
+      onPass: (report) => report.instances > 0 && this.#logger.log('info', { msg: 'retention purged', worker: this.#name, instances: report.instances, batches: report.batches }),
+      onError: (error) => this.#logger.log('error', { msg: 'retention pass failed', worker: this.#name, error }),
+    });
   }
 
   get status(): HealthReport['status'] {
@@ -137,7 +157,7 @@ export class WorkerHost {
     if (this.#o.health) this.#health = await startHealthServer(() => this.health(), this.#o.health);
     await this.#bus.start?.();
     await this.#o.orchestrator.start();
-    for (const service of this.#o.services ?? []) await service.start();
+    for (const service of this.#services) await service.start();
     for (const type of this.#o.orchestrator.handledTypes) {
       this.#unsubscribe.push(this.#bus.subscribe(type, (envelope) => this.#take(envelope)));
     }
@@ -225,7 +245,7 @@ export class WorkerHost {
     clearTimeout(timer);
     const abandoned = finished === 'done' ? 0 : this.#inFlight.size;
     const report: StopReport = { drained: pending.length - abandoned, abandoned };
-    for (const service of [...(this.#o.services ?? [])].reverse()) {
+    for (const service of [...this.#services].reverse()) {
       await Promise.resolve(service.stop()).catch((error: unknown) => this.#logger.log('error', { msg: 'service failed to stop', error }));
     }
     await this.#o.orchestrator.close();
