@@ -152,6 +152,19 @@ export * from './host/index.ts';
 export * from './telemetry/index.ts';
 
 // Operating sagas: the queries and actions behind the CLI, the HTTP API (`sagaflow/http`) and the dashboard.
+// The operator's console: search, stuck instances, at-a-glance counts, retention (docs/operations.md).
+export {
+  searchInstances,
+  findStuck,
+  countStuck,
+  observeStuckInstances,
+  STUCK_GAUGE,
+  deadLetterCounts,
+  throughput,
+  purge,
+  RetentionService,
+} from './ops/index.ts';
+export type { SearchFilter, SearchPage, SearchResult, StuckPolicy, StuckQuery, StuckInstance, StuckReport, StuckKind, DeadLetterCounts, ThroughputReport, RetentionPolicy, PurgeReport } from './ops/index.ts';
 export { SagaOperations, ChangeFeed, renderDiagram, machineConfig, toDot, parseDuration, formatDuration, operatorOrchestrator, RelayHandOffBus, DIAGRAM_FORMATS } from './ops/index.ts';
 export type {
   SagaOperationsOptions,

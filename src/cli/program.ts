@@ -34,6 +34,7 @@ import { checkServeOptions, serveCommand } from './serve-command.ts';
 import { showCommand } from './show-command.ts';
 import { statsCommand } from './stats-command.ts';
 import { cliPrincipal, registerRepairCommands } from './repair-commands.ts';
+import { registerFindCommands } from './find-commands.ts';
 
 const STATUSES: readonly string[] = Object.values(SagaStatus);
 
@@ -348,6 +349,8 @@ export function buildProgram(io: CliIo, options: { readonly signal?: AbortSignal
         ),
       ),
     );
+
+  registerFindCommands(program, { io, run, connection });
 
   return { program, result: () => exitCode };
 }

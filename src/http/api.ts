@@ -23,6 +23,7 @@ import { sagaflowVersion } from './version.ts';
 import { ingressEventTypes, ingressRoutes, type IngressOptions } from './ingress.ts';
 import { openApiDocument } from './openapi.ts';
 import { API_ROUTES } from './route-table.ts';
+import { registerFindRoutes } from './find-routes.ts';
 
 export interface SagaflowApiOptions {
   /** When set, every `/api/*` request needs `Authorization: Bearer <token>`. An empty one is an `InvalidTokenError`. */
@@ -86,6 +87,7 @@ export function createSagaflowApi(ops: SagaOperations, options: SagaflowApiOptio
   // The dashboard reads who it is and what it may do here, to offer only the actions the role allows.
   api.get('/api/meta', (c) => c.json({ readOnly: options.readOnly === true, version: sagaflowVersion(), principal: principalOf(c) }));
   api.get('/api/sagas', async (c) => c.json({ sagas: await ops.sagas() }));
+  registerFindRoutes(api, ops);
   api.get('/api/sagas/:name/diagram', (c) => {
     const query = DiagramQuery.parse(c.req.query());
     const text = ops.diagram(c.req.param('name'), query.format, query.highlight);
