@@ -4,10 +4,10 @@
  * Seeds an embedded PGlite database (in memory; or the PostgreSQL at DATABASE_URL, migrated first) with
  * the order saga in every status (tests/dashboard/seed.ts, plus two runs of the order demo with its
  * simulated services), serves the API and dashboard on a free port, and photographs the overview, the
- * filtered instance list, the instance page of an order whose compensation failed, and the dead letters;
- * then the repairs: an instance's timeline with operators' actions, the send-event form, a bulk dry run,
- * the audit trail, and what a viewer sees. Signed in as the principals `ana` (operator) and `grafana`
- * (viewer).
+ * filtered instance list, the instance page of an order whose compensation failed, the dead letters, and
+ * the search by business data (the overview shows the stuck, dead-letter and last-hour panels); then the
+ * repairs: an instance's timeline with operators' actions, the send-event form, a bulk dry run, the audit
+ * trail, and what a viewer sees. Signed in as the principals `ana` (operator) and `grafana` (viewer).
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -46,10 +46,11 @@ async function main(): Promise<void> {
     };
     const page = await signedIn(OPERATOR);
     const shots: Array<[file: string, hash: string, ready: string]> = [
-      ['dashboard-overview.png', '#/', '.saga-card'],
+      ['dashboard-overview.png', '#/', '.console-panels[data-ready="true"]'],
       ['dashboard-instances.png', '#/instances?saga=order&status=active,compensation_failed,faulted', 'table.instances tbody tr'],
       ['dashboard-instance.png', `#/instances/${seeded.ids.get(seeded.stuckOrder)}`, '#diagram[data-rendered="true"]'],
       ['dashboard-dead-letters.png', '#/dead-letters', 'table.dead-letters tbody tr'],
+      ['dashboard-search.png', `#/search?where=${encodeURIComponent('data.total > 50\ndata.customerId != bob')}&saga=order`, 'table.search-results tbody tr'],
     ];
     for (const [file, hash, ready] of shots) {
       await page.goto(`${server.url}/${hash}`);

@@ -18,6 +18,7 @@ import { renderInstance } from './pages/instance.js';
 import { renderDeadLetters } from './pages/dead-letters.js';
 import { renderDeadLetter } from './pages/dead-letter.js';
 import { renderAudit } from './pages/audit.js';
+import { renderSearch } from './pages/search.js';
 
 /** Route table: first segment (and whether an id follows) → page. */
 function pageFor(segments) {
@@ -25,6 +26,7 @@ function pageFor(segments) {
   if (first === undefined) return { nav: 'overview', render: renderOverview };
   if (first === 'instances') return id === undefined ? { nav: 'instances', render: renderInstances } : { nav: 'instances', render: renderInstance };
   if (first === 'audit' && id === undefined) return { nav: 'audit', render: renderAudit };
+  if (first === 'search' && id === undefined) return { nav: 'search', render: renderSearch };
   if (first === 'dead-letters') return id === undefined ? { nav: 'dead-letters', render: renderDeadLetters } : { nav: 'dead-letters', render: renderDeadLetter };
   return null;
 }

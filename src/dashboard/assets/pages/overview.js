@@ -10,6 +10,7 @@ import { h, replace, flash } from '../lib/dom.js';
 import { STATUSES } from '../lib/format.js';
 import { onLive } from '../lib/live.js';
 import { href } from '../lib/route.js';
+import { consolePanels } from '../lib/console-panels.js';
 
 /** The states to show for a saga, in definition order, then any the store has that it does not declare. */
 function rowsOf(saga) {
@@ -123,7 +124,7 @@ function tiles(sagas, letters) {
   );
 }
 
-function draw(view, sagas, letters) {
+function draw(view, sagas, letters, panels) {
   if (sagas.length === 0) {
     return replace(view, h('h1', {}, 'Sagas'), h('p', { class: 'muted' }, 'No saga is registered and the store holds no instances yet.'));
   }
@@ -131,6 +132,7 @@ function draw(view, sagas, letters) {
     view,
     h('div', { class: 'page-head' }, h('h1', {}, 'Sagas'), h('span', { class: 'muted' }, `${sagas.length} saga${sagas.length === 1 ? '' : 's'}`)),
     tiles(sagas, letters),
+    panels.element,
     h('div', { class: 'cards' }, sagas.map(sagaCard)),
   );
 }
@@ -153,7 +155,9 @@ function applyStats(sagas, counts) {
 export async function renderOverview(view, { signal }) {
   let [{ sagas }, letters] = await Promise.all([api('sagas'), deadLetterCount()]);
   if (signal.aborted) return;
-  draw(view, sagas, letters);
+  const panels = consolePanels(signal);
+  draw(view, sagas, letters, panels);
+  await panels.refresh();
   onLive(
     'stats',
     async (body) => {
@@ -162,7 +166,8 @@ export async function renderOverview(view, { signal }) {
       // Dead letters have no event of their own; they change with the instances often enough.
       letters = await deadLetterCount();
       if (signal.aborted) return;
-      draw(view, sagas, letters);
+      draw(view, sagas, letters, panels);
+      void panels.refresh();
       for (const saga of sagas) {
         if (before.get(saga.name) === saga.total) continue;
         const card = [...view.querySelectorAll('.saga-card')].find((c) => c.dataset.saga === saga.name);
