@@ -157,7 +157,8 @@ export async function renderOverview(view, { signal }) {
   if (signal.aborted) return;
   const panels = consolePanels(signal);
   draw(view, sagas, letters, panels);
-  await panels.refresh();
+  // Not awaited: the live listener below must be on before anything can change.
+  void panels.refresh();
   onLive(
     'stats',
     async (body) => {
