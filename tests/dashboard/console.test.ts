@@ -57,7 +57,7 @@ describe('dashboard: operator console', () => {
     await page.locator('.console-panels[data-ready="true"]').waitFor();
     const letters = page.locator('[data-panel="dead-letters"]');
     expect(await letters.locator('h2').textContent()).toBe('Dead letters (2)');
-    const byReason = await letters.locator('.by-reason tbody tr').evaluateAll((rows) => rows.map((r) => [(r as HTMLElement).dataset.reason, r.querySelector('.count')!.textContent]));
+    const byReason = await letters.locator('.by-reason tbody tr').evaluateAll((rows) => rows.map((r) => [(r as unknown as { dataset: Record<string, string> }).dataset.reason, r.querySelector('.count')!.textContent]));
     expect(byReason.reduce((n, [, c]) => n + Number(c), 0)).toBe(2);
     expect((await texts(page, '[data-panel="dead-letters"] .by-type td.mono')).sort()).toEqual(['OrderCancelled', 'PaymentProcessed']);
 
