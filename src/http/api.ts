@@ -24,6 +24,7 @@ import { ingressEventTypes, ingressRoutes, type IngressOptions } from './ingress
 import { openApiDocument } from './openapi.ts';
 import { API_ROUTES } from './route-table.ts';
 import { registerFindRoutes } from './find-routes.ts';
+import type { StuckPolicy } from '../ops/stuck.ts';
 
 export interface SagaflowApiOptions {
   /** When set, every `/api/*` request needs `Authorization: Bearer <token>`. An empty one is an `InvalidTokenError`. */
@@ -46,6 +47,8 @@ export interface SagaflowApiOptions {
   readonly pingIntervalMs?: number | undefined;
   /** Limits of the ingress routes (`POST /api/ingress/events`, `/batch`): body bytes and batch length. */
   readonly ingress?: IngressOptions | undefined;
+  /** When `GET /api/stuck` (and the dashboard's panel) calls an instance stuck: thresholds per saga and state. */
+  readonly stuckPolicy?: StuckPolicy | undefined;
   /** Serve the web dashboard at `/` (default true). */
   readonly dashboard?: boolean | undefined;
   /**
@@ -87,7 +90,7 @@ export function createSagaflowApi(ops: SagaOperations, options: SagaflowApiOptio
   // The dashboard reads who it is and what it may do here, to offer only the actions the role allows.
   api.get('/api/meta', (c) => c.json({ readOnly: options.readOnly === true, version: sagaflowVersion(), principal: principalOf(c) }));
   api.get('/api/sagas', async (c) => c.json({ sagas: await ops.sagas() }));
-  registerFindRoutes(api, ops);
+  registerFindRoutes(api, ops, options.stuckPolicy);
   api.get('/api/sagas/:name/diagram', (c) => {
     const query = DiagramQuery.parse(c.req.query());
     const text = ops.diagram(c.req.param('name'), query.format, query.highlight);

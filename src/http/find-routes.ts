@@ -12,7 +12,7 @@ import { deadLetterCounts, throughput } from '../ops/console-stats.ts';
 import { defined } from '../ops/defined.ts';
 import type { SagaOperations } from '../ops/saga-operations.ts';
 import { searchInstances } from '../ops/search.ts';
-import { findStuck } from '../ops/stuck.ts';
+import { findStuck, type StuckPolicy } from '../ops/stuck.ts';
 import { FILTER_LIMITS } from '../repository/instance-filter.ts';
 import { SagaStatus } from '../repository/types.ts';
 
@@ -58,9 +58,9 @@ export const ThroughputQuery = z.object({ windowMs: z.coerce.number().int().min(
  * Adds the finding routes to the API app (before `/api/dead-letters/:id`, which would take `counts`).
  *
  * @example
- * registerFindRoutes(api, ops);
+ * registerFindRoutes(api, ops, { olderThanMs: 3_600_000, sagas: { order: { states: { AwaitingPayment: 86_400_000 } } } });
  */
-export function registerFindRoutes(api: Hono, ops: SagaOperations): void {
+export function registerFindRoutes(api: Hono, ops: SagaOperations, stuckPolicy: StuckPolicy = {}): void {
   api.get('/api/search', async (c) => {
     const q = SearchQuery.parse(c.req.query());
     const where = Where.parse(c.req.queries('where') ?? []);
@@ -69,7 +69,8 @@ export function registerFindRoutes(api: Hono, ops: SagaOperations): void {
   });
   api.get('/api/stuck', async (c) => {
     const q = StuckQueryParams.parse(c.req.query());
-    return c.json(await findStuck(ops, defined({ saga: q.saga, olderThanMs: q.olderThanMs, compensationLeaseMs: q.leaseMs, limit: q.limit })));
+    // The query's thresholds, when given, replace the server's own.
+    return c.json(await findStuck(ops, { ...stuckPolicy, ...defined({ saga: q.saga, olderThanMs: q.olderThanMs, compensationLeaseMs: q.leaseMs, limit: q.limit }) }));
   });
   api.get('/api/dead-letters/counts', async (c) => c.json(await deadLetterCounts(ops)));
   api.get('/api/throughput', async (c) => c.json(await throughput(ops, ThroughputQuery.parse(c.req.query()).windowMs)));

@@ -181,5 +181,11 @@ describe('CLI and API', () => {
     expect(bad.body.error.code).toBe('SAGA_FILTER_INVALID');
     expect((await get('/api/stuck?limit=0')).status).toBe(400);
     await api.close();
+    // The server's own thresholds: orders may wait three hours for payment.
+    const lenient = createSagaflowApi(later, { dashboard: false, stuckPolicy: { sagas: { order: { states: { AwaitingPayment: 3 * HOUR } } } } });
+    const items = ((await (await lenient.request('/api/stuck')).json()) as any).items.map((i: { correlationId: string }) => i.correlationId);
+    expect(items).toContain(seeded.transfer);
+    expect(items).not.toContain(seeded.waiting);
+    await lenient.close();
   });
 });
