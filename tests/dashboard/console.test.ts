@@ -67,6 +67,12 @@ describe('dashboard: operator console', () => {
     expect(Number(await order.locator('.failed').textContent())).toBeGreaterThanOrEqual(2); // the stuck refund and the early payment
   });
 
+  it('shows the total that match above a filtered instance list', async () => {
+    const page = await open('#/instances?saga=order&status=active');
+    await expect.poll(() => page.locator('#result-count').getAttribute('data-total')).toBe('4');
+    expect(await page.locator('#result-count').textContent()).toBe('4 instances');
+  });
+
   it('searches by data conditions with the total count, keeps the search in the URL, and explains a bad condition', async () => {
     const page = await open('#/search');
     await page.locator('textarea[name="where"]').waitFor();

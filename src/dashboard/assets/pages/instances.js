@@ -142,10 +142,14 @@ function rowsOfSaga(saga) {
 /** Renders the instance list into `view`. */
 export async function renderInstances(view, { route, meta, signal }) {
   const filters = filtersOf(route.params);
-  const [{ sagas }, page] = await Promise.all([api('sagas'), api(`instances?${queryOf(filters)}`)]);
+  // The total that match, counted by the store: the same filters through the search route, one row.
+  const totalQuery = new URLSearchParams(queryOf({ ...filters, cursor: '', order: '' }));
+  totalQuery.set('limit', '1');
+  const [{ sagas }, page, { total }] = await Promise.all([api('sagas'), api(`instances?${queryOf(filters)}`), api(`search?${totalQuery}`)]);
   if (signal.aborted) return;
   const body = h('tbody', {}, page.items.map(row));
-  const summary = h('span', { class: 'muted', id: 'result-count' }, `${page.items.length} instance${page.items.length === 1 ? '' : 's'}${page.nextCursor ? ' on this page' : ''}`);
+  const shown = page.items.length === total ? `${total}` : `${page.items.length} of ${total}`;
+  const summary = h('span', { class: 'muted', id: 'result-count', dataset: { total: String(total) } }, `${shown} instance${total === 1 ? '' : 's'}${page.nextCursor ? ' (this page)' : ''}`);
   const pager = h(
     'nav',
     { class: 'pager', 'aria-label': 'Pages' },
