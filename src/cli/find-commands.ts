@@ -1,14 +1,16 @@
 /**
  * @module cli/find-commands
  *
- * `sagaflow stuck`, `sagaflow search` and `sagaflow purge`: finding instances that nothing will move,
- * searching by business data with a total count, and applying a retention age on demand. Registered on
+ * `sagaflow stuck`, `search`, `throughput`, `dead-letters counts` and `purge`: finding instances that
+ * nothing will move, searching by business data with a total count, the figures at a glance, and
+ * applying a retention age on demand. Registered on
  * the program by `registerFindCommands`; each command is a function the tests also call directly.
  */
 import { InvalidArgumentError, type Command } from 'commander';
 import { defined } from '../ops/defined.ts';
 import { formatDuration, parseDuration } from '../ops/duration.ts';
 import { purge } from '../ops/retention.ts';
+import { deadLetterCounts, throughput } from '../ops/console-stats.ts';
 import type { SagaOperations } from '../ops/saga-operations.ts';
 import { searchInstances, type SearchPage } from '../ops/search.ts';
 import { findStuck, type StuckPolicy, type StuckQuery } from '../ops/stuck.ts';
@@ -111,6 +113,28 @@ export async function purgeCommand(
   return 0;
 }
 
+/** `sagaflow dead-letters counts`: one grouped count, by reason, type and saga. @returns the exit code */
+export async function deadLetterCountsCommand(ops: SagaOperations, options: { readonly json?: boolean }, io: CliIo): Promise<number> {
+  const counts = await deadLetterCounts(ops);
+  if (options.json) io.out(JSON.stringify(counts, null, 2));
+  else if (counts.total === 0) io.out('no dead letters');
+  else for (const line of table(['REASON', 'TYPE', 'SAGA', 'COUNT'], counts.groups.map((g) => [g.reason, g.type ?? '-', g.saga ?? '-', String(g.count)]))) io.out(line);
+  return 0;
+}
+
+/** `sagaflow throughput`: per saga over the last window. @returns the exit code */
+export async function throughputCommand(ops: SagaOperations, options: { readonly windowMs?: number; readonly json?: boolean }, io: CliIo): Promise<number> {
+  const report = await throughput(ops, options.windowMs);
+  if (options.json) {
+    io.out(JSON.stringify(report, null, 2));
+    return 0;
+  }
+  io.out(`since ${report.since}`);
+  const rows = report.sagas.map((s) => [s.sagaName, String(s.applied), String(s.compensated), String(s.compensationFailed), String(s.deadLettered)]);
+  for (const line of table(['SAGA', 'APPLIED', 'COMPENSATED', 'COMPENSATION FAILED', 'DEAD-LETTERED'], rows)) io.out(line);
+  return 0;
+}
+
 /** What the program hands over: how to run an action and where the connection options come from. */
 export interface FindCommandContext {
   readonly io: CliIo;
@@ -118,7 +142,7 @@ export interface FindCommandContext {
   readonly connection: (command: Command) => ConnectionOptions;
 }
 
-/** Adds `stuck`, `search` and `purge` to the program. */
+/** Adds `stuck`, `search`, `throughput`, `dead-letters counts` and `purge` to the program. */
 export function registerFindCommands(program: Command, { io, run, connection }: FindCommandContext): void {
   program
     .command('stuck')
@@ -172,6 +196,25 @@ export function registerFindCommands(program: Command, { io, run, connection }: 
       });
       return run(withOperations(connection(command), io, (ops) => searchCommand(ops, { ...search, json: o.json === true }, io)));
     });
+
+  program
+    .command('throughput')
+    .description('per saga over the last hour (or --window): events applied, instances compensated, failures')
+    .option('--window <duration>', 'how far back (1s to 7d; default 1h)', (v: string) => {
+      const ms = duration(v);
+      if (ms < 1000 || ms > 7 * 86_400_000) throw new InvalidArgumentError('expected a window from 1s to 7d');
+      return ms;
+    })
+    .option('--json', 'print JSON ({ since, windowMs, sagas })')
+    .action((o, command: Command) => run(withOperations(connection(command), io, (ops) => throughputCommand(ops, defined({ windowMs: o.window, json: o.json === true }), io))));
+
+  // Beside `dead-letters list|show|replay|discard`, which the program defines before calling this.
+  program.commands
+    .find((c) => c.name() === 'dead-letters')
+    ?.command('counts')
+    .description('dead letters counted by reason, message type and saga (one count query)')
+    .option('--json', 'print JSON ({ total, byReason, byType, groups })')
+    .action((o, command: Command) => run(withOperations(connection(command), io, (ops) => deadLetterCountsCommand(ops, { json: o.json === true }, io))));
 
   program
     .command('purge')

@@ -47,6 +47,16 @@ describe('sagaflow stuck, search and purge', () => {
     expect(await repository.countInstances()).toBeGreaterThan(0);
   });
 
+  it('counts dead letters by group and reports the last hour per saga', async () => {
+    const counts = JSON.parse((await cli('dead-letters', 'counts', '--json')).stdout) as { total: number; groups: Array<{ count: number }> };
+    expect(counts.total).toBe(2);
+    expect(counts.groups.reduce((n, g) => n + g.count, 0)).toBe(2);
+    expect((await cli('dead-letters', 'counts')).stdout).toMatch(/^REASON\s+TYPE\s+SAGA\s+COUNT\n/);
+    const hour = JSON.parse((await cli('throughput', '--json')).stdout) as { sagas: Array<{ sagaName: string; applied: number; failed: number }> };
+    expect(hour.sagas.find((s) => s.sagaName === 'transfer')).toMatchObject({ applied: 2, failed: 1 });
+    expect((await cli('throughput', '--window', '30d')).code).toBe(2); // more than 7 days: a usage mistake
+  });
+
   it('purges finished instances older than the age, after a dry run that removes nothing', async () => {
     const when = new Date(Date.now() - 40 * 86_400_000);
     const first = makeInstance({ sagaName: 'archive', correlationId: 'very-old', createdAt: when, updatedAt: when });
