@@ -3,7 +3,8 @@
  *
  * `npx tsx bench/purge.ts [instances]`: retention batches on PostgreSQL over 1,000,000 instances (default),
  * a tenth of them finished with two history rows each, through `purgeFinished` (500 a batch, one
- * statement each), without and then with the partial index docs/operations.md suggests:
+ * statement each), without and then with the partial index the migration `finished_instances_index` makes
+ * (dropped for the first phase):
  *
  *   CREATE INDEX sagaflow_instances_finished_idx ON sagaflow_instances (completed_at) WHERE completed_at IS NOT NULL;
  *
@@ -55,6 +56,7 @@ async function main(): Promise<void> {
   const client = new pg.Client({ connectionString: database.url });
   await client.connect();
   try {
+    await client.query('DROP INDEX IF EXISTS sagaflow_instances_finished_idx');
     for (let from = 1; from <= N; from += 100_000) await client.query(SEED, [from, Math.min(N, from + 99_999)]);
     await client.query(HISTORY);
     await client.query('VACUUM ANALYZE sagaflow_instances');
