@@ -9,7 +9,7 @@
  * (retained object graphs made young-generation collections dominate the in-memory benchmark).
  */
 import { toJsonValue } from '../core/json-value.ts';
-import { appendRow, hasMessage, historyRow, loadHistory, loadInstance, rowAt, rowCount, rowSequence, storeInstance, type StoredInstance } from './in-memory-rows.ts';
+import { appendRow, completedAt, hasMessage, historyRow, loadHistory, loadInstance, rowAt, rowCount, rowSequence, storeInstance, type StoredInstance } from './in-memory-rows.ts';
 import { ConcurrencyError } from '../errors/concurrency-error.ts';
 import { DuplicateMessageError } from '../errors/duplicate-message-error.ts';
 import { checkCommandFinish, checkCommit, checkDeadLetter, checkEnvelope, checkOutbox } from './check-storable.ts';
@@ -17,7 +17,7 @@ import { assertStorable } from '../core/storable.ts';
 import { decodeCursor, encodeCursor, pageSize } from './cursor.ts';
 import { compareHistoryDesc, decodeHistoryCursor, encodeHistoryCursor } from './history-cursor.ts';
 import { InMemoryCommandStore } from './in-memory-command-store.ts';
-import { instanceMatcher, type InstanceFilter } from './instance-filter.ts';
+import { instanceMatcher, type FilterableInstance, type InstanceFilter } from './instance-filter.ts';
 import { activityOf, byGroupCount, FINISHED, purgeLimit } from './find-helpers.ts';
 import type { Envelope } from '../messages/envelope.ts';
 import type {
@@ -52,6 +52,22 @@ import type {
 
 const keyOf = (sagaName: string, correlationId: string) => `${sagaName}\u0000${correlationId}`;
 const NO_INSTANCES: ReadonlyMap<string, StoredInstance> = new Map();
+
+/** What a filter reads of a stored instance (its rarely set fields unpacked). */
+function filterable(s: StoredInstance): FilterableInstance {
+  return {
+    sagaName: s.sagaName,
+    state: s.state,
+    status: s.status,
+    correlationId: s.correlationId,
+    dataVersion: s.dataVersion,
+    data: s.data,
+    schedules: s.rare?.schedules,
+    createdAt: s.createdAt,
+    updatedAt: s.updatedAt,
+    completedAt: completedAt(s),
+  };
+}
 
 /**
  * @example
@@ -295,7 +311,8 @@ export class InMemorySagaRepository implements SagaRepository {
     const limit = pageSize(query.limit);
     const desc = (query.order ?? 'desc') === 'desc';
     const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
-    const keep = instanceMatcher(query);
+    const matches = instanceMatcher(query);
+    const keep = (r: StoredInstance) => matches(filterable(r));
     const compare = (a: { updatedAt: number; id: string }, b: { updatedAt: number; id: string }) =>
       a.updatedAt - b.updatedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
     const rows = [...this.#byId.values()]
@@ -314,12 +331,21 @@ export class InMemorySagaRepository implements SagaRepository {
   async countInstances(filter: InstanceFilter = {}): Promise<number> {
     const keep = instanceMatcher(filter);
     let count = 0;
-    for (const r of this.#byId.values()) if (keep(r)) count++;
+    for (const r of this.#byId.values()) if (keep(filterable(r))) count++;
     return count;
   }
 
   async activitySince(since: Date): Promise<readonly SagaActivity[]> {
-    return activityOf(this.#byId.values(), (id) => this.#history.get(id), this.#deadLetters.values(), since.getTime());
+    const instances = [...this.#byId.values()].map((s) => ({ id: s.id, sagaName: s.sagaName, status: s.status, updatedAt: s.updatedAt, completedAt: completedAt(s) }));
+    const historyOf = (id: string) => {
+      const rows = this.#byId.get(id)?.history;
+      if (rows === undefined) return undefined;
+      return Array.from({ length: rowCount(rows) }, (_, i) => {
+        const h = loadHistory(id, rowAt(rows, i));
+        return { eventType: h.eventType, at: h.at.getTime() };
+      });
+    };
+    return activityOf(instances, historyOf, this.#deadLetters.values(), since.getTime());
   }
 
   async purgeFinished(batch: PurgeBatch): Promise<PurgeResult> {
@@ -328,15 +354,14 @@ export class InMemorySagaRepository implements SagaRepository {
     const except = new Set(batch.exceptSagas ?? []);
     // Oldest finished first, as on PostgreSQL, so repeated batches work through the backlog in order.
     const victims = [...this.#byId.values()]
-      .filter((r) => keep(r) && !except.has(r.sagaName))
-      .sort((a, b) => (a.completedAt ?? 0) - (b.completedAt ?? 0))
+      .filter((r) => keep(filterable(r)) && !except.has(r.sagaName))
+      .sort((a, b) => (completedAt(a) ?? 0) - (completedAt(b) ?? 0))
       .slice(0, limit);
     let history = 0;
     for (const r of victims) {
-      history += this.#history.get(r.id)?.length ?? 0;
-      this.#history.delete(r.id);
+      history += rowCount(r.history);
       this.#byId.delete(r.id);
-      this.#byKey.delete(keyOf(r.sagaName, r.correlationId));
+      this.#bySaga.get(r.sagaName)?.delete(r.correlationId);
     }
     return { instances: victims.length, history };
   }
