@@ -14,6 +14,7 @@ import { CommandsQuery, DeadLettersQuery, DiagramQuery, InstanceQuery, Instances
 import { BatchResultSchema, IngressBatch, IngressEvent, PublishResultSchema } from './ingress-schemas.ts';
 import { InstanceDetailSchema, InstancePageSchema } from './view-schemas.ts';
 import { AuditQuery, BulkDeadLettersBody, BulkInstancesBody, CancelBody, ReasonBody, SendBody, TransitionBody } from './repair-bodies.ts';
+import { SearchQuery, StuckQueryParams, ThroughputQuery } from './find-routes.ts';
 
 export type RouteMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -49,6 +50,21 @@ export const API_ROUTES: readonly RouteSpec[] = [
   { method: 'get', path: '/api/sagas', summary: 'Every saga with counts per state and definition version', description: '`{ sagas: SagaOverview[] }` (docs/operations.md)' },
   { method: 'get', path: '/api/sagas/:name/diagram', summary: "A saga's diagram (Mermaid, DOT, or the XState config as JSON)", query: DiagramQuery, produces: 'text/plain', errors: [404] },
   { method: 'get', path: '/api/stats', summary: 'Instances per saga, state and status', query: StatsQuery, description: '`{ counts: [{ sagaName, state, status, count }] }`' },
+  {
+    method: 'get',
+    path: '/api/search',
+    summary: 'Instances by business data and more, with the total that match',
+    description: '`{ items: InstanceSummary[], nextCursor, total }`. `where` repeats, one data condition each (`data.customerId = c-42`, `data.total > 100`; at most 8); a condition that does not parse is 400 `SAGA_FILTER_INVALID` (docs/operations.md, "Search by business data").',
+    query: SearchQuery.extend({ where: z.string().optional() }),
+  },
+  {
+    method: 'get',
+    path: '/api/stuck',
+    summary: 'Instances nothing will move: idle, compensation failed, compensation lease run out',
+    description: '`{ total, counts: [{ sagaName, kind, count }], items: (InstanceSummary & { kind, thresholdMs })[] }`',
+    query: StuckQueryParams,
+  },
+  { method: 'get', path: '/api/throughput', summary: 'Per saga over the last window: events applied, compensated, failed', description: '`{ since, windowMs, sagas: [{ sagaName, applied, compensated, compensationFailed, deadLettered, failed }] }`', query: ThroughputQuery },
   { method: 'get', path: '/api/instances', summary: 'A page of instances, newest update first', query: InstancesQuery, response: InstancePageSchema },
   { method: 'get', path: '/api/instances/:id', summary: 'One instance with a page of its history', query: InstanceQuery, response: InstanceDetailSchema, errors: [404] },
   { method: 'post', path: '/api/instances/:id/retry-compensation', summary: 'Resume a failed compensation (needs an orchestrator), recorded', body: ReasonBody, description: '`{ result: { steps, error, instance }, audit }`', errors: [404, 409, 422] },
@@ -65,6 +81,7 @@ export const API_ROUTES: readonly RouteSpec[] = [
   { method: 'get', path: '/api/commands/:id', summary: 'One handled command', description: '`{ command }`', errors: [404] },
   { method: 'get', path: '/api/dead-letters', summary: 'A page of dead letters, oldest first', query: DeadLettersQuery, response: Page },
   { method: 'get', path: '/api/dead-letters/count', summary: 'How many dead letters match', query: DeadLettersQuery.pick({ reason: true, saga: true, type: true }), response: z.object({ count: z.number().int() }) },
+  { method: 'get', path: '/api/dead-letters/counts', summary: 'Dead letters counted by reason, type and saga', description: '`{ total, byReason: [{ reason, count }], byType: [{ type, count }], groups: [{ reason, type, saga, count }] }`' },
   { method: 'get', path: '/api/dead-letters/:id', summary: 'One dead letter with its envelope', description: '`{ deadLetter }`', errors: [404] },
   { method: 'post', path: '/api/dead-letters/:id/replay', summary: 'Replay a dead letter, recorded', body: ReasonBody, description: "`{ result: { outcome: 'dispatched', dispatch } | { outcome: 'queued', outboxId, messageId, type }, audit }`", errors: [404, 422] },
   { method: 'delete', path: '/api/dead-letters/:id', summary: 'Discard a dead letter, recorded', body: ReasonBody, description: '`{ discarded: true, audit }`', errors: [404] },
