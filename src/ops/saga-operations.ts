@@ -139,9 +139,11 @@ export class SagaOperations {
     return (this.#repair ??= new RepairOperations(this, this.#clock));
   }
   #repair: RepairOperations | undefined;
+
   /** The clock "stale for" and "older than" are measured by. */
   get clock(): Clock {
     return this.#clock;
+  }
 
   /** The names of the sagas this process has definitions for. */
   get sagaNames(): readonly string[] {

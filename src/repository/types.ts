@@ -509,10 +509,12 @@ export interface SagaRepository {
   historyByType(query: HistoryByTypeQuery): Promise<Page<InstanceHistoryRecord>>;
   /** Per saga, what its instances did since `since` (sagas with nothing to show are left out), by saga name. */
   activitySince(since: Date): Promise<readonly SagaActivity[]>;
+  /**
    * Removes finished instances (`completed`, `faulted`) whose `completedAt` is before `finishedBefore`,
    * with their history, at most `limit` of them. Safe to run in many processes at once: on PostgreSQL a
    * batch takes its rows `FOR UPDATE SKIP LOCKED`, so concurrent purgers take disjoint batches and an
    * instance a writer holds is left for a later batch. Call again until it removes fewer than `limit`.
+   */
   purgeFinished(batch: PurgeBatch): Promise<PurgeResult>;
   /** Releases connections; the repository is unusable afterwards. */
   close?(): Promise<void>;
