@@ -11,6 +11,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { defined } from '../ops/defined.ts';
 import type { AuditEntryView } from '../ops/repair/audit-trail.ts';
 import type { BulkResult } from '../ops/repair/bulk.ts';
+import { storeFilter } from '../ops/search.ts';
 import type { SagaOperations } from '../ops/saga-operations.ts';
 import { DeadLetterReason, SagaStatus } from '../repository/types.ts';
 import type { ConnectionOptions } from './connect.ts';
@@ -172,10 +173,15 @@ export function registerRepairCommands(program: Command, deps: RepairCliDeps): v
       .option('--state <state>', 'only instances in this state')
       .addOption(new Option('--status <status>', 'only this status').choices(Object.values(SagaStatus)))
       .option('--correlation-id <id>', 'only this correlation id')
+      .option('--prefix <text>', 'only correlation ids that start with this text')
+      .option('--where <condition>', "a condition on the data, as in search: 'data.customerId = c-42' (repeatable)", (v: string, p: string[]) => [...p, v], [] as string[])
       .option('--yes <count>', 'act, if the filter still matches exactly this many (the dry run prints it)', count)
       .action((o, command: Command) =>
         ops(command, async (x) => {
-          const filter = defined({ sagaName: o.saga, state: o.state, status: o.status, correlationId: o.correlationId });
+          const filter = storeFilter(
+            defined({ saga: o.saga, state: o.state, status: o.status ? [o.status] : undefined, correlationId: o.correlationId, correlationIdPrefix: o.prefix, where: o.where.length ? o.where : undefined }),
+            x.clock.now(),
+          );
           const result = await x.repair.bulk.instances(action, filter, defined({ expectCount: o.yes }), { principal: cliPrincipal(io, o.as), reason: o.reason });
           return printBulk(result, o.json, io);
         }),

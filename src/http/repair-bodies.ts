@@ -28,10 +28,25 @@ export const CancelBody = z.object({ reason, expectedVersion });
 
 const bulkOptions = { reason, dryRun: z.boolean().optional(), expectCount: z.number().int().min(0).optional() };
 
-/** Today's filter fields (see `ops/repair/bulk-filter`): a richer filter adds its fields here. */
+const iso = z.string().max(40).optional();
+
+/** The filter of a search (`GET /api/search`, `ops/search`): what a bulk action takes is what a search showed. */
 export const BulkInstancesBody = z.object({
   filter: z
-    .object({ saga: text.optional(), state: text.optional(), status: z.array(z.enum(statuses)).optional(), correlationId: text.optional() })
+    .object({
+      saga: text.optional(),
+      state: text.optional(),
+      status: z.array(z.enum(statuses)).optional(),
+      correlationId: text.optional(),
+      prefix: text.optional(),
+      definitionVersion: z.number().int().min(1).optional(),
+      where: z.array(z.string().min(1).max(400)).max(8).optional(),
+      createdAfter: iso,
+      createdBefore: iso,
+      updatedAfter: iso,
+      updatedBefore: iso,
+      staleForMs: z.number().int().min(0).optional(),
+    })
     .default({}),
   ...bulkOptions,
 });

@@ -8,6 +8,7 @@
  */
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { storeFilter } from '../ops/search.ts';
 import { z } from 'zod';
 import { defined } from '../ops/defined.ts';
 import type { SagaOperations } from '../ops/saga-operations.ts';
@@ -67,8 +68,8 @@ export function repairRoutes(ops: SagaOperations): Hono {
   for (const action of ['cancel', 'retry-compensation'] as const) {
     app.post(`/api/bulk/instances/${action}`, async (c) => {
       const body = await read(c, BulkInstancesBody);
-      const { saga, ...rest } = body.filter;
-      const filter = defined({ sagaName: saga, ...rest });
+      const { prefix, ...search } = body.filter;
+      const filter = storeFilter(defined({ ...search, correlationIdPrefix: prefix }), ops.clock.now());
       return c.json(await ops.repair.bulk.instances(action, filter, defined({ dryRun: body.dryRun, expectCount: body.expectCount }), actor(c, body)));
     });
   }

@@ -94,6 +94,16 @@ describe('repair routes', () => {
     expect(letters).toMatchObject({ status: 200, body: { succeeded: 1, items: [{ id: seeded.unknownLetter, ok: true }] } });
   });
 
+  it('bulk: takes the filter of a search (data conditions, a correlation-id prefix), and refuses a bad condition', async () => {
+    const search = { saga: 'order', where: ['data.customerId = dave'], prefix: 'waiting-' };
+    const dry = await call(OPERATOR, 'POST', '/api/bulk/instances/cancel', { filter: search, reason: 'dave asked' });
+    expect(dry).toMatchObject({ status: 200, body: { dryRun: true, count: 1, sample: [expect.any(String)] } });
+    const none = await call(OPERATOR, 'POST', '/api/bulk/instances/cancel', { filter: { ...search, where: ['data.customerId = nobody'] }, reason: 'x' });
+    expect(none.body).toMatchObject({ dryRun: true, count: 0 });
+    const bad = await call(OPERATOR, 'POST', '/api/bulk/instances/cancel', { filter: { where: ['data.; DROP TABLE x = 1'] }, reason: 'x' });
+    expect(bad).toMatchObject({ status: 400, body: { error: { code: 'SAGA_FILTER_INVALID' } } });
+  });
+
   it("offers the repair form: the declared states and each event's JSON schema", async () => {
     const form = await call(VIEWER, 'GET', '/api/sagas/order/repair');
     expect(form.body.states).toEqual(['AwaitingPayment', 'AwaitingInventory', 'AwaitingShipment', 'Completed', 'Failed']);

@@ -1,11 +1,10 @@
 /**
  * @module ops/repair/bulk-filter
  *
- * Which instances a bulk action takes. THE one place the bulk actions get their filter type from: today
- * the fields the repository's `list` has always had (saga, state, status, correlation id). When the
- * repository port grows a richer `InstanceFilter` (data fields, versions, date ranges, correlation
- * prefixes), this alias becomes that type and every bulk action, route and command takes it unchanged.
+ * Which instances a bulk action takes: the same filter a search uses (`repository/instance-filter`), so an
+ * operator can search first (`sagaflow search`, the dashboard's Search page) and then act on exactly what
+ * the search showed, by data fields, versions, date ranges or a correlation-id prefix as well.
  */
-import type { InstanceQuery } from '../../repository/types.ts';
+import type { InstanceFilter } from '../../repository/instance-filter.ts';
 
-export type BulkInstanceFilter = Pick<InstanceQuery, 'sagaName' | 'state' | 'status' | 'correlationId'>;
+export type BulkInstanceFilter = InstanceFilter;

@@ -39,17 +39,17 @@ async function runBulk({ title, description, actions, noun, url, filter, reload 
   await reload?.();
 }
 
-/** The bulk button of the instance list, over its filters (saga, state, status, correlation id). */
+/** The bulk button of the instance list, over its filters (saga, state, status, correlation id, staleness as `staleForMs`). */
 export function bulkInstancesButton(meta, filters, reload) {
   const filter = {
     ...(filters.saga && { saga: filters.saga }),
     ...(filters.state && { state: filters.state }),
     ...(filters.statuses.length && { status: filters.statuses }),
     ...(filters.correlationId && { correlationId: filters.correlationId }),
+    ...(filters.staleForMs != null && { staleForMs: filters.staleForMs }),
   };
   const props = { id: 'bulk-instances', class: 'bulk' };
   if (!canAct(meta)) return null;
-  if (filters.stale) return h('button', { ...props, type: 'button', disabled: true, title: 'Bulk actions take saga, state, status and correlation id: clear the staleness filter.' }, 'Act on all matching…');
   return actionButton(
     meta,
     {

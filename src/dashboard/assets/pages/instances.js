@@ -158,7 +158,7 @@ export async function renderInstances(view, { route, meta, signal }) {
   );
   replace(
     view,
-    h('div', { class: 'page-head' }, h('h1', {}, 'Instances'), summary, h('span', { class: 'spacer' }), bulkInstancesButton(meta, filters, () => window.dispatchEvent(new HashChangeEvent('hashchange')))),
+    h('div', { class: 'page-head' }, h('h1', {}, 'Instances'), summary, h('span', { class: 'spacer' }), bulkInstancesButton(meta, { ...filters, staleForMs: parseStale(filters.stale) }, () => window.dispatchEvent(new HashChangeEvent('hashchange')))),
     filterForm(filters, sagas),
     page.items.length === 0 && !filters.cursor
       ? h('p', { class: 'empty-state', id: 'no-results' }, 'No instance matches these filters.')
