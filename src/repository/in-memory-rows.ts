@@ -43,9 +43,31 @@ interface RareFields {
   readonly completedAt: number | null;
 }
 
-export type HistoryRows = string | readonly string[];
+/**
+ * One row alone, a short list, or a long history with its message ids in a set: the inbox check is a
+ * scan of a few rows for most instances, and stays O(1) for an instance that lives for thousands of events
+ * (a scan there made every write slower than the last).
+ */
+export type HistoryRows = string | readonly string[] | LongHistory;
 
-export function storeInstance(r: SagaInstanceRecord, history: HistoryRows): StoredInstance {
+/** Rows past `SHORT_HISTORY`, and the set of their message ids. */
+export class LongHistory {
+  readonly rows: string[];
+  readonly ids: Set<string>;
+  constructor(rows: readonly string[]) {
+    this.rows = [...rows];
+    this.ids = new Set(rows.map((row) => (JSON.parse(row) as [number, string])[1]));
+  }
+}
+
+/** Up to this many rows, a list and a scan; beyond, a `LongHistory`. */
+const SHORT_HISTORY = 16;
+
+/**
+ * The instance as the store keeps it, with `row` appended to the history it had (`previous`). The append
+ * comes last, after everything that could throw, since a long history grows in place.
+ */
+export function storeInstance(r: SagaInstanceRecord, previous: HistoryRows | undefined, row: string, messageId: string): StoredInstance {
   return {
     id: r.id,
     sagaName: r.sagaName,
@@ -59,7 +81,7 @@ export function storeInstance(r: SagaInstanceRecord, history: HistoryRows): Stor
     createdAt: r.createdAt.getTime(),
     updatedAt: r.updatedAt.getTime(),
     rare: rareFields(r),
-    history,
+    history: appendRow(previous, row, messageId),
   };
 }
 
@@ -152,28 +174,33 @@ export function loadHistory(instanceId: string, row: string): HistoryRecord {
 }
 
 export function rowCount(rows: HistoryRows): number {
-  return typeof rows === 'string' ? 1 : rows.length;
+  return typeof rows === 'string' ? 1 : rows instanceof LongHistory ? rows.rows.length : rows.length;
 }
 
 export function rowAt(rows: HistoryRows, i: number): string {
-  return typeof rows === 'string' ? rows : rows[i]!;
+  return typeof rows === 'string' ? rows : rows instanceof LongHistory ? rows.rows[i]! : rows[i]!;
 }
 
 export function rowSequence(row: string): number {
   return Number(row.slice(1, row.indexOf(',')));
 }
 
-/** The rows with `row` after them. Small lists are copied to their exact size; long ones grow in place (amortised). */
-export function appendRow(rows: HistoryRows | undefined, row: string): HistoryRows {
+/** The rows with `row` (of message `messageId`) after them. Short lists are copied to their exact size; a long history grows in place. */
+export function appendRow(rows: HistoryRows | undefined, row: string, messageId: string): HistoryRows {
   if (rows === undefined) return row;
   if (typeof rows === 'string') return [rows, row];
-  if (rows.length < 16) return [...rows, row];
-  (rows as string[]).push(row);
+  if (!(rows instanceof LongHistory)) {
+    if (rows.length < SHORT_HISTORY) return [...rows, row];
+    rows = new LongHistory(rows);
+  }
+  rows.rows.push(row);
+  rows.ids.add(messageId);
   return rows;
 }
 
 /** Whether a row of `rows` records `messageId` (the inbox): newest first, since a redelivery is usually recent. */
 export function hasMessage(rows: HistoryRows, messageId: string): boolean {
+  if (rows instanceof LongHistory) return rows.ids.has(messageId);
   const quoted = JSON.stringify(messageId);
   for (let i = rowCount(rows) - 1; i >= 0; i--) {
     const row = rowAt(rows, i);

@@ -9,7 +9,7 @@
  * (retained object graphs made young-generation collections dominate the in-memory benchmark).
  */
 import { toJsonValue } from '../core/json-value.ts';
-import { appendRow, completedAt, hasMessage, historyRow, loadHistory, loadInstance, rowAt, rowCount, rowSequence, storeInstance, type StoredInstance } from './in-memory-rows.ts';
+import { completedAt, hasMessage, historyRow, loadHistory, loadInstance, rowAt, rowCount, rowSequence, storeInstance, type StoredInstance } from './in-memory-rows.ts';
 import { ConcurrencyError } from '../errors/concurrency-error.ts';
 import { DuplicateMessageError } from '../errors/duplicate-message-error.ts';
 import { checkCommandFinish, checkCommit, checkDeadLetter, checkEnvelope, checkOutbox } from './check-storable.ts';
@@ -167,7 +167,7 @@ export class InMemorySagaRepository implements SagaRepository {
       instances?.delete(instance.correlationId);
       this.#byId.delete(instance.id);
     } else {
-      const stored = storeInstance(instance, appendRow(existing?.history, historyRow(commit.history)));
+      const stored = storeInstance(instance, existing?.history, historyRow(commit.history), commit.history.messageId);
       if (instances === undefined) this.#bySaga.set(instance.sagaName, (instances = new Map()));
       instances.set(instance.correlationId, stored);
       this.#byId.set(instance.id, stored);

@@ -84,6 +84,25 @@ export function runReliabilityContract(name: string, make: MakeRepository): void
         expect(await claimAll()).toEqual([]);
       });
 
+      it('refuses a redelivery of any message of a long history (40 writes), and keeps the rows in order', async () => {
+        let current = await insert({ state: 'A' });
+        const messageIds: string[] = [];
+        for (let k = 0; k < 40; k++) {
+          const step = updateOf(current, { state: k % 2 ? 'A' : 'B' });
+          await repo.commit(step.commit);
+          if (step.commit.kind === 'update') messageIds.push(step.commit.history.messageId);
+          current = step.next;
+        }
+        for (const old of [messageIds[2]!, messageIds[20]!, messageIds[39]!]) {
+          await expect(repo.commit(withMessageId(updateOf(current, { state: 'Z' }).commit, old))).rejects.toBeInstanceOf(DuplicateMessageError);
+        }
+        expect(await repo.findById(current.id)).toEqual(current);
+        const history = await repo.history(current.id);
+        expect(history.map((h) => h.sequence)).toEqual(Array.from({ length: 41 }, (_, i) => i + 1));
+        expect(history.slice(1).map((h) => h.messageId)).toEqual(messageIds);
+        expect((await repo.history(current.id, { limit: 5, before: 20 })).map((h) => h.sequence)).toEqual([15, 16, 17, 18, 19]);
+      });
+
       it('knows the message that created the instance', async () => {
         const v1 = makeInstance({ sagaName: saga });
         const created = insertOf(v1);
