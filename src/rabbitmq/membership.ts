@@ -49,13 +49,13 @@ export class Membership {
   ) {}
 
   /** Declares the exchange and this member's queue and starts hearing the beats (no acks: a beat lost is replaced by the next). */
-  async declare(channel: Channel): Promise<void> {
+  async declare(channel: Channel, cancelled: () => void): Promise<void> {
     const exchange = membersExchange(this.names);
     const queue = memberQueue(this.names, this.member);
     await channel.assertExchange(exchange, 'fanout', { durable: true });
     await channel.assertQueue(queue, { exclusive: true, autoDelete: true, durable: false, arguments: { 'x-message-ttl': this.memberTtlMs } });
     await channel.bindQueue(queue, exchange, '');
-    await channel.consume(queue, (message) => message && this.heard(message.content.toString('utf8')), { noAck: true });
+    await channel.consume(queue, (message) => (message === null ? cancelled() : this.heard(message.content.toString('utf8'))), { noAck: true });
   }
 
   /** Publishes this member's beat; a beat that does not make it is replaced by the next one. */

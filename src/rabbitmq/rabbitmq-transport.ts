@@ -74,7 +74,8 @@ export interface RabbitMqTransportOptions {
    * through joins and leaves (membership by heartbeats on a fanout exchange; a partition moves only
    * after its old owner acknowledged what it had in flight). Every instance of the service must set it;
    * not together with `share`. `true` takes the defaults: a heartbeat every 1 s, an instance gone after
-   * 5 s without one.
+   * 5 s without one. `start()` resolves before the instance consumes anything: it first listens for
+   * `max(2 × heartbeatMs, memberTtlMs / 2)` to hear who else is there.
    */
   readonly rebalance?: boolean | { readonly heartbeatMs?: number; readonly memberTtlMs?: number };
   /** Connection losses, failing handlers, rejected messages. Default: `console.error`. */
@@ -110,6 +111,8 @@ export class RabbitMqTransport implements MessageBus {
   #tickQueued = false;
   /** Partitions whose consumer was cancelled and whose messages in flight are still being finished. */
   readonly #draining = new Set<number>();
+  /** Whether the others may count this instance a member (it beat since it last said it leaves). */
+  #member = false;
   /** Types bound on the connection of generation `#boundOn`. */
   #bound = new Set<string>();
   #boundOn = 0;
@@ -256,7 +259,8 @@ export class RabbitMqTransport implements MessageBus {
     await declareExchange(link.publisher, this.names);
     if (this.names.service !== undefined) await declareServiceQueues(link.consumer, this.names, this.#maxDeliveries);
     if (this.#membership && this.names.service !== undefined) {
-      await this.#membership.declare(link.consumer);
+      // The broker cancelled the beats' consumer (its queue was deleted): reconnecting declares it again.
+      await this.#membership.declare(link.consumer, () => this.#connection.drop(link, new Error('the broker cancelled the membership consumer')));
       this.#joined = { generation: link.generation, at: Date.now() };
     }
     await this.#reconcile(link);
@@ -310,15 +314,18 @@ export class RabbitMqTransport implements MessageBus {
         }, share!.standbyDelayMs ?? 2_000);
         this.#standbyTimer.unref?.();
       }
-    } else if (consuming) {
-      this.#consuming = undefined;
-      clearTimeout(this.#standbyTimer);
-      this.#standbyTimer = undefined;
-      for (const tag of consuming.tags.values()) await link.consumer.cancel(tag);
-      if (this.#membership) {
-        // Leaving: finish what is in hand, then tell the others they may take everything at once.
+    } else {
+      if (consuming) {
+        this.#consuming = undefined;
+        clearTimeout(this.#standbyTimer);
+        this.#standbyTimer = undefined;
+        for (const tag of consuming.tags.values()) await link.consumer.cancel(tag);
+      }
+      if (this.#membership && this.#member) {
+        // Leaving (the others counted it): finish what is in hand, then let them take everything at once.
         await this.#inFlight.drainAll();
         this.#membership.beat(link.publisher, [], true, this.#onError);
+        this.#member = false;
       }
     }
   }
@@ -329,10 +336,8 @@ export class RabbitMqTransport implements MessageBus {
   }
 
   /**
-   * One beat of `rebalance`: gives up what the spread moved away (cancel now, drain in the background,
-   * still claimed in the beats until drained), takes what is this member's and nobody else claims, and
-   * publishes what it holds. Single-active-consumer stays on as a second line for members whose views
-   * of the membership disagree for a moment: of two consumers of one queue the broker feeds one.
+   * One beat of `rebalance`: gives up what moved away (cancelled now, drained in the background, claimed
+   * in the beats until drained), takes what is its own and unclaimed, and says what it holds.
    */
   async #rebalance(link: Link, tags: Map<number, string>, membership: Membership): Promise<void> {
     const listening = this.#joined.generation === link.generation ? Date.now() - this.#joined.at : 0;
@@ -350,6 +355,7 @@ export class RabbitMqTransport implements MessageBus {
     }
     for (const p of plan.start) if (!this.#draining.has(p)) await this.#consume(link, tags, p);
     membership.beat(link.publisher, [...new Set([...tags.keys(), ...this.#draining])], false, this.#onError);
+    this.#member = true;
   }
 
   #deliver(link: Link, partition: number, message: ConsumeMessage | null): void {
