@@ -1,7 +1,8 @@
 /**
  * The cluster worker's broker, chosen by `TRANSPORT`: `rabbitmq` (default, `AMQP_URL`), `redis`
  * (`REDIS_URL`) or `nats` (`NATS_URL`). `EXCHANGE` names the exchange, key prefix or stream; `PARTITIONS`
- * must match the publishers'. RabbitMQ spreads partitions with `WORKER_INDEX`/`WORKER_COUNT`; Redis and
+ * must match the publishers'. RabbitMQ spreads partitions with `WORKER_INDEX`/`WORKER_COUNT`, or, with
+ * `REBALANCE=1`, over the live workers as Redis and NATS always do (`HEARTBEAT_MS`); Redis and
  * NATS spread them over the live workers by themselves (`HEARTBEAT_MS`, `LEASE_MS` tune how fast;
  * `ACK_WAIT_MS` is how long NATS leaves a dead worker's messages unacknowledged before redelivering).
  */
@@ -28,7 +29,11 @@ export function clusterTransport(service: string, name: string, env: NodeJS.Proc
     }
     case 'rabbitmq': {
       const share =
-        env.WORKER_INDEX !== undefined && env.WORKER_COUNT !== undefined ? { share: { index: Number(env.WORKER_INDEX), of: Number(env.WORKER_COUNT) } } : {};
+        env.REBALANCE === '1'
+          ? { rebalance: { ...(env.HEARTBEAT_MS !== undefined && { heartbeatMs: Number(env.HEARTBEAT_MS) }) } }
+          : env.WORKER_INDEX !== undefined && env.WORKER_COUNT !== undefined
+            ? { share: { index: Number(env.WORKER_INDEX), of: Number(env.WORKER_COUNT) } }
+            : {};
       return new RabbitMqTransport({ url: env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672', exchange, partitions, service, connectionName, prefetch: 32, ...share });
     }
     default:

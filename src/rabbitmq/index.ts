@@ -11,3 +11,4 @@ export type { BackoffOptions } from './broker-connection.ts';
 export { redeliveryDelay, type RedeliveryOptions } from './delivery.ts';
 export { fnv1a32, partitionKey, partitionOf } from '../partitioning/partition.ts';
 export { deadLetterExchange, deadLetterQueue, partitionQueue, routingKey, type TopologyNames } from './topology.ts';
+export { memberQueue, membersExchange } from './membership.ts';

@@ -5,6 +5,11 @@
  * registers a local handler; the service's partition queues are bound for that type and consumed, with
  * manual acks (see `delivery.ts`). Messages are routed by a hash of their correlation id to one of
  * `partitions` single-active-consumer queues (see `partition.ts`, `topology.ts`).
+
+With `rebalance`, the instances of a service spread the partitions evenly over the live instances and
+move them when one joins or leaves (see `membership.ts`, `balance-plan.ts`): an instance gives a partition
+up by cancelling its consumer and finishing what it had in hand, says so in its next heartbeat, and only
+then does the new owner consume it.
  *
  * The connection comes back by itself (see `broker-connection.ts`); on every new connection the whole
  * topology is declared again and consumption resumes. A publish during an outage waits for the
@@ -17,7 +22,11 @@ import type { Envelope } from '../messages/envelope.ts';
 import { encode } from './amqp-message.ts';
 import { BrokerConnection, type BackoffOptions, type Link } from './broker-connection.ts';
 import { handleDelivery, type RedeliveryOptions } from './delivery.ts';
+import { memberName } from '../partitioning/handlers.ts';
+import { InFlight } from '../partitioning/in-flight.ts';
 import { partitionKey, partitionOf } from '../partitioning/partition.ts';
+import { planBalance } from './balance-plan.ts';
+import { Membership } from './membership.ts';
 import {
   assertRoutableType,
   bindType,
@@ -60,6 +69,15 @@ export interface RabbitMqTransportOptions {
    * take over when an owner goes away. Without it, whichever instance starts first takes every partition.
    */
   readonly share?: { readonly index: number; readonly of: number; readonly standbyDelayMs?: number };
+  /**
+   * Partitions that follow the workers: an even spread over the live instances of the service, kept
+   * through joins and leaves (membership by heartbeats on a fanout exchange; a partition moves only
+   * after its old owner acknowledged what it had in flight). Every instance of the service must set it;
+   * not together with `share`. `true` takes the defaults: a heartbeat every 1 s, an instance gone after
+   * 5 s without one. `start()` resolves before the instance consumes anything: it first listens for
+   * `max(2 × heartbeatMs, memberTtlMs / 2)` to hear who else is there.
+   */
+  readonly rebalance?: boolean | { readonly heartbeatMs?: number; readonly memberTtlMs?: number };
   /** Connection losses, failing handlers, rejected messages. Default: `console.error`. */
   readonly onError?: (error: unknown) => void;
 }
@@ -84,6 +102,17 @@ export class RabbitMqTransport implements MessageBus {
   readonly #onError: (error: unknown) => void;
   readonly #connection: BrokerConnection;
   readonly #handlers = new Map<string, Set<MessageHandler>>();
+  /** With `rebalance`: who else consumes the service, and what they hold. */
+  readonly #membership: Membership | undefined;
+  readonly #heartbeatMs: number;
+  #heartbeat: ReturnType<typeof setInterval> | undefined;
+  /** When this member started listening on the current connection; it consumes nothing before it heard everyone. */
+  #joined = { generation: -1, at: 0 };
+  #tickQueued = false;
+  /** Partitions whose consumer was cancelled and whose messages in flight are still being finished. */
+  readonly #draining = new Set<number>();
+  /** Whether the others may count this instance a member (it beat since it last said it leaves). */
+  #member = false;
   /** Types bound on the connection of generation `#boundOn`. */
   #bound = new Set<string>();
   #boundOn = 0;
@@ -92,7 +121,7 @@ export class RabbitMqTransport implements MessageBus {
   #standbyFor: number | undefined;
   #standbyTimer: ReturnType<typeof setTimeout> | undefined;
   #sync: Promise<void> = Promise.resolve();
-  readonly #inFlight = new Set<Promise<void>>();
+  readonly #inFlight = new InFlight();
   readonly #publishing = new Set<Promise<void>>();
   readonly #wakers = new Set<() => void>();
   #closing = false;
@@ -111,6 +140,14 @@ export class RabbitMqTransport implements MessageBus {
       }
     }
     this.#onError = options.onError ?? ((error) => console.error('[sagaflow] rabbitmq:', error));
+    const rebalance = options.rebalance === true ? {} : options.rebalance || undefined;
+    this.#heartbeatMs = positive(rebalance?.heartbeatMs ?? 1_000, 'rebalance.heartbeatMs');
+    if (rebalance !== undefined) {
+      if (options.share !== undefined) throw new RangeError('RabbitMqTransport options share and rebalance exclude each other: rebalance spreads the partitions itself');
+      const ttl = positive(rebalance.memberTtlMs ?? 5 * this.#heartbeatMs, 'rebalance.memberTtlMs');
+      if (!(ttl > 2 * this.#heartbeatMs)) throw new RangeError(`RabbitMqTransport option rebalance.memberTtlMs (${ttl}) must be more than twice heartbeatMs (${this.#heartbeatMs})`);
+      this.#membership = new Membership(this.names, memberName(options.connectionName), ttl);
+    }
     this.#connection = new BrokerConnection({
       url: options.url ?? 'amqp://guest:guest@127.0.0.1:5672',
       ...(options.reconnect && { reconnect: options.reconnect }),
@@ -123,7 +160,27 @@ export class RabbitMqTransport implements MessageBus {
   /** Connects and declares everything; rejects with `TransportError` if the broker stays unreachable. */
   async start(): Promise<void> {
     await this.#connection.start(this.#options.connectTimeoutMs ?? 10_000);
+    if (this.#membership && this.names.service !== undefined && this.#heartbeat === undefined) {
+      // Each beat is a reconcile: publish this member's beat, and move partitions as the membership says.
+      this.#heartbeat = setInterval(() => {
+        if (this.#tickQueued) return; // a slow drain must not pile beats up behind it
+        this.#tickQueued = true;
+        this.#resync(() => (this.#tickQueued = false));
+      }, this.#heartbeatMs);
+      this.#heartbeat.unref?.();
+    }
     await this.ready();
+  }
+
+  /** This instance's name among the service's members (`rebalance` only). */
+  get member(): string | undefined {
+    return this.#membership?.member;
+  }
+
+  /** The partitions this instance consumes now, ascending (with `share`, standby registrations included). */
+  get partitions(): number[] {
+    const consuming = this.#consuming?.generation === this.#connection.link?.generation ? this.#consuming : undefined;
+    return [...(consuming?.tags.keys() ?? [])].sort((a, b) => a - b);
   }
 
   /** True while connected (between a loss and the reconnect it is false). */
@@ -189,21 +246,29 @@ export class RabbitMqTransport implements MessageBus {
   async close(): Promise<void> {
     if (this.#closing) return;
     this.#closing = true;
-    this.#resync(); // cancels the consumers
-    await this.ready().catch(() => {});
+    clearInterval(this.#heartbeat);
     for (const wake of this.#wakers) wake();
-    while (this.#inFlight.size > 0 || this.#publishing.size > 0) await Promise.allSettled([...this.#inFlight, ...this.#publishing]);
+    this.#resync(); // cancels the consumers (with rebalance: drains them, then says goodbye)
+    await this.ready().catch(() => {});
+    await this.#inFlight.drainAll();
+    while (this.#publishing.size > 0) await Promise.allSettled([...this.#publishing]);
     await this.#connection.close();
   }
 
   async #setup(link: Link): Promise<void> {
     await declareExchange(link.publisher, this.names);
     if (this.names.service !== undefined) await declareServiceQueues(link.consumer, this.names, this.#maxDeliveries);
+    if (this.#membership && this.names.service !== undefined) {
+      // The broker cancelled the beats' consumer (its queue was deleted): reconnecting declares it again.
+      await this.#membership.declare(link.consumer, () => this.#connection.drop(link, new Error('the broker cancelled the membership consumer')));
+      this.#joined = { generation: link.generation, at: Date.now() };
+    }
     await this.#reconcile(link);
   }
 
-  #resync(): void {
+  #resync(done?: () => void): void {
     this.#sync = this.#sync.then(async () => {
+      done?.();
       const link = this.#connection.link;
       if (!link) return; // the next connection's setup brings it up to date
       try {
@@ -232,13 +297,13 @@ export class RabbitMqTransport implements MessageBus {
         await link.consumer.prefetch(this.#prefetch, false);
         consuming = this.#consuming = { generation: link.generation, tags: new Map() };
       }
+      if (this.#membership) return this.#rebalance(link, consuming.tags, this.#membership);
       const share = this.#options.share;
       const standby = share === undefined || this.#standbyFor === link.generation;
       for (let p = 0; p < this.names.partitions; p++) {
         if (consuming.tags.has(p)) continue;
         if (!standby && p % share!.of !== share!.index) continue;
-        const reply = await link.consumer.consume(partitionQueue(this.names, p), (message) => this.#deliver(link, message), { noAck: false });
-        consuming.tags.set(p, reply.consumerTag);
+        await this.#consume(link, consuming.tags, p);
       }
       if (!standby && this.#standbyTimer === undefined) {
         // The other instances' shares: register as standby once their owners had time to register first.
@@ -249,15 +314,51 @@ export class RabbitMqTransport implements MessageBus {
         }, share!.standbyDelayMs ?? 2_000);
         this.#standbyTimer.unref?.();
       }
-    } else if (consuming) {
-      this.#consuming = undefined;
-      clearTimeout(this.#standbyTimer);
-      this.#standbyTimer = undefined;
-      for (const tag of consuming.tags.values()) await link.consumer.cancel(tag);
+    } else {
+      if (consuming) {
+        this.#consuming = undefined;
+        clearTimeout(this.#standbyTimer);
+        this.#standbyTimer = undefined;
+        for (const tag of consuming.tags.values()) await link.consumer.cancel(tag);
+      }
+      if (this.#membership && this.#member) {
+        // Leaving (the others counted it): finish what is in hand, then let them take everything at once.
+        await this.#inFlight.drainAll();
+        this.#membership.beat(link.publisher, [], true, this.#onError);
+        this.#member = false;
+      }
     }
   }
 
-  #deliver(link: Link, message: ConsumeMessage | null): void {
+  async #consume(link: Link, tags: Map<number, string>, p: number): Promise<void> {
+    const reply = await link.consumer.consume(partitionQueue(this.names, p), (message) => this.#deliver(link, p, message), { noAck: false });
+    tags.set(p, reply.consumerTag);
+  }
+
+  /**
+   * One beat of `rebalance`: gives up what moved away (cancelled now, drained in the background, claimed
+   * in the beats until drained), takes what is its own and unclaimed, and says what it holds.
+   */
+  async #rebalance(link: Link, tags: Map<number, string>, membership: Membership): Promise<void> {
+    const listening = this.#joined.generation === link.generation ? Date.now() - this.#joined.at : 0;
+    const warm = listening >= Math.max(2 * this.#heartbeatMs, membership.memberTtlMs / 2);
+    const plan = planBalance({ member: membership.member, partitions: this.names.partitions, consumed: tags.keys(), view: membership.view(), warm });
+    for (const p of plan.stop) {
+      const tag = tags.get(p)!;
+      tags.delete(p);
+      this.#draining.add(p);
+      await link.consumer.cancel(tag);
+      void this.#inFlight.drain(p).then(() => {
+        this.#draining.delete(p);
+        this.#resync(); // beats at once: the new owner need not wait for the next heartbeat
+      });
+    }
+    for (const p of plan.start) if (!this.#draining.has(p)) await this.#consume(link, tags, p);
+    membership.beat(link.publisher, [...new Set([...tags.keys(), ...this.#draining])], false, this.#onError);
+    this.#member = true;
+  }
+
+  #deliver(link: Link, partition: number, message: ConsumeMessage | null): void {
     if (message === null) {
       // The broker cancelled us (the queue was deleted): reconnecting declares it again.
       if (!this.#closing) this.#connection.drop(link, new Error('the broker cancelled a consumer'));
@@ -274,8 +375,7 @@ export class RabbitMqTransport implements MessageBus {
       },
       message,
     );
-    const tracked = handling.finally(() => this.#inFlight.delete(tracked));
-    this.#inFlight.add(tracked);
+    this.#inFlight.track(partition, handling.catch(this.#onError));
   }
 
   /** A timer that `close()` cuts short, so a message waiting to be redelivered goes back to the queue at once. */

@@ -47,7 +47,7 @@ export async function deleteTopologyOf(exchange: string, url: string): Promise<n
   try {
     const channel = await model.createChannel();
     for (const name of queues.keys()) await channel.deleteQueue(name);
-    for (const name of [exchange, `${exchange}.orders.dlx`, `${exchange}.order-services.dlx`]) await channel.deleteExchange(name);
+    for (const name of [exchange, `${exchange}.orders.dlx`, `${exchange}.order-services.dlx`, `${exchange}.orders.members`, `${exchange}.order-services.members`]) await channel.deleteExchange(name);
   } finally {
     await model.close();
   }

@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { connect, type Channel, type ChannelModel } from 'amqplib';
-import { deadLetterExchange, deadLetterQueue, partitionQueue, type TopologyNames } from '../../src/rabbitmq/index.ts';
+import { deadLetterExchange, deadLetterQueue, membersExchange, partitionQueue, type TopologyNames } from '../../src/rabbitmq/index.ts';
 
 export const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 
@@ -40,6 +40,7 @@ export async function deleteTopology(exchange: string, services: readonly string
     for (let p = 0; p < partitions; p++) await channel.deleteQueue(partitionQueue(names, p));
     await channel.deleteQueue(deadLetterQueue(names));
     await channel.deleteExchange(deadLetterExchange(names));
+    await channel.deleteExchange(membersExchange(names)); // declared only with `rebalance`; deleting none is fine
   }
   await channel.deleteExchange(exchange);
   await close();

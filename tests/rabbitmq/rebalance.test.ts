@@ -1,0 +1,94 @@
+/**
+ * Partitions that follow the workers on the real RabbitMQ (`rebalance`; see tests/transports/rebalance.ts),
+ * and the options it refuses.
+ */
+import { describe, expect, it } from 'vitest';
+import { createEnvelope, type Envelope } from '../../src/index.ts';
+import { partitionOf, RabbitMqTransport } from '../../src/rabbitmq/index.ts';
+import { holdBrokerForThisFile } from '../helpers/broker-lock.ts';
+import { runRebalanceScenario } from '../transports/rebalance.ts';
+import { AMQP_URL, deleteTopology, eventually, uniqueExchange } from './helpers.ts';
+
+holdBrokerForThisFile();
+
+const exchange = uniqueExchange('h19c-rebalance');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('RabbitMqTransport partitions with rebalance', () => {
+  runRebalanceScenario({
+    partitions: 8,
+    make: (consumer) =>
+      new RabbitMqTransport({
+        url: AMQP_URL,
+        exchange,
+        partitions: 8,
+        onError: () => {},
+        ...(consumer && { service: 'workers', rebalance: { heartbeatMs: 100, memberTtlMs: 1_000 } }),
+      }),
+    cleanup: () => deleteTopology(exchange, ['workers'], 8),
+  });
+
+  it('refuses rebalance together with share, and a member TTL that a late beat would outlive', () => {
+    expect(() => new RabbitMqTransport({ exchange, service: 'x', rebalance: true, share: { index: 0, of: 2 } })).toThrow(RangeError);
+    expect(() => new RabbitMqTransport({ exchange, service: 'x', rebalance: { heartbeatMs: 500, memberTtlMs: 1_000 } })).toThrow(RangeError);
+    expect(() => new RabbitMqTransport({ exchange, service: 'x', rebalance: { heartbeatMs: 0 } })).toThrow(RangeError);
+  });
+
+  it('hands a partition over only after the old owner acknowledged the messages it had in hand', async () => {
+    // Slow handlers (longer than b listens before it takes anything) and a backlog: when b joins, a is in
+    // the middle of several messages of the partition it gives up, and still is when b is ready. Single-active-consumer alone would feed b the moment a cancels (RabbitMQ 3.10 does),
+    // while a still handles those; `rebalance` makes b wait for a's word that it is done.
+    const handover = uniqueExchange('h19c-handover');
+    const P = 2;
+    const active = new Map<number, Map<string, number>>(); // partition → instance → messages in its handlers
+    const overlaps: string[] = [];
+    const handled = new Map<string, string[]>();
+    const make = (name: string) => {
+      const t = new RabbitMqTransport({
+        url: AMQP_URL,
+        exchange: handover,
+        service: 'slow',
+        partitions: P,
+        prefetch: 4,
+        rebalance: { heartbeatMs: 100, memberTtlMs: 1_000 },
+        onError: () => {},
+      });
+      t.subscribe('Job', async (e: Envelope) => {
+        const p = partitionOf(e.correlationId!, P);
+        const here = active.get(p) ?? new Map<string, number>();
+        active.set(p, here);
+        const others = [...here.entries()].filter(([n, c]) => n !== name && c > 0).map(([n]) => n);
+        if (others.length > 0) overlaps.push(`partition ${p}: ${name} while ${others.join(', ')}`);
+        here.set(name, (here.get(name) ?? 0) + 1);
+        await sleep(1_200);
+        here.set(name, here.get(name)! - 1);
+        handled.set(e.messageId, [...(handled.get(e.messageId) ?? []), name]);
+      });
+      return t;
+    };
+    const a = make('a');
+    const b = make('b');
+    const publisher = new RabbitMqTransport({ url: AMQP_URL, exchange: handover, partitions: P, onError: () => {} });
+    try {
+      await a.start();
+      await eventually('a to own both partitions', () => a.partitions.length === P, 20_000);
+      await publisher.start();
+      const ids: string[] = [];
+      for (let i = 0; i < 24; i++) {
+        const e = createEnvelope('event', 'Job', { i }, { correlationId: `job-${i}` });
+        await publisher.publish(e);
+        ids.push(e.messageId);
+      }
+      await eventually('a to be in the middle of messages', () => [...active.values()].some((m) => (m.get('a') ?? 0) > 1), 20_000);
+      await b.start();
+      await eventually('a and b to own one partition each', () => a.partitions.length === 1 && b.partitions.length === 1, 20_000);
+      await eventually('every job handled', () => ids.every((id) => handled.has(id)), 60_000);
+      expect(overlaps).toEqual([]);
+      expect([...handled.values()].filter((by) => by.length > 1)).toEqual([]);
+      expect([...handled.values()].some((by) => by[0] === 'b')).toBe(true); // the hand-over happened under load
+    } finally {
+      await Promise.all([a, b, publisher].map((t) => t.close()));
+      await deleteTopology(handover, ['slow'], P);
+    }
+  }, 120_000);
+});
