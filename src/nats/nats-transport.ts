@@ -17,7 +17,7 @@ import type { MessageBus, MessageHandler } from '../bus/message-bus.ts';
 import { TransportError } from '../errors/transport-error.ts';
 import type { Envelope } from '../messages/envelope.ts';
 import { PartitionCoordinator } from '../partitioning/coordinator.ts';
-import { memberName } from '../partitioning/handlers.ts';
+import { addHandler, memberName } from '../partitioning/handlers.ts';
 import { partitionKey, partitionOf } from '../partitioning/partition.ts';
 import { importPeer } from '../peers/optional-peers.ts';
 import { NatsLeaseStore } from './lease-store.ts';
@@ -214,16 +214,7 @@ export class NatsTransport implements MessageBus {
     if (this.names.service === undefined) throw new TypeError('NatsTransport: set the `service` option to subscribe');
     if (this.#closing) throw new TransportError('closed', 'the transport is closed');
     assertSubjectType(type);
-    let set = this.#handlers.get(type);
-    if (!set) this.#handlers.set(type, (set = new Set()));
-    const entry: MessageHandler = (envelope) => handler(envelope);
-    set.add(entry);
-    this.#resync();
-    return () => {
-      if (!set.delete(entry)) return;
-      if (set.size === 0 && this.#handlers.get(type) === set) this.#handlers.delete(type);
-      this.#resync();
-    };
+    return addHandler(this.#handlers, type, handler, () => this.#resync());
   }
 
   async close(): Promise<void> {

@@ -33,6 +33,24 @@ export function redeliveryDelay(options: { readonly initialDelayMs?: number; rea
   return Math.min(options.maxDelayMs ?? 5_000, initial * 2 ** Math.min(deliveries - 1, 30));
 }
 
+/**
+ * Adds `handler` for `type` to a transport's subscription table and calls `changed` (the transport then
+ * binds or consumes what it now needs); the function returned takes it out again, once. A handler
+ * subscribed twice counts twice.
+ */
+export function addHandler(table: Map<string, Set<MessageHandler>>, type: string, handler: MessageHandler, changed: () => void): () => void {
+  let set = table.get(type);
+  if (!set) table.set(type, (set = new Set()));
+  const entry: MessageHandler = (envelope) => handler(envelope);
+  set.add(entry);
+  changed();
+  return () => {
+    if (!set.delete(entry)) return;
+    if (set.size === 0 && table.get(type) === set) table.delete(type);
+    changed();
+  };
+}
+
 /** The handlers of `type` and of every type, from a transport's subscription table. */
 export function handlersFor(table: ReadonlyMap<string, ReadonlySet<MessageHandler>>, type: string): MessageHandler[] {
   return [...(table.get(type) ?? []), ...(table.get('*') ?? [])];

@@ -22,7 +22,7 @@ import type { Envelope } from '../messages/envelope.ts';
 import { encode } from './amqp-message.ts';
 import { BrokerConnection, type BackoffOptions, type Link } from './broker-connection.ts';
 import { handleDelivery, type RedeliveryOptions } from './delivery.ts';
-import { memberName } from '../partitioning/handlers.ts';
+import { addHandler, memberName } from '../partitioning/handlers.ts';
 import { InFlight } from '../partitioning/in-flight.ts';
 import { partitionKey, partitionOf } from '../partitioning/partition.ts';
 import { planBalance } from './balance-plan.ts';
@@ -230,16 +230,7 @@ export class RabbitMqTransport implements MessageBus {
     if (this.names.service === undefined) throw new TypeError('RabbitMqTransport: set the `service` option to subscribe');
     if (this.#closing) throw new TransportError('closed', 'the transport is closed');
     assertRoutableType(type);
-    let set = this.#handlers.get(type);
-    if (!set) this.#handlers.set(type, (set = new Set()));
-    const entry: MessageHandler = (envelope) => handler(envelope); // a handler subscribed twice counts twice
-    set.add(entry);
-    this.#resync();
-    return () => {
-      if (!set.delete(entry)) return;
-      if (set.size === 0 && this.#handlers.get(type) === set) this.#handlers.delete(type);
-      this.#resync();
-    };
+    return addHandler(this.#handlers, type, handler, () => this.#resync());
   }
 
   /** Stops consuming, waits for the handlers in flight and the confirms outstanding, then disconnects. */
