@@ -17,6 +17,7 @@ import type { MessageHandler } from '../bus/message-bus.ts';
 import { decodeBody, handlersFor, redeliveryDelay, runHandlers } from '../partitioning/handlers.ts';
 import { InFlight } from '../partitioning/in-flight.ts';
 import { bindingKey, consumerName, deadSubject, type NatsNames } from './names.ts';
+import { Pauses } from '../partitioning/pauses.ts';
 
 export interface RedeliveryOptions {
   /** The pause before the first redelivery; each further one doubles it. Default 200 ms. */
@@ -46,7 +47,7 @@ export class NatsPartitionPuller {
   readonly #inFlight = new InFlight();
   readonly #loops = new Map<number, Promise<void>>();
   readonly #stopping = new Set<number>();
-  readonly #wakers = new Set<() => void>();
+  readonly #pauses = new Pauses();
   /** Types bound for this service (bindings are never removed, so a hit can be kept). */
   readonly #bound = new Set<string>();
   readonly #unbound = new Map<string, number>();
@@ -63,14 +64,14 @@ export class NatsPartitionPuller {
 
   async stop(partition: number): Promise<void> {
     this.#stopping.add(partition);
-    for (const wake of this.#wakers) wake();
+    this.#pauses.wakeAll();
     await this.#loops.get(partition);
     await this.#inFlight.drain(partition);
   }
 
   async close(): Promise<void> {
     this.#closing = true;
-    for (const wake of this.#wakers) wake();
+    this.#pauses.wakeAll();
     await Promise.allSettled([...this.#loops.values()]);
     await this.#inFlight.drainAll();
   }
@@ -175,17 +176,9 @@ export class NatsPartitionPuller {
     message.ack();
   }
 
+  /** A pause that closing, and handing a partition over, cut short (`Pauses`). */
   #pause(ms: number): Promise<void> {
-    if (this.#closing) return Promise.resolve();
-    return new Promise((resolve) => {
-      const wake = () => {
-        clearTimeout(timer);
-        this.#wakers.delete(wake);
-        resolve();
-      };
-      const timer = setTimeout(wake, ms);
-      this.#wakers.add(wake);
-    });
+    return this.#closing ? Promise.resolve() : this.#pauses.pause(ms);
   }
 }
 

@@ -27,6 +27,7 @@ import { InFlight } from '../partitioning/in-flight.ts';
 import { partitionKey, partitionOf } from '../partitioning/partition.ts';
 import { planBalance } from './balance-plan.ts';
 import { Membership } from './membership.ts';
+import { Pauses } from '../partitioning/pauses.ts';
 import {
   assertRoutableType,
   bindType,
@@ -123,7 +124,7 @@ export class RabbitMqTransport implements MessageBus {
   #sync: Promise<void> = Promise.resolve();
   readonly #inFlight = new InFlight();
   readonly #publishing = new Set<Promise<void>>();
-  readonly #wakers = new Set<() => void>();
+  readonly #pauses = new Pauses();
   #closing = false;
 
   constructor(options: RabbitMqTransportOptions = {}) {
@@ -238,7 +239,7 @@ export class RabbitMqTransport implements MessageBus {
     if (this.#closing) return;
     this.#closing = true;
     clearInterval(this.#heartbeat);
-    for (const wake of this.#wakers) wake();
+    this.#pauses.wakeAll();
     this.#resync(); // cancels the consumers (with rebalance: drains them, then says goodbye)
     await this.ready().catch(() => {});
     await this.#inFlight.drainAll();
@@ -369,18 +370,9 @@ export class RabbitMqTransport implements MessageBus {
     this.#inFlight.track(partition, handling.catch(this.#onError));
   }
 
-  /** A timer that `close()` cuts short, so a message waiting to be redelivered goes back to the queue at once. */
+  /** A pause that closing, and handing a partition over, cut short (`Pauses`). */
   #pause(ms: number): Promise<void> {
-    if (this.#closing) return Promise.resolve();
-    return new Promise((resolve) => {
-      const wake = () => {
-        clearTimeout(timer);
-        this.#wakers.delete(wake);
-        resolve();
-      };
-      const timer = setTimeout(wake, ms);
-      this.#wakers.add(wake);
-    });
+    return this.#closing ? Promise.resolve() : this.#pauses.pause(ms);
   }
 }
 

@@ -17,6 +17,7 @@ import type { MessageHandler } from '../bus/message-bus.ts';
 import { decodeBody, handlersFor, redeliveryDelay, runHandlers } from '../partitioning/handlers.ts';
 import { InFlight } from '../partitioning/in-flight.ts';
 import { deadLetterStream, GROUP, partitionStream, type RedisNames } from './keys.ts';
+import { Pauses } from '../partitioning/pauses.ts';
 
 export interface RedeliveryOptions {
   /** The pause before the first retry; each further one doubles it. Default 200 ms. */
@@ -53,7 +54,7 @@ export class RedisPartitionReader {
   readonly #stopping = new Set<number>();
   /** Partitions whose pending entries must be looked at before reading new ones. */
   readonly #dirty = new Set<number>();
-  readonly #wakers = new Set<() => void>();
+  readonly #pauses = new Pauses();
   #read: { readonly partitions: ReadonlySet<number>; readonly done: Promise<unknown> } | undefined;
   #running: Promise<void> | undefined;
   #closing = false;
@@ -72,7 +73,7 @@ export class RedisPartitionReader {
   /** Stop reading `partition`; resolves once the read under way returned and its entries in flight settled. */
   async stop(partition: number): Promise<void> {
     this.#stopping.add(partition);
-    for (const wake of this.#wakers) wake(); // cut retry pauses short: their entries stay pending for the next owner
+    this.#pauses.wakeAll(); // cut retry pauses short: their entries stay pending for the next owner
     if (this.#read?.partitions.has(partition)) await this.#read.done;
     await this.#inFlight.drain(partition);
     this.#dirty.delete(partition);
@@ -90,7 +91,7 @@ export class RedisPartitionReader {
 
   closing(): void {
     this.#closing = true;
-    for (const wake of this.#wakers) wake();
+    this.#pauses.wakeAll();
   }
 
   async close(): Promise<void> {
@@ -226,18 +227,9 @@ export class RedisPartitionReader {
       .then(failedIn);
   }
 
-  /** A pause that `stop()` and `close()` cut short. */
+  /** A pause that closing, and handing a partition over, cut short (`Pauses`). */
   #pause(ms: number): Promise<void> {
-    if (this.#closing) return Promise.resolve();
-    return new Promise((resolve) => {
-      const wake = () => {
-        clearTimeout(timer);
-        this.#wakers.delete(wake);
-        resolve();
-      };
-      const timer = setTimeout(wake, ms);
-      this.#wakers.add(wake);
-    });
+    return this.#closing ? Promise.resolve() : this.#pauses.pause(ms);
   }
 
   async #failed(error: unknown): Promise<void> {
