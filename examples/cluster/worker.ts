@@ -47,6 +47,18 @@ const host = new WorkerHost({
   ...(env.HEALTH_PORT !== undefined && { health: { port: Number(env.HEALTH_PORT) } }),
 });
 await host.start();
+// Which partitions this worker consumes, each time that changes: where a message waits is then visible.
+const consumed = new Map<string, string>();
+const partitionLog = setInterval(() => {
+  for (const [service, transport] of [['orders', orders], ['order-services', services]] as const) {
+    const balance = 'balance' in transport ? transport.balance : undefined;
+    const now = JSON.stringify([transport.partitions, balance]);
+    if (consumed.get(service) === now) continue;
+    consumed.set(service, now);
+    console.log(JSON.stringify({ msg: 'partitions', worker: name, service, partitions: transport.partitions, ...(balance && { balance }) }));
+  }
+}, 500);
+partitionLog.unref();
 // The host stops itself on SIGTERM; the process ends once everything it opened is closed.
 const keepAlive = setInterval(() => {
   if (host.status === 'stopped') {

@@ -12,3 +12,4 @@ export { redeliveryDelay, type RedeliveryOptions } from './delivery.ts';
 export { fnv1a32, partitionKey, partitionOf } from '../partitioning/partition.ts';
 export { deadLetterExchange, deadLetterQueue, partitionQueue, routingKey, type TopologyNames } from './topology.ts';
 export { memberQueue, membersExchange } from './membership.ts';
+export { lockQueue } from './partition-locks.ts';

@@ -8,8 +8,9 @@
 
 With `rebalance`, the instances of a service spread the partitions evenly over the live instances and
 move them when one joins or leaves (see `membership.ts`, `balance-plan.ts`): an instance gives a partition
-up by cancelling its consumer and finishing what it had in hand, says so in its next heartbeat, and only
-then does the new owner consume it.
+up by cancelling its consumer and finishing what it had in hand, then releases the partition's lock
+(`partition-locks.ts`) and says so in its next heartbeat; the new owner consumes it only once it holds
+that lock, so two instances never consume one partition at once, even while their views differ.
  *
  * The connection comes back by itself (see `broker-connection.ts`); on every new connection the whole
  * topology is declared again and consumption resumes. A publish during an outage waits for the
@@ -27,6 +28,7 @@ import { InFlight } from '../partitioning/in-flight.ts';
 import { partitionKey, partitionOf } from '../partitioning/partition.ts';
 import { planBalance } from './balance-plan.ts';
 import { Membership } from './membership.ts';
+import { PartitionLocks } from './partition-locks.ts';
 import { Pauses } from '../partitioning/pauses.ts';
 import {
   assertRoutableType,
@@ -105,6 +107,8 @@ export class RabbitMqTransport implements MessageBus {
   readonly #handlers = new Map<string, Set<MessageHandler>>();
   /** With `rebalance`: who else consumes the service, and what they hold. */
   readonly #membership: Membership | undefined;
+  /** With `rebalance`: the broker's word on which partitions this instance may consume. */
+  readonly #locks: PartitionLocks;
   readonly #heartbeatMs: number;
   #heartbeat: ReturnType<typeof setInterval> | undefined;
   /** When this member started listening on the current connection; it consumes nothing before it heard everyone. */
@@ -131,6 +135,7 @@ export class RabbitMqTransport implements MessageBus {
     this.#options = options;
     this.names = { exchange: options.exchange ?? 'sagaflow', service: options.service, partitions: options.partitions ?? 8 };
     partitionOf('', this.names.partitions); // throws RangeError for a bad count, at construction
+    this.#locks = new PartitionLocks(this.names);
     this.#maxDeliveries = positive(options.maxDeliveries ?? 5, 'maxDeliveries');
     this.#prefetch = positive(options.prefetch ?? 16, 'prefetch');
     if (options.share !== undefined) {
@@ -176,6 +181,23 @@ export class RabbitMqTransport implements MessageBus {
   /** This instance's name among the service's members (`rebalance` only). */
   get member(): string | undefined {
     return this.#membership?.member;
+  }
+
+  /**
+   * With `rebalance`, what this instance knows and holds, for logs and health checks: the live members it
+   * hears, the partitions it drains (cancelled, messages still in hand), the locks it holds, and which
+   * partitions the others say they hold.
+   */
+  get balance(): { members: string[]; draining: number[]; locked: number[]; heldByOthers: Record<number, string> } | undefined {
+    if (!this.#membership) return undefined;
+    const view = this.#membership.view();
+    const link = this.#connection.link;
+    return {
+      members: [...view.members].sort(),
+      draining: [...this.#draining].sort((a, b) => a - b),
+      locked: link ? this.#locks.heldOn(link) : [],
+      heldByOthers: Object.fromEntries([...view.heldByOthers].sort(([a], [b]) => a - b)),
+    };
   }
 
   /** The partitions this instance consumes now, ascending (with `share`, standby registrations included). */
@@ -316,6 +338,7 @@ export class RabbitMqTransport implements MessageBus {
       if (this.#membership && this.#member) {
         // Leaving (the others counted it): finish what is in hand, then let them take everything at once.
         await this.#inFlight.drainAll();
+        for (const p of this.#locks.heldOn(link)) await this.#locks.release(link, p);
         this.#membership.beat(link.publisher, [], true, this.#onError);
         this.#member = false;
       }
@@ -329,9 +352,11 @@ export class RabbitMqTransport implements MessageBus {
 
   /**
    * One beat of `rebalance`: gives up what moved away (cancelled now, drained in the background, claimed
-   * in the beats until drained), takes what is its own and unclaimed, and says what it holds.
+   * in the beats until drained, its lock released once drained), takes what is its own, unclaimed and
+   * lockable, and says what it holds.
    */
   async #rebalance(link: Link, tags: Map<number, string>, membership: Membership): Promise<void> {
+    for (const p of this.#locks.heldOn(link)) if (!tags.has(p) && !this.#draining.has(p)) await this.#locks.release(link, p);
     const listening = this.#joined.generation === link.generation ? Date.now() - this.#joined.at : 0;
     const warm = listening >= Math.max(2 * this.#heartbeatMs, membership.memberTtlMs / 2);
     const plan = planBalance({ member: membership.member, partitions: this.names.partitions, consumed: tags.keys(), view: membership.view(), warm });
@@ -339,13 +364,22 @@ export class RabbitMqTransport implements MessageBus {
       const tag = tags.get(p)!;
       tags.delete(p);
       this.#draining.add(p);
-      await link.consumer.cancel(tag);
-      void this.#inFlight.drain(p).then(() => {
-        this.#draining.delete(p);
-        this.#resync(); // beats at once: the new owner need not wait for the next heartbeat
-      });
+      try {
+        await link.consumer.cancel(tag);
+      } finally {
+        // Also when the cancel fails with the connection: else p would stay "draining", claimed in every
+        // beat, and nobody would ever consume it again.
+        void this.#inFlight.drain(p).then(() => {
+          this.#draining.delete(p);
+          this.#resync(); // beats at once: the new owner need not wait for the next heartbeat
+        });
+      }
     }
-    for (const p of plan.start) if (!this.#draining.has(p)) await this.#consume(link, tags, p);
+    for (const p of plan.start) {
+      // Messages of p still in hand from an older connection: their redeliveries wait until they are done.
+      if (this.#draining.has(p) || this.#inFlight.count(p) > 0) continue;
+      if (await this.#locks.acquire(link, p)) await this.#consume(link, tags, p);
+    }
     membership.beat(link.publisher, [...new Set([...tags.keys(), ...this.#draining])], false, this.#onError);
     this.#member = true;
   }
