@@ -32,6 +32,7 @@ describe('RabbitMqTransport partitions with rebalance', () => {
     expect(() => new RabbitMqTransport({ exchange, service: 'x', rebalance: true, share: { index: 0, of: 2 } })).toThrow(RangeError);
     expect(() => new RabbitMqTransport({ exchange, service: 'x', rebalance: { heartbeatMs: 500, memberTtlMs: 1_000 } })).toThrow(RangeError);
     expect(() => new RabbitMqTransport({ exchange, service: 'x', rebalance: { heartbeatMs: 0 } })).toThrow(RangeError);
+    expect(new RabbitMqTransport({ exchange, service: 'x' }).balance).toBeUndefined();
   });
 
   it('hands a partition over only after the old owner acknowledged the messages it had in hand', async () => {
@@ -94,6 +95,10 @@ async function handOverUnderLoad(aTuning: Tuning, bTuning: Tuning): Promise<void
     expect([...handled.values()].filter((by) => by.length > 1)).toEqual([]);
     expect([...handled.values()].some((by) => by[0] === 'b')).toBe(true); // the hand-over happened under load
     expect(a.partitions.length + b.partitions.length).toBe(P); // still one each: b was refused a's half throughout
+    // What each reports: it holds the lock of exactly what it consumes, and drains nothing any more.
+    await eventually('both done draining', () => a.balance!.draining.length === 0 && b.balance!.draining.length === 0, 10_000);
+    expect(a.balance!.locked).toEqual(a.partitions);
+    expect(b.balance!.locked).toEqual(b.partitions);
   } finally {
     await Promise.all([a, b, publisher].map((t) => t.close()));
     await deleteTopology(handover, ['slow'], P);
