@@ -7,7 +7,9 @@
  * transaction with a read and two writes, like one saga event's load and commit.
  */
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { cpuSeconds, pidsMatching } from './process-cpu.ts';
 
@@ -85,6 +87,61 @@ export async function pgbenchN(url: string, clients: number, seconds: number): P
     pgCpuUsPerTx: Math.round((sum(last.backends) * 1e6) / transactions),
     clientCpuUsPerTx: Math.round((sum(last.client) * 1e6) / transactions),
   };
+}
+
+export interface PgbenchOpenLoopResult {
+  readonly target_rate: number;
+  readonly achieved_rate: number;
+  readonly events: number;
+  readonly p50_ms: number;
+  readonly p90_ms: number;
+  readonly p99_ms: number;
+  readonly p999_ms: number;
+  readonly max_ms: number;
+}
+
+/**
+ * `pgbench -N -c <clients> -j 2 -R <rate>` for `warmupSeconds + seconds`, each transaction logged (`-l`):
+ * PostgreSQL's own latency at the fixed rate our open loop runs at. A transaction's latency is counted
+ * as ours is, from when it was due: its time plus its schedule lag (the wait for a free client). The
+ * warm-up's transactions are left out, as in `openLoop`.
+ */
+export async function pgbenchOpenLoop(url: string, clients: number, rate: number, seconds: number, warmupSeconds = 3): Promise<PgbenchOpenLoopResult> {
+  const { args, env } = connectionArgs(url);
+  const dir = mkdtempSync(join(tmpdir(), 'sagaflow-pgbench-'));
+  try {
+    await run(
+      'pgbench',
+      ['-N', '-c', String(clients), '-j', '2', '-R', String(Math.round(rate)), '-T', String(warmupSeconds + seconds), '-l', `--log-prefix=${join(dir, 'log')}`, ...args],
+      { env, maxBuffer: 16 * 1024 * 1024 },
+    );
+    const logged: { at: number; ms: number }[] = [];
+    for (const file of readdirSync(dir)) {
+      // client transaction time_us script epoch_s epoch_us schedule_lag_us
+      for (const line of readFileSync(join(dir, file), 'utf8').split('\n')) {
+        const f = line.split(' ');
+        if (f.length >= 7) logged.push({ at: Number(f[4]) + Number(f[5]) / 1e6, ms: (Number(f[2]) + Number(f[6])) / 1000 });
+      }
+    }
+    const from = Math.min(...logged.map((l) => l.at)) + warmupSeconds;
+    const window = logged.filter((l) => l.at >= from);
+    const latencies = window.map((l) => l.ms);
+    const span = Math.max(seconds, Math.max(...window.map((l) => l.at)) - from);
+    latencies.sort((a, b) => a - b);
+    const pct = (p: number) => Math.round((latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? 0) * 100) / 100;
+    return {
+      target_rate: Math.round(rate),
+      achieved_rate: Math.round(latencies.length / span),
+      events: latencies.length,
+      p50_ms: pct(0.5),
+      p90_ms: pct(0.9),
+      p99_ms: pct(0.99),
+      p999_ms: pct(0.999),
+      max_ms: pct(1),
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 function isPgbench(pid: number): boolean {

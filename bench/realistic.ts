@@ -7,7 +7,8 @@
  * - `pgbench -N 16` and `postgres cold 16`, interleaved round by round (1e5 live account instances,
  *   events to existing ones chosen uniformly at random, default repository options), then
  *   `postgres default 16` (the order saga of `--only postgres`) in the same rounds; medians and ratios;
- * - `postgres open-loop`: the cold workload at a fixed rate of half the cold median, p50/p90/p99;
+ * - `postgres open-loop`: the cold workload at a fixed rate of half the cold median, p50/p90/p99, and
+ *   `pgbench -N open-loop` at the same rate (`pgbench -R`, latency counted from when each was due);
  * - `memory open-loop`: the same on the in-memory repository, at half of its own peak;
  * - `memory scale 1e3` / `memory scale 1e6` and `memory scale`: events/s with 1e3 and 1e6 live
  *   instances, bytes per instance measured from the heap after a full GC;
@@ -22,7 +23,7 @@ import { prefillAccounts } from './cold-workload.ts';
 import { freshDatabase } from './fresh-database.ts';
 import { runHotInstanceBench } from './hot-instance.ts';
 import { memoryWorkload } from './memory-realistic.ts';
-import { pgbenchInit, pgbenchInstalled, pgbenchN, type PgbenchResult } from './pgbench.ts';
+import { pgbenchInit, pgbenchInstalled, pgbenchN, pgbenchOpenLoop, type PgbenchResult } from './pgbench.ts';
 import { benchCold, checkpoint, openLoopCold } from './postgres-cold.ts';
 import type { BenchResult } from './report.ts';
 
@@ -127,6 +128,12 @@ async function postgresPart(report: (r: BenchResult) => void, note: (line: strin
       const open = await openLoopCold(cold.url, rate, { accounts: ACCOUNTS, seconds: options.openSeconds, seed: 1234 });
       report({ name: 'postgres open-loop', ops: open.events, seconds: options.openSeconds, ops_per_sec: open.achieved_rate, ...open });
       note(`# target: postgres open-loop p99 < 10 ms at half the cold peak (${Math.round(rate)}/s): p99 ${open.p99_ms} ms${open.kept_up ? '' : ', DID NOT KEEP UP: percentiles meaningless'}`);
+      if (pgb) {
+        await checkpoint(pgb.url);
+        const base = await pgbenchOpenLoop(pgb.url, PUBLISHERS, rate, options.openSeconds);
+        report({ name: `pgbench -N open-loop`, ops: base.events, seconds: options.openSeconds, ops_per_sec: base.achieved_rate, ...base });
+        note(`# baseline: pgbench -N -c ${PUBLISHERS} -R ${Math.round(rate)} (PostgreSQL alone at the same rate): p50 ${base.p50_ms} ms, p99 ${base.p99_ms} ms`);
+      }
     } finally {
       await orders.drop();
     }
