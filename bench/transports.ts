@@ -5,7 +5,8 @@
  * order saga on PostgreSQL with the order services) through each broker transport, with 1 and 2 worker
  * processes: events/s from the first order of the window to the last one final. The same workload for
  * each (a warm-up, then `orders` orders, a quarter of them compensating), a fresh database and broker
- * namespace per run. RabbitMQ spreads its partitions with `share`; Redis and NATS by their leases, so a
+ * namespace per run. RabbitMQ spreads its partitions with `share` (`rabbitmq`) or `rebalance`
+ * (`rabbitmq-rebalance`); Redis and NATS by their leases, so a
  * run waits until every worker reported ready and the leases had a moment to settle.
  *
  * `BENCH_TRANSPORTS=redis,nats` runs only those. Brokers: `AMQP_URL`, `REDIS_URL` (default 127.0.0.1:6379), `NATS_URL` (default 127.0.0.1:4222); a broker
@@ -28,7 +29,12 @@ const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 const PARTITIONS = 8;
 
-type Kind = 'rabbitmq' | 'redis' | 'nats';
+type Kind = 'rabbitmq' | 'rabbitmq-rebalance' | 'redis' | 'nats';
+
+/** The broker behind a kind: `rabbitmq-rebalance` is RabbitMQ with the workers' `rebalance` option. */
+function brokerOf(kind: Kind): 'rabbitmq' | 'redis' | 'nats' {
+  return kind === 'rabbitmq-rebalance' ? 'rabbitmq' : kind;
+}
 interface Started {
   publish(envelope: import('../src/index.ts').Envelope): Promise<void>;
   start(): Promise<void>;
@@ -36,6 +42,7 @@ interface Started {
 }
 
 function publisherFor(kind: Kind, name: string): Started {
+  kind = brokerOf(kind);
   const onError = () => {};
   if (kind === 'rabbitmq') return new RabbitMqTransport({ url: AMQP_URL, exchange: name, partitions: PARTITIONS, onError });
   if (kind === 'redis') return new RedisTransport({ url: REDIS_URL, prefix: name, partitions: PARTITIONS, onError });
@@ -44,6 +51,7 @@ function publisherFor(kind: Kind, name: string): Started {
 
 /** Removes what a run created in the broker. */
 async function cleanup(kind: Kind, name: string): Promise<void> {
+  kind = brokerOf(kind);
   if (kind === 'rabbitmq') return deleteTopology(name);
   if (kind === 'redis') {
     const { Redis } = await import('ioredis');
@@ -66,6 +74,7 @@ async function cleanup(kind: Kind, name: string): Promise<void> {
 }
 
 async function answers(kind: Kind): Promise<boolean> {
+  kind = brokerOf(kind);
   if (kind === 'rabbitmq') return brokerReachable();
   const name = `sagaflow-bench-probe-${randomBytes(3).toString('hex')}`;
   const probe = publisherFor(kind, name);
@@ -88,7 +97,8 @@ export async function benchTransport(kind: Kind, workers: number, orders: number
   const db = new pg.Client({ connectionString: database.url });
   try {
     await db.connect();
-    const env = { DATABASE_URL: database.url, TRANSPORT: kind, AMQP_URL, REDIS_URL, NATS_URL, EXCHANGE: name, PARTITIONS: String(PARTITIONS), HEARTBEAT_MS: '250', LEASE_MS: '2000' };
+    const rebalance: Record<string, string> = kind === 'rabbitmq-rebalance' ? { REBALANCE: '1' } : {};
+    const env = { ...rebalance, DATABASE_URL: database.url, TRANSPORT: brokerOf(kind), AMQP_URL, REDIS_URL, NATS_URL, EXCHANGE: name, PARTITIONS: String(PARTITIONS), HEARTBEAT_MS: '250', LEASE_MS: '2000' };
     const started = await Promise.allSettled(
       Array.from({ length: workers }, (_, w) => startWorker({ ...env, WORKER_NAME: `bench-${kind}-w${w}`, WORKER_INDEX: String(w), WORKER_COUNT: String(workers) })),
     );
@@ -122,8 +132,8 @@ export async function runTransportsBench(report: (r: BenchResult) => void, note:
     return;
   }
   note('# Transports (events/s, examples/cluster workers on PostgreSQL; the same workload through each broker)');
-  const chosen = (process.env.BENCH_TRANSPORTS ?? 'rabbitmq,redis,nats').split(',');
-  for (const kind of (['rabbitmq', 'redis', 'nats'] as const).filter((k) => chosen.includes(k))) {
+  const chosen = (process.env.BENCH_TRANSPORTS ?? 'rabbitmq,rabbitmq-rebalance,redis,nats').split(',');
+  for (const kind of (['rabbitmq', 'rabbitmq-rebalance', 'redis', 'nats'] as const).filter((k) => chosen.includes(k))) {
     if (!(await answers(kind))) {
       note(`# ${kind}: skipped, the broker does not answer`);
       continue;
