@@ -7,7 +7,7 @@
  * `partitions` single-active-consumer queues (see `partition.ts`, `topology.ts`).
 
 With `rebalance`, the instances of a service spread the partitions evenly over the live instances and
-move them when one joins or leaves (see `membership.ts`, `balance-plan.ts`): an instance gives a partition
+move them when one joins or leaves (see `rebalancer.ts`, `membership.ts`, `balance-plan.ts`): an instance gives a partition
 up by cancelling its consumer and finishing what it had in hand, then releases the partition's lock
 (`partition-locks.ts`) and says so in its next heartbeat; the new owner consumes it only once it holds
 that lock, so two instances never consume one partition at once, even while their views differ.
@@ -26,9 +26,9 @@ import { handleDelivery, type RedeliveryOptions } from './delivery.ts';
 import { addHandler, memberName } from '../partitioning/handlers.ts';
 import { InFlight } from '../partitioning/in-flight.ts';
 import { partitionKey, partitionOf } from '../partitioning/partition.ts';
-import { planBalance } from './balance-plan.ts';
 import { Membership } from './membership.ts';
 import { PartitionLocks } from './partition-locks.ts';
+import { Rebalancer, type BalanceState } from './rebalancer.ts';
 import { Pauses } from '../partitioning/pauses.ts';
 import {
   assertRoutableType,
@@ -107,17 +107,10 @@ export class RabbitMqTransport implements MessageBus {
   readonly #handlers = new Map<string, Set<MessageHandler>>();
   /** With `rebalance`: who else consumes the service, and what they hold. */
   readonly #membership: Membership | undefined;
-  /** With `rebalance`: the broker's word on which partitions this instance may consume. */
-  readonly #locks: PartitionLocks;
-  readonly #heartbeatMs: number;
+  /** With `rebalance`: what this instance gives up and takes on each heartbeat. */
+  readonly #rebalancer: Rebalancer | undefined;
   #heartbeat: ReturnType<typeof setInterval> | undefined;
-  /** When this member started listening on the current connection; it consumes nothing before it heard everyone. */
-  #joined = { generation: -1, at: 0 };
   #tickQueued = false;
-  /** Partitions whose consumer was cancelled and whose messages in flight are still being finished. */
-  readonly #draining = new Set<number>();
-  /** Whether the others may count this instance a member (it beat since it last said it leaves). */
-  #member = false;
   /** Types bound on the connection of generation `#boundOn`. */
   #bound = new Set<string>();
   #boundOn = 0;
@@ -135,7 +128,6 @@ export class RabbitMqTransport implements MessageBus {
     this.#options = options;
     this.names = { exchange: options.exchange ?? 'sagaflow', service: options.service, partitions: options.partitions ?? 8 };
     partitionOf('', this.names.partitions); // throws RangeError for a bad count, at construction
-    this.#locks = new PartitionLocks(this.names);
     this.#maxDeliveries = positive(options.maxDeliveries ?? 5, 'maxDeliveries');
     this.#prefetch = positive(options.prefetch ?? 16, 'prefetch');
     if (options.share !== undefined) {
@@ -147,12 +139,14 @@ export class RabbitMqTransport implements MessageBus {
     }
     this.#onError = options.onError ?? ((error) => console.error('[sagaflow] rabbitmq:', error));
     const rebalance = options.rebalance === true ? {} : options.rebalance || undefined;
-    this.#heartbeatMs = positive(rebalance?.heartbeatMs ?? 1_000, 'rebalance.heartbeatMs');
+    const heartbeatMs = positive(rebalance?.heartbeatMs ?? 1_000, 'rebalance.heartbeatMs');
     if (rebalance !== undefined) {
       if (options.share !== undefined) throw new RangeError('RabbitMqTransport options share and rebalance exclude each other: rebalance spreads the partitions itself');
-      const ttl = positive(rebalance.memberTtlMs ?? 5 * this.#heartbeatMs, 'rebalance.memberTtlMs');
-      if (!(ttl > 2 * this.#heartbeatMs)) throw new RangeError(`RabbitMqTransport option rebalance.memberTtlMs (${ttl}) must be more than twice heartbeatMs (${this.#heartbeatMs})`);
+      const ttl = positive(rebalance.memberTtlMs ?? 5 * heartbeatMs, 'rebalance.memberTtlMs');
+      if (!(ttl > 2 * heartbeatMs)) throw new RangeError(`RabbitMqTransport option rebalance.memberTtlMs (${ttl}) must be more than twice heartbeatMs (${heartbeatMs})`);
       this.#membership = new Membership(this.names, memberName(options.connectionName), ttl);
+      const settings = { membership: this.#membership, heartbeatMs, partitions: this.names.partitions, inFlight: this.#inFlight, onError: this.#onError };
+      this.#rebalancer = new Rebalancer({ ...settings, resync: () => this.#resync() }, new PartitionLocks(this.names));
     }
     this.#connection = new BrokerConnection({
       url: options.url ?? 'amqp://guest:guest@127.0.0.1:5672',
@@ -166,13 +160,14 @@ export class RabbitMqTransport implements MessageBus {
   /** Connects and declares everything; rejects with `TransportError` if the broker stays unreachable. */
   async start(): Promise<void> {
     await this.#connection.start(this.#options.connectTimeoutMs ?? 10_000);
-    if (this.#membership && this.names.service !== undefined && this.#heartbeat === undefined) {
+    const rebalancer = this.#rebalancer;
+    if (rebalancer && this.names.service !== undefined && this.#heartbeat === undefined) {
       // Each beat is a reconcile: publish this member's beat, and move partitions as the membership says.
       this.#heartbeat = setInterval(() => {
         if (this.#tickQueued) return; // a slow drain must not pile beats up behind it
         this.#tickQueued = true;
         this.#resync(() => (this.#tickQueued = false));
-      }, this.#heartbeatMs);
+      }, rebalancer.heartbeatMs);
       this.#heartbeat.unref?.();
     }
     await this.ready();
@@ -188,16 +183,8 @@ export class RabbitMqTransport implements MessageBus {
    * hears, the partitions it drains (cancelled, messages still in hand), the locks it holds, and which
    * partitions the others say they hold.
    */
-  get balance(): { members: string[]; draining: number[]; locked: number[]; heldByOthers: Record<number, string> } | undefined {
-    if (!this.#membership) return undefined;
-    const view = this.#membership.view();
-    const link = this.#connection.link;
-    return {
-      members: [...view.members].sort(),
-      draining: [...this.#draining].sort((a, b) => a - b),
-      locked: link ? this.#locks.heldOn(link) : [],
-      heldByOthers: Object.fromEntries([...view.heldByOthers].sort(([a], [b]) => a - b)),
-    };
+  get balance(): BalanceState | undefined {
+    return this.#rebalancer?.state(this.#connection.link);
   }
 
   /** The partitions this instance consumes now, ascending (with `share`, standby registrations included). */
@@ -275,7 +262,7 @@ export class RabbitMqTransport implements MessageBus {
     if (this.#membership && this.names.service !== undefined) {
       // The broker cancelled the beats' consumer (its queue was deleted): reconnecting declares it again.
       await this.#membership.declare(link.consumer, () => this.#connection.drop(link, new Error('the broker cancelled the membership consumer')));
-      this.#joined = { generation: link.generation, at: Date.now() };
+      this.#rebalancer!.joined(link);
     }
     await this.#reconcile(link);
   }
@@ -311,7 +298,8 @@ export class RabbitMqTransport implements MessageBus {
         await link.consumer.prefetch(this.#prefetch, false);
         consuming = this.#consuming = { generation: link.generation, tags: new Map() };
       }
-      if (this.#membership) return this.#rebalance(link, consuming.tags, this.#membership);
+      const tags = consuming.tags;
+      if (this.#rebalancer) return this.#rebalancer.step(link, tags, (p) => this.#consume(link, tags, p));
       const share = this.#options.share;
       const standby = share === undefined || this.#standbyFor === link.generation;
       for (let p = 0; p < this.names.partitions; p++) {
@@ -335,53 +323,14 @@ export class RabbitMqTransport implements MessageBus {
         this.#standbyTimer = undefined;
         for (const tag of consuming.tags.values()) await link.consumer.cancel(tag);
       }
-      if (this.#membership && this.#member) {
-        // Leaving (the others counted it): finish what is in hand, then let them take everything at once.
-        await this.#inFlight.drainAll();
-        for (const p of this.#locks.heldOn(link)) await this.#locks.release(link, p);
-        this.#membership.beat(link.publisher, [], true, this.#onError);
-        this.#member = false;
-      }
+      // Leaving (the others counted it): finish what is in hand, then let them take everything at once.
+      await this.#rebalancer?.leave(link);
     }
   }
 
   async #consume(link: Link, tags: Map<number, string>, p: number): Promise<void> {
     const reply = await link.consumer.consume(partitionQueue(this.names, p), (message) => this.#deliver(link, p, message), { noAck: false });
     tags.set(p, reply.consumerTag);
-  }
-
-  /**
-   * One beat of `rebalance`: gives up what moved away (cancelled now, drained in the background, claimed
-   * in the beats until drained, its lock released once drained), takes what is its own, unclaimed and
-   * lockable, and says what it holds.
-   */
-  async #rebalance(link: Link, tags: Map<number, string>, membership: Membership): Promise<void> {
-    for (const p of this.#locks.heldOn(link)) if (!tags.has(p) && !this.#draining.has(p)) await this.#locks.release(link, p);
-    const listening = this.#joined.generation === link.generation ? Date.now() - this.#joined.at : 0;
-    const warm = listening >= Math.max(2 * this.#heartbeatMs, membership.memberTtlMs / 2);
-    const plan = planBalance({ member: membership.member, partitions: this.names.partitions, consumed: tags.keys(), view: membership.view(), warm });
-    for (const p of plan.stop) {
-      const tag = tags.get(p)!;
-      tags.delete(p);
-      this.#draining.add(p);
-      try {
-        await link.consumer.cancel(tag);
-      } finally {
-        // Also when the cancel fails with the connection: else p would stay "draining", claimed in every
-        // beat, and nobody would ever consume it again.
-        void this.#inFlight.drain(p).then(() => {
-          this.#draining.delete(p);
-          this.#resync(); // beats at once: the new owner need not wait for the next heartbeat
-        });
-      }
-    }
-    for (const p of plan.start) {
-      // Messages of p still in hand from an older connection: their redeliveries wait until they are done.
-      if (this.#draining.has(p) || this.#inFlight.count(p) > 0) continue;
-      if (await this.#locks.acquire(link, p)) await this.#consume(link, tags, p);
-    }
-    membership.beat(link.publisher, [...new Set([...tags.keys(), ...this.#draining])], false, this.#onError);
-    this.#member = true;
   }
 
   #deliver(link: Link, partition: number, message: ConsumeMessage | null): void {
