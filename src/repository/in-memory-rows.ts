@@ -50,14 +50,34 @@ interface RareFields {
  */
 export type HistoryRows = string | readonly string[] | LongHistory;
 
-/** Rows past `SHORT_HISTORY`, and the set of their message ids. */
+/**
+ * Rows past `SHORT_HISTORY`, and a set of 32-bit hashes of their message ids: small integers, not a
+ * second copy of every id for the collector to keep and trace. A hash that matches is confirmed on the
+ * rows themselves, so a collision costs one scan and never a wrong answer.
+ */
 export class LongHistory {
   readonly rows: string[];
-  readonly ids: Set<string>;
+  readonly #hashes: Set<number>;
   constructor(rows: readonly string[]) {
     this.rows = [...rows];
-    this.ids = new Set(rows.map((row) => (JSON.parse(row) as [number, string])[1]));
+    this.#hashes = new Set(rows.map((row) => idHash((JSON.parse(row) as [number, string])[1])));
   }
+
+  add(row: string, messageId: string): void {
+    this.rows.push(row);
+    this.#hashes.add(idHash(messageId));
+  }
+
+  has(messageId: string): boolean {
+    return this.#hashes.has(idHash(messageId)) && scan(this.rows, this.rows.length, messageId);
+  }
+}
+
+/** FNV-1a over the UTF-16 code units, as a signed 32-bit integer (a small integer for V8). */
+function idHash(messageId: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < messageId.length; i++) h = Math.imul(h ^ messageId.charCodeAt(i), 0x01000193);
+  return h | 0;
 }
 
 /** Up to this many rows, a list and a scan; beyond, a `LongHistory`. */
@@ -193,20 +213,40 @@ export function appendRow(rows: HistoryRows | undefined, row: string, messageId:
     if (rows.length < SHORT_HISTORY) return [...rows, row];
     rows = new LongHistory(rows);
   }
-  rows.rows.push(row);
-  rows.ids.add(messageId);
+  rows.add(row, messageId);
   return rows;
 }
 
 /** Whether a row of `rows` records `messageId` (the inbox): newest first, since a redelivery is usually recent. */
 export function hasMessage(rows: HistoryRows, messageId: string): boolean {
-  if (rows instanceof LongHistory) return rows.ids.has(messageId);
-  const quoted = JSON.stringify(messageId);
-  for (let i = rowCount(rows) - 1; i >= 0; i--) {
-    const row = rowAt(rows, i);
-    if (row.startsWith(quoted, row.indexOf(',') + 1)) return true;
-  }
+  if (rows instanceof LongHistory) return rows.has(messageId);
+  const quoted = quotedIfEscaped(messageId);
+  if (typeof rows === 'string') return recordsId(rows, messageId, quoted);
+  return scan(rows, rows.length, messageId, quoted);
+}
+
+/** Characters JSON escapes in a string (lone surrogates never get this far: they are not storable). */
+const ESCAPED_IN_JSON = /["\\\u0000-\u001f]/;
+const QUOTE = 34;
+
+/** The id's JSON text when JSON escapes something in it; `undefined` (compare the id itself) otherwise. */
+function quotedIfEscaped(messageId: string): string | undefined {
+  return ESCAPED_IN_JSON.test(messageId) ? JSON.stringify(messageId) : undefined;
+}
+
+function scan(rows: readonly string[], count: number, messageId: string, quoted = quotedIfEscaped(messageId)): boolean {
+  for (let i = count - 1; i >= 0; i--) if (recordsId(rows[i]!, messageId, quoted)) return true;
   return false;
+}
+
+/**
+ * Whether `row` has `messageId` as its second field. A row starts `[<sequence>,"<id>"`, so the id is
+ * compared in place, without building its JSON text, unless JSON had to escape it (`quoted`).
+ */
+function recordsId(row: string, messageId: string, quoted: string | undefined): boolean {
+  const comma = row.indexOf(',');
+  if (quoted !== undefined) return row.startsWith(quoted, comma + 1);
+  return row.startsWith(messageId, comma + 2) && row.charCodeAt(comma + 2 + messageId.length) === QUOTE;
 }
 
 /** Sent messages flat, `[kind, messageId, type, kind, …]`: one array in the row's text, not one per message. */
