@@ -19,6 +19,7 @@ import type { Envelope } from '../messages/envelope.ts';
 import { PartitionCoordinator } from '../partitioning/coordinator.ts';
 import { addHandler, memberName } from '../partitioning/handlers.ts';
 import { partitionKey, partitionOf } from '../partitioning/partition.ts';
+import { settledChain } from '../partitioning/settled.ts';
 import { importPeer } from '../peers/optional-peers.ts';
 import { NatsLeaseStore } from './lease-store.ts';
 import { assertName, assertSubjectType, bindingKey, bindingsBucket, membersBucket, type NatsNames, subjectOf } from './names.ts';
@@ -167,12 +168,8 @@ export class NatsTransport implements MessageBus {
     return this.#coordinator?.owned ?? [];
   }
 
-  async ready(): Promise<void> {
-    let sync: Promise<void>;
-    do {
-      sync = this.#sync;
-      await sync;
-    } while (sync !== this.#sync);
+  ready(): Promise<void> {
+    return settledChain(() => this.#sync);
   }
 
   /** Stores the message in the stream; rejects with `TransportError` if JetStream does not acknowledge it. */

@@ -30,6 +30,7 @@ import { Membership } from './membership.ts';
 import { PartitionLocks } from './partition-locks.ts';
 import { Rebalancer, type BalanceState } from './rebalancer.ts';
 import { Pauses } from '../partitioning/pauses.ts';
+import { settledChain } from '../partitioning/settled.ts';
 import {
   assertRoutableType,
   bindType,
@@ -199,12 +200,8 @@ export class RabbitMqTransport implements MessageBus {
   }
 
   /** Resolves once the bindings and consumers for every subscription made so far are in place. */
-  async ready(): Promise<void> {
-    let sync: Promise<void>;
-    do {
-      sync = this.#sync;
-      await sync;
-    } while (sync !== this.#sync);
+  ready(): Promise<void> {
+    return settledChain(() => this.#sync);
   }
 
   /** Publishes and resolves once the broker confirmed it; rejects with `TransportError` otherwise. */

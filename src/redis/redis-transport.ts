@@ -21,6 +21,7 @@ import type { Envelope } from '../messages/envelope.ts';
 import { PartitionCoordinator } from '../partitioning/coordinator.ts';
 import { addHandler, memberName } from '../partitioning/handlers.ts';
 import { partitionKey, partitionOf } from '../partitioning/partition.ts';
+import { settledChain } from '../partitioning/settled.ts';
 import { importPeer } from '../peers/optional-peers.ts';
 import { assertKeyPart, bindingKey, GROUP, partitionStream, type RedisNames } from './keys.ts';
 import { RedisLeaseStore } from './lease-store.ts';
@@ -162,12 +163,8 @@ export class RedisTransport implements MessageBus {
   }
 
   /** Resolves once the bindings and the partition coordinator for every subscription so far are in place. */
-  async ready(): Promise<void> {
-    let sync: Promise<void>;
-    do {
-      sync = this.#sync;
-      await sync;
-    } while (sync !== this.#sync);
+  ready(): Promise<void> {
+    return settledChain(() => this.#sync);
   }
 
   /** Appends to the bound services' partition streams; rejects with `TransportError` if Redis does not take it. */
