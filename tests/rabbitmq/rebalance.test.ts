@@ -4,10 +4,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createEnvelope, type Envelope } from '../../src/index.ts';
-import { partitionOf, RabbitMqTransport } from '../../src/rabbitmq/index.ts';
+import { lockQueue, partitionOf, RabbitMqTransport } from '../../src/rabbitmq/index.ts';
 import { holdBrokerForThisFile } from '../helpers/broker-lock.ts';
 import { runRebalanceScenario } from '../transports/rebalance.ts';
-import { AMQP_URL, deleteTopology, eventually, uniqueExchange } from './helpers.ts';
+import { admin, AMQP_URL, deleteTopology, eventually, uniqueExchange } from './helpers.ts';
 
 holdBrokerForThisFile();
 
@@ -51,6 +51,20 @@ describe('RabbitMqTransport partitions with rebalance', () => {
 });
 
 type Tuning = { heartbeatMs: number; memberTtlMs: number };
+
+/** What the broker answers a passive declare of `queue` from a connection of its own: 200, or the refusal's code. */
+async function lockState(queue: string): Promise<number> {
+  const { channel, close } = await admin();
+  channel.on('error', () => {});
+  try {
+    await channel.checkQueue(queue);
+    return 200;
+  } catch (error) {
+    return (error as { code?: number }).code ?? -1;
+  } finally {
+    await close().catch(() => {});
+  }
+}
 
 /** a owns both partitions and is in the middle of a backlog of slow jobs when b joins; nothing may overlap. */
 async function handOverUnderLoad(aTuning: Tuning, bTuning: Tuning): Promise<void> {
@@ -99,6 +113,14 @@ async function handOverUnderLoad(aTuning: Tuning, bTuning: Tuning): Promise<void
     await eventually('both done draining', () => a.balance!.draining.length === 0 && b.balance!.draining.length === 0, 10_000);
     expect(a.balance!.locked).toEqual(a.partitions);
     expect(b.balance!.locked).toEqual(b.partitions);
+    // The broker's side: each lock is an exclusive queue another connection cannot even look at (405),
+    // and it is gone (404) once its holder closed.
+    const names = { exchange: handover, service: 'slow', partitions: P };
+    expect(await lockState(lockQueue(names, 0))).toBe(405);
+    expect(await lockState(lockQueue(names, 1))).toBe(405);
+    await Promise.all([a.close(), b.close()]);
+    expect(await lockState(lockQueue(names, 0))).toBe(404);
+    expect(await lockState(lockQueue(names, 1))).toBe(404);
   } finally {
     await Promise.all([a, b, publisher].map((t) => t.close()));
     await deleteTopology(handover, ['slow'], P);
