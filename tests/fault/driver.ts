@@ -36,6 +36,11 @@ export interface FaultScenarioOptions {
   readonly chaosMs: number;
   /** A random worker is SIGKILLed after a pause drawn from this range, in ms. */
   readonly killEveryMs: readonly [number, number];
+  /**
+   * Random SIGKILLs go on past `chaosMs` until this many happened (for up to `chaosMs` more): on a busy
+   * machine workers take seconds to start, and a window with hardly a worker ready to kill tests little.
+   */
+  readonly minRandomKills?: number;
   /** Probabilities of a worker killing itself at each kill point. */
   readonly killOdds: KillOdds;
   /** Orders whose `OrderSubmitted` is staged again under another outbox id (half at once, half later). */
@@ -335,13 +340,16 @@ class WorkerPool {
     });
   }
 
-  /** SIGKILLs a random live worker after each random pause, until the chaos ends. */
+  /** SIGKILLs a random live worker after each random pause, until the chaos ends (see `minRandomKills`). */
   async chaos(log: (line: string) => void): Promise<void> {
     const [min, max] = this.options.killEveryMs;
+    const wanted = this.options.minRandomKills ?? 0;
+    const hardEnd = this.chaosEnd + this.options.chaosMs;
     for (;;) {
       const pause = min + Math.random() * (max - min);
-      if (Date.now() + pause >= this.chaosEnd) {
-        await sleep(Math.max(0, this.chaosEnd - Date.now()));
+      const end = this.kills.random < wanted ? hardEnd : this.chaosEnd;
+      if (Date.now() + pause >= end) {
+        await sleep(Math.max(0, end - Date.now()));
         return;
       }
       await sleep(pause);

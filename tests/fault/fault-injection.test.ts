@@ -20,6 +20,7 @@ describe('fault injection', () => {
         streamMs: 8_000,
         chaosMs: 14_000,
         killEveryMs: [700, 1_400],
+        minRandomKills: 5,
         killOdds: { 'after-commit': 0.02, 'compensation-after-effect': 0.08, 'handler-after-effect': 0.02 },
         duplicates: 12,
         malformedEach: 2,

@@ -29,7 +29,8 @@ describe('createPrismaRepository without a URL', () => {
     } finally {
       await second.close();
     }
-  });
+    // Two embedded databases made and migrated: seconds on a quiet machine, more than 30 under a full suite.
+  }, 120_000);
 
   it('leaves migrations to you with migrate: false, and says so when the tables are missing', async () => {
     await expect(createPrismaRepository({ directory: join(dir, 'bare'), migrate: false })).rejects.toBeInstanceOf(
