@@ -13,3 +13,4 @@ export { fnv1a32, partitionKey, partitionOf } from '../partitioning/partition.ts
 export { deadLetterExchange, deadLetterQueue, partitionQueue, routingKey, type TopologyNames } from './topology.ts';
 export { memberQueue, membersExchange } from './membership.ts';
 export { lockQueue } from './partition-locks.ts';
+export type { BalanceState } from './rebalancer.ts';
