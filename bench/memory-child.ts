@@ -9,7 +9,7 @@
  *   node --expose-gc --import tsx bench/memory-child.ts scale <live> <seconds>
  *   node --expose-gc --import tsx bench/memory-child.ts open-loop <live> <seconds>
  */
-import { PerformanceObserver, performance } from 'node:perf_hooks';
+import { PerformanceObserver, constants, performance } from 'node:perf_hooks';
 import { InMemorySagaRepository, SagaOrchestrator, SagaStatus, uuidv7 } from '../src/index.ts';
 import { AccountSaga, accountId, openedData } from './account-saga.ts';
 import { closedLoop, depositToRandom, random } from './cold-workload.ts';
@@ -70,19 +70,24 @@ async function open(from: number, to: number): Promise<void> {
 }
 
 /** Milliseconds of garbage collection while `fn` runs. */
-async function withGcTime<T>(fn: () => Promise<T>): Promise<{ value: T; gcMs: number }> {
+async function withGcTime<T>(fn: () => Promise<T>): Promise<{ value: T; gcMs: number; scavengeMs: number }> {
   let gcMs = 0;
+  let scavengeMs = 0;
   const start = performance.now();
   let end = Infinity;
   const observer = new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) if (entry.startTime >= start && entry.startTime < end) gcMs += entry.duration;
+    for (const entry of list.getEntries()) {
+      if (entry.startTime < start || entry.startTime >= end) continue;
+      gcMs += entry.duration;
+      if ((entry.detail as { kind?: number } | undefined)?.kind === constants.NODE_PERFORMANCE_GC_MINOR) scavengeMs += entry.duration;
+    }
   });
   observer.observe({ entryTypes: ['gc'] });
   const value = await fn();
   end = performance.now();
   await new Promise((resolve) => setTimeout(resolve, 50)); // entries are delivered asynchronously
   observer.disconnect();
-  return { value, gcMs };
+  return { value, gcMs, scavengeMs };
 }
 
 async function scale(): Promise<Record<string, unknown>> {
@@ -99,13 +104,15 @@ async function scale(): Promise<Record<string, unknown>> {
   copies.length = 0;
   const next = random(11);
   await closedLoop(IN_FLIGHT, 1000, () => depositToRandom(orchestrator, live, next)); // warm-up
-  const { value: run, gcMs } = await withGcTime(() => closedLoop(IN_FLIGHT, seconds * 1000, () => depositToRandom(orchestrator, live, next)));
+  const { value: run, gcMs, scavengeMs } = await withGcTime(() => closedLoop(IN_FLIGHT, seconds * 1000, () => depositToRandom(orchestrator, live, next)));
   return {
     live,
     events: run.events,
     seconds: +(run.ms / 1000).toFixed(3),
     ops_per_sec: Math.round((run.events * 1000) / run.ms),
     gc_share: Math.round((gcMs / run.ms) * 1000) / 1000,
+    // Young-generation collections (scavenges) apart: their cost follows what each event allocates and keeps, the rest the heap's size.
+    scavenge_share: Math.round((scavengeMs / run.ms) * 1000) / 1000,
     heap_mb: Math.round(withInstances / 1e6),
     bytes_per_instance: Math.round(perInstance),
     data_bytes_per_instance: Math.round(perData),
