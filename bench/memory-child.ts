@@ -79,7 +79,7 @@ async function withGcTime<T>(fn: () => Promise<T>): Promise<{ value: T; gcMs: nu
     for (const entry of list.getEntries()) {
       if (entry.startTime < start || entry.startTime >= end) continue;
       gcMs += entry.duration;
-      if ((entry.detail as { kind?: number } | undefined)?.kind === constants.NODE_PERFORMANCE_GC_MINOR) scavengeMs += entry.duration;
+      if ((entry as unknown as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MINOR) scavengeMs += entry.duration;
     }
   });
   observer.observe({ entryTypes: ['gc'] });

@@ -1,38 +1,59 @@
 /**
  * @module repository/in-memory-rows
- * How the in-memory store keeps instances and history rows. A store that holds a million instances for
- * hours must hand the garbage collector few objects to trace and little memory per instance, and must
- * copy data on every write and every load (loads are copies, as from a database). So:
+ * How the in-memory store keeps instances. A store that holds a million instances for hours must hand
+ * the garbage collector few objects to trace and little memory per instance, and must copy data on every
+ * write and every load (loads are copies, as from a database). So:
  * - an instance's data is kept as JSON data of its own (`toJsonValue`), copied on every load: for small
  *   objects a copy in JavaScript costs a third of `JSON.parse` of its text, and data is read every event;
- * - a history row is one JSON text, `[sequence, messageId, eventType, stateBefore, stateAfter, at, sent, payload]`,
- *   and an instance with one row keeps that string without an array around it;
  * - what queries filter on (names, state, status, versions, times) stays a plain field, so a listing
- *   reads no JSON.
+ *   reads no JSON;
+ * - a write changes the kept instance in place and shares what did not change with the version before.
+ *   With many live instances, each write's new objects outlive several young-generation collections
+ *   before the next write to that instance frees them, and copying them is what those collections cost:
+ *   a write should leave as few new objects behind as it can.
  */
 import { frozenStack } from '../core/deep-freeze.ts';
 import { copyJsonValue, toJsonValue } from '../core/json-value.ts';
-import type { CompensationEntry, HistoryRecord, InstanceError, JoinProgress, SagaInstanceRecord, SagaStatus, ScheduleEntry, SentMessage } from './types.ts';
+import { appendRow, type HistoryRows } from './in-memory-history.ts';
+import type { CompensationEntry, InstanceError, JoinProgress, SagaInstanceRecord, SagaStatus, ScheduleEntry } from './types.ts';
 
+/** Changed only by `updateInstance`, in the store's own synchronous write. */
 export interface StoredInstance {
   readonly id: string;
   readonly sagaName: string;
   readonly correlationId: string;
-  readonly state: string;
-  /** The data as JSON would carry it (`toJsonValue`): exactly what a database would keep. Never handed out. */
-  readonly data: unknown;
-  readonly dataVersion: number;
-  readonly version: number;
-  readonly status: SagaStatus;
+  state: string;
+  /**
+   * The data as JSON would carry it (`toJsonValue`): exactly what a database would keep. Never handed out
+   * and never changed, so unchanged parts are shared between versions.
+   */
+  data: unknown;
+  dataVersion: number;
+  version: number;
+  status: SagaStatus;
   /** Deeply frozen, so it is shared with loaded records rather than copied. */
-  readonly compensation: readonly CompensationEntry[];
-  readonly createdAt: number;
-  readonly updatedAt: number;
+  compensation: readonly CompensationEntry[];
+  /** Store times (`storeTime`), not epoch milliseconds. */
+  createdAt: number;
+  updatedAt: number;
   /** What most instances lack (an error, schedules, joins, an end): one field instead of four. */
-  readonly rare: RareFields | undefined;
+  rare: RareFields | undefined;
   /** Its history rows, oldest first (`historyRow`): one string alone, or a list. */
-  readonly history: HistoryRows;
+  history: HistoryRows;
 }
+
+/**
+ * Times are kept as milliseconds since this module loaded. For 24 days those are small integers, which
+ * V8 keeps inside the object; an epoch timestamp is a heap number of its own, 16 bytes more per time
+ * and one more object per write. A time outside that range is an ordinary number and works the same.
+ */
+const ORIGIN = Date.now();
+function storeTime(at: Date): number {
+  const t = at.getTime() - ORIGIN;
+  // Arithmetic leaves a heap number even for an integer: `| 0` is what makes it a small one.
+  return (t | 0) === t ? t | 0 : t;
+}
+export const epochTime = (time: number): number => time + ORIGIN;
 
 interface RareFields {
   readonly error: InstanceError | null;
@@ -43,51 +64,8 @@ interface RareFields {
   readonly completedAt: number | null;
 }
 
-/**
- * One row alone, a short list, or a long history with its message ids in a set: the inbox check is a
- * scan of a few rows for most instances, and stays O(1) for an instance that lives for thousands of events
- * (a scan there made every write slower than the last).
- */
-export type HistoryRows = string | readonly string[] | LongHistory;
-
-/**
- * Rows past `SHORT_HISTORY`, and a set of 32-bit hashes of their message ids: small integers, not a
- * second copy of every id for the collector to keep and trace. A hash that matches is confirmed on the
- * rows themselves, so a collision costs one scan and never a wrong answer.
- */
-export class LongHistory {
-  readonly rows: string[];
-  readonly #hashes: Set<number>;
-  constructor(rows: readonly string[]) {
-    this.rows = [...rows];
-    this.#hashes = new Set(rows.map((row) => idHash((JSON.parse(row) as [number, string])[1])));
-  }
-
-  add(row: string, messageId: string): void {
-    this.rows.push(row);
-    this.#hashes.add(idHash(messageId));
-  }
-
-  has(messageId: string): boolean {
-    return this.#hashes.has(idHash(messageId)) && scan(this.rows, this.rows.length, messageId);
-  }
-}
-
-/** FNV-1a over the UTF-16 code units, as a signed 32-bit integer (a small integer for V8). */
-function idHash(messageId: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < messageId.length; i++) h = Math.imul(h ^ messageId.charCodeAt(i), 0x01000193);
-  return h | 0;
-}
-
-/** Up to this many rows, a list and a scan; beyond, a `LongHistory`. */
-const SHORT_HISTORY = 16;
-
-/**
- * The instance as the store keeps it, with `row` appended to the history it had (`previous`). The append
- * comes last, after everything that could throw, since a long history grows in place.
- */
-export function storeInstance(r: SagaInstanceRecord, previous: HistoryRows | undefined, row: string, messageId: string): StoredInstance {
+/** A new instance as the store keeps it, with its first history row. */
+export function storeInstance(r: SagaInstanceRecord, row: string): StoredInstance {
   return {
     id: r.id,
     sagaName: r.sagaName,
@@ -98,11 +76,32 @@ export function storeInstance(r: SagaInstanceRecord, previous: HistoryRows | und
     version: r.version,
     status: r.status,
     compensation: frozenStack(r.compensation),
-    createdAt: r.createdAt.getTime(),
-    updatedAt: r.updatedAt.getTime(),
+    createdAt: storeTime(r.createdAt),
+    updatedAt: storeTime(r.updatedAt),
     rare: rareFields(r),
-    history: appendRow(previous, row, messageId),
+    history: row,
   };
+}
+
+/**
+ * Writes the next version `r` over the kept instance `s`, with `row` (of message `messageId`) appended
+ * to its history. Everything that can throw comes before the first change, and the append last, since a
+ * long history grows in place: a write applies whole or not at all.
+ */
+export function updateInstance(s: StoredInstance, r: SagaInstanceRecord, row: string, messageId: string): void {
+  const data = toJsonValue(r.data, s.data) ?? null;
+  const compensation = frozenStack(r.compensation);
+  const rare = rareFields(r);
+  s.state = r.state;
+  s.data = data;
+  s.dataVersion = r.dataVersion;
+  s.version = r.version;
+  s.status = r.status;
+  s.compensation = compensation;
+  s.createdAt = storeTime(r.createdAt);
+  s.updatedAt = storeTime(r.updatedAt);
+  s.rare = rare;
+  s.history = appendRow(s.history, row, messageId);
 }
 
 function rareFields(r: SagaInstanceRecord): RareFields | undefined {
@@ -138,8 +137,8 @@ export function loadInstance(s: StoredInstance): SagaInstanceRecord {
     error: rare?.error ? { ...rare.error, at: new Date(rare.error.at) } : null,
     schedules: rare?.schedules && rare.schedules.map((e) => ({ ...e, dueAt: new Date(e.dueAt) })),
     joins: rare?.joins,
-    createdAt: new Date(s.createdAt),
-    updatedAt: new Date(s.updatedAt),
+    createdAt: new Date(epochTime(s.createdAt)),
+    updatedAt: new Date(epochTime(s.updatedAt)),
     completedAt: rare?.completedAt == null ? null : new Date(rare.completedAt),
   };
 }
@@ -163,101 +162,3 @@ function frozenJoins(joins: JoinProgress): JoinProgress {
   return Object.freeze(Object.fromEntries(Object.entries(joins).map(([k, v]) => [k, Object.freeze([...v])])));
 }
 
-/** One history row as the store keeps it. The sequence leads, then the message id, so both read without parsing. */
-export function historyRow(h: HistoryRecord): string {
-  const sent = h.sent?.length ? flatSent(h.sent) : 0;
-  return JSON.stringify([h.sequence, h.messageId, h.eventType, h.stateBefore, h.stateAfter, h.at.getTime(), sent, h.payload]);
-}
-
-export function loadHistory(instanceId: string, row: string): HistoryRecord {
-  const [sequence, messageId, eventType, stateBefore, stateAfter, at, sent, payload] = JSON.parse(row) as [
-    number,
-    string,
-    string,
-    string | null,
-    string,
-    number,
-    0 | string[],
-    unknown,
-  ];
-  return {
-    instanceId,
-    sequence,
-    messageId,
-    eventType,
-    stateBefore,
-    stateAfter,
-    payload: payload === undefined ? null : payload,
-    at: new Date(at),
-    ...(sent !== 0 && { sent: parseSent(sent) }),
-  };
-}
-
-export function rowCount(rows: HistoryRows): number {
-  return typeof rows === 'string' ? 1 : rows instanceof LongHistory ? rows.rows.length : rows.length;
-}
-
-export function rowAt(rows: HistoryRows, i: number): string {
-  return typeof rows === 'string' ? rows : rows instanceof LongHistory ? rows.rows[i]! : rows[i]!;
-}
-
-export function rowSequence(row: string): number {
-  return Number(row.slice(1, row.indexOf(',')));
-}
-
-/** The rows with `row` (of message `messageId`) after them. Short lists are copied to their exact size; a long history grows in place. */
-export function appendRow(rows: HistoryRows | undefined, row: string, messageId: string): HistoryRows {
-  if (rows === undefined) return row;
-  if (typeof rows === 'string') return [rows, row];
-  if (!(rows instanceof LongHistory)) {
-    if (rows.length < SHORT_HISTORY) return [...rows, row];
-    rows = new LongHistory(rows);
-  }
-  rows.add(row, messageId);
-  return rows;
-}
-
-/** Whether a row of `rows` records `messageId` (the inbox): newest first, since a redelivery is usually recent. */
-export function hasMessage(rows: HistoryRows, messageId: string): boolean {
-  if (rows instanceof LongHistory) return rows.has(messageId);
-  const quoted = quotedIfEscaped(messageId);
-  if (typeof rows === 'string') return recordsId(rows, messageId, quoted);
-  return scan(rows, rows.length, messageId, quoted);
-}
-
-/** Characters JSON escapes in a string (lone surrogates never get this far: they are not storable). */
-const ESCAPED_IN_JSON = /["\\\u0000-\u001f]/;
-const QUOTE = 34;
-
-/** The id's JSON text when JSON escapes something in it; `undefined` (compare the id itself) otherwise. */
-function quotedIfEscaped(messageId: string): string | undefined {
-  return ESCAPED_IN_JSON.test(messageId) ? JSON.stringify(messageId) : undefined;
-}
-
-function scan(rows: readonly string[], count: number, messageId: string, quoted = quotedIfEscaped(messageId)): boolean {
-  for (let i = count - 1; i >= 0; i--) if (recordsId(rows[i]!, messageId, quoted)) return true;
-  return false;
-}
-
-/**
- * Whether `row` has `messageId` as its second field. A row starts `[<sequence>,"<id>"`, so the id is
- * compared in place, without building its JSON text, unless JSON had to escape it (`quoted`).
- */
-function recordsId(row: string, messageId: string, quoted: string | undefined): boolean {
-  const comma = row.indexOf(',');
-  if (quoted !== undefined) return row.startsWith(quoted, comma + 1);
-  return row.startsWith(messageId, comma + 2) && row.charCodeAt(comma + 2 + messageId.length) === QUOTE;
-}
-
-/** Sent messages flat, `[kind, messageId, type, kind, …]`: one array in the row's text, not one per message. */
-function flatSent(sent: readonly SentMessage[]): string[] {
-  const flat: string[] = [];
-  for (const m of sent) flat.push(m.kind, m.messageId, m.type);
-  return flat;
-}
-
-function parseSent(flat: readonly string[]): SentMessage[] {
-  const sent: SentMessage[] = [];
-  for (let i = 0; i + 2 < flat.length; i += 3) sent.push({ kind: flat[i] as SentMessage['kind'], messageId: flat[i + 1]!, type: flat[i + 2]! });
-  return sent;
-}

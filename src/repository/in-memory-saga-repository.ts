@@ -9,7 +9,8 @@
  * (retained object graphs made young-generation collections dominate the in-memory benchmark).
  */
 import { toJsonValue } from '../core/json-value.ts';
-import { completedAt, hasMessage, historyRow, loadHistory, loadInstance, rowAt, rowCount, rowSequence, storeInstance, type StoredInstance } from './in-memory-rows.ts';
+import { completedAt, epochTime, loadInstance, storeInstance, updateInstance, type StoredInstance } from './in-memory-rows.ts';
+import { hasMessage, historyRow, loadHistory, rowAt, rowCount, rowSequence } from './in-memory-history.ts';
 import { ConcurrencyError } from '../errors/concurrency-error.ts';
 import { DuplicateMessageError } from '../errors/duplicate-message-error.ts';
 import { checkCommandFinish, checkCommit, checkDeadLetter, checkEnvelope, checkOutbox } from './check-storable.ts';
@@ -63,8 +64,8 @@ function filterable(s: StoredInstance): FilterableInstance {
     dataVersion: s.dataVersion,
     data: s.data,
     schedules: s.rare?.schedules,
-    createdAt: s.createdAt,
-    updatedAt: s.updatedAt,
+    createdAt: epochTime(s.createdAt),
+    updatedAt: epochTime(s.updatedAt),
     completedAt: completedAt(s),
   };
 }
@@ -166,8 +167,10 @@ export class InMemorySagaRepository implements SagaRepository {
     if (commit.kind === 'delete') {
       instances?.delete(instance.correlationId);
       this.#byId.delete(instance.id);
+    } else if (existing) {
+      updateInstance(existing, instance, historyRow(commit.history), commit.history.messageId);
     } else {
-      const stored = storeInstance(instance, existing?.history, historyRow(commit.history), commit.history.messageId);
+      const stored = storeInstance(instance, historyRow(commit.history));
       if (instances === undefined) this.#bySaga.set(instance.sagaName, (instances = new Map()));
       instances.set(instance.correlationId, stored);
       this.#byId.set(instance.id, stored);
@@ -313,6 +316,7 @@ export class InMemorySagaRepository implements SagaRepository {
     const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
     const matches = instanceMatcher(query);
     const keep = (r: StoredInstance) => matches(filterable(r));
+    // Store times, like the cursor's once converted: the same order as epoch times.
     const compare = (a: { updatedAt: number; id: string }, b: { updatedAt: number; id: string }) =>
       a.updatedAt - b.updatedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
     const rows = [...this.#byId.values()]
@@ -320,7 +324,7 @@ export class InMemorySagaRepository implements SagaRepository {
       .sort((a, b) => (desc ? -compare(a, b) : compare(a, b)))
       .filter((r) => {
         if (!after) return true;
-        const c = compare(r, { updatedAt: after.updatedAt.getTime(), id: after.id });
+        const c = compare(r, { updatedAt: after.updatedAt.getTime() - epochTime(0), id: after.id });
         return desc ? c < 0 : c > 0;
       });
     const page = rows.slice(0, limit).map(loadInstance);
@@ -336,7 +340,7 @@ export class InMemorySagaRepository implements SagaRepository {
   }
 
   async activitySince(since: Date): Promise<readonly SagaActivity[]> {
-    const instances = [...this.#byId.values()].map((s) => ({ id: s.id, sagaName: s.sagaName, status: s.status, updatedAt: s.updatedAt, completedAt: completedAt(s) }));
+    const instances = [...this.#byId.values()].map((s) => ({ id: s.id, sagaName: s.sagaName, status: s.status, updatedAt: epochTime(s.updatedAt), completedAt: completedAt(s) }));
     const historyOf = (id: string) => {
       const rows = this.#byId.get(id)?.history;
       if (rows === undefined) return undefined;

@@ -81,6 +81,29 @@ export function runRepositoryContract(name: string, make: MakeRepository): void 
       expect((await repo.findById(instance.id))!.data).toEqual({ items: [1] });
     });
 
+    it('keeps each version whole: records read before or after a write, and the records written, change nothing stored', async () => {
+      const v1 = await insert({ data: { tags: ['a'], address: { city: 'Lyon' }, total: 1 } });
+      const read1 = (await repo.findById(v1.id))!;
+      // Only `total` changes: a store may share the rest with the version before, but nobody may see that.
+      const { commit, next: v2 } = updateOf(v1, { state: 'B', data: { tags: ['a'], address: { city: 'Lyon' }, total: 2 } });
+      await repo.commit(commit);
+      expect(read1.version).toBe(1);
+      expect(read1.state).toBe(v1.state);
+      expect(read1.data).toEqual({ tags: ['a'], address: { city: 'Lyon' }, total: 1 });
+      (v2.data as { tags: string[] }).tags.push('written');
+      (read1.data as { tags: string[] }).tags.push('read before');
+      const read2 = (await repo.findById(v1.id))!;
+      (read2.data as { address: { city: string } }).address.city = 'read after';
+      const { commit: third } = updateOf(read2, { data: { ...(read2.data as object), total: 3 } });
+      (third.instance.data as { tags: string[] }).tags.push('third');
+      await repo.commit(third);
+      (read2.data as { tags: string[] }).tags.push('read after');
+      const stored = (await repo.findById(v1.id))!;
+      expect(stored.version).toBe(3);
+      expect(stored.data).toEqual({ tags: ['a', 'third'], address: { city: 'read after' }, total: 3 });
+      expect((await repo.history(v1.id)).map((h) => h.sequence)).toEqual([1, 2, 3]);
+    });
+
     it('finds nothing for an unknown correlation id or instance id', async () => {
       await insert({ correlationId: 'known' });
       expect(await repo.findByCorrelation(saga, 'unknown')).toBeNull();

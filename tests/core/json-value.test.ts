@@ -43,3 +43,48 @@ describe('copyJsonValue', () => {
     expect((original.a.b[1] as { c: string }).c).toBe('d');
   });
 });
+
+describe('toJsonValue with an earlier result to share', () => {
+  const earlier = toJsonValue({ tags: ['a', 'b'], address: { city: 'Lyon', lines: ['1 rue'] }, n: 1 }) as Record<string, unknown>;
+
+  it('reuses each unchanged array and object, and copies what changed', () => {
+    const next = toJsonValue({ tags: ['a', 'b'], address: { city: 'Lyon', lines: ['1 rue'] }, n: 2 }, earlier) as Record<string, unknown>;
+    expect(next).toStrictEqual({ tags: ['a', 'b'], address: { city: 'Lyon', lines: ['1 rue'] }, n: 2 });
+    expect(next).not.toBe(earlier);
+    expect(next.tags).toBe(earlier.tags);
+    expect(next.address).toBe(earlier.address);
+    expect(toJsonValue({ tags: ['a', 'b'], address: { city: 'Lyon', lines: ['1 rue'] }, n: 1 }, earlier)).toBe(earlier);
+  });
+
+  // Each case differs from `earlier` in one way a shallow or one-sided comparison would miss.
+  const changed: Array<[string, unknown]> = [
+    ['an added key', { tags: ['a', 'b'], address: { city: 'Lyon', lines: ['1 rue'] }, n: 1, extra: null }],
+    ['a removed key', { tags: ['a', 'b'], address: { city: 'Lyon', lines: ['1 rue'] } }],
+    ['a key renamed, same count', { tags: ['a', 'b'], address: { city: 'Lyon', lines: ['1 rue'] }, m: 1 }],
+    ['a key now undefined', { tags: ['a', 'b'], address: { city: 'Lyon', lines: ['1 rue'] }, n: undefined }],
+    ['a longer array', { tags: ['a', 'b', 'c'], address: { city: 'Lyon', lines: ['1 rue'] }, n: 1 }],
+    ['a deeper change', { tags: ['a', 'b'], address: { city: 'Lyon', lines: ['2 rue'] }, n: 1 }],
+    ['an array where an object was', { tags: ['a', 'b'], address: ['Lyon'], n: 1 }],
+  ];
+  it.each(changed)('gives a new value for %s, equal to a JSON round trip, and leaves the earlier one as it was', (_, value) => {
+    const before = JSON.stringify(earlier);
+    const next = toJsonValue(value, earlier);
+    expect(next).not.toBe(earlier);
+    expect(next).toStrictEqual(viaText(value));
+    expect(JSON.stringify(earlier)).toBe(before);
+  });
+});
+
+describe('a key named __proto__', () => {
+  // JSON.parse makes it an own key; an assignment would change the copy's prototype instead.
+  const parsed = JSON.parse('{"__proto__":{"polluted":true},"ok":1}') as Record<string, unknown>;
+
+  it('stays a key through toJsonValue and copyJsonValue', () => {
+    for (const copy of [toJsonValue(parsed), copyJsonValue(toJsonValue(parsed))] as Array<Record<string, unknown>>) {
+      expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
+      expect(Object.keys(copy)).toEqual(['__proto__', 'ok']);
+      expect(JSON.stringify(copy)).toBe('{"__proto__":{"polluted":true},"ok":1}');
+      expect((copy as { polluted?: boolean }).polluted).toBeUndefined();
+    }
+  });
+});

@@ -4,7 +4,7 @@
  * cases where a shortcut could give a wrong answer.
  */
 import { describe, expect, it } from 'vitest';
-import { appendRow, hasMessage, historyRow, LongHistory, type HistoryRows } from '../../src/repository/in-memory-rows.ts';
+import { appendRow, hasMessage, historyRow, LongHistory, type HistoryRows } from '../../src/repository/in-memory-history.ts';
 
 function rowsOf(ids: readonly string[]): HistoryRows {
   let rows: HistoryRows | undefined;
