@@ -28,7 +28,7 @@ export class LongHistory {
   }
 
   /** The id `has` was last asked about, and its hash: a write checks the inbox, then adds the same id. */
-  #asked = '';
+  #asked: string | undefined;
   #askedHash = 0;
 
   add(row: string, messageId: string): void {

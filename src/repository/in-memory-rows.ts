@@ -48,7 +48,7 @@ export interface StoredInstance {
  * and one more object per write. A time outside that range is an ordinary number and works the same.
  */
 const ORIGIN = Date.now();
-function storeTime(at: Date): number {
+export function storeTime(at: Date): number {
   const t = at.getTime() - ORIGIN;
   // Arithmetic leaves a heap number even for an integer: `| 0` is what makes it a small one.
   return (t | 0) === t ? t | 0 : t;

@@ -9,7 +9,7 @@
  * (retained object graphs made young-generation collections dominate the in-memory benchmark).
  */
 import { toJsonValue } from '../core/json-value.ts';
-import { completedAt, epochTime, loadInstance, storeInstance, updateInstance, type StoredInstance } from './in-memory-rows.ts';
+import { completedAt, epochTime, loadInstance, storeInstance, storeTime, updateInstance, type StoredInstance } from './in-memory-rows.ts';
 import { hasMessage, historyRow, loadHistory, rowAt, rowCount, rowSequence } from './in-memory-history.ts';
 import { ConcurrencyError } from '../errors/concurrency-error.ts';
 import { DuplicateMessageError } from '../errors/duplicate-message-error.ts';
@@ -316,7 +316,7 @@ export class InMemorySagaRepository implements SagaRepository {
     const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
     const matches = instanceMatcher(query);
     const keep = (r: StoredInstance) => matches(filterable(r));
-    // Store times, like the cursor's once converted: the same order as epoch times.
+    // In store times (the cursor's converted too): the same order as epoch times.
     const compare = (a: { updatedAt: number; id: string }, b: { updatedAt: number; id: string }) =>
       a.updatedAt - b.updatedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
     const rows = [...this.#byId.values()]
@@ -324,7 +324,7 @@ export class InMemorySagaRepository implements SagaRepository {
       .sort((a, b) => (desc ? -compare(a, b) : compare(a, b)))
       .filter((r) => {
         if (!after) return true;
-        const c = compare(r, { updatedAt: after.updatedAt.getTime() - epochTime(0), id: after.id });
+        const c = compare(r, { updatedAt: storeTime(after.updatedAt), id: after.id });
         return desc ? c < 0 : c > 0;
       });
     const page = rows.slice(0, limit).map(loadInstance);

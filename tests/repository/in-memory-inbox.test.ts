@@ -50,4 +50,17 @@ describe('the in-memory inbox', () => {
     for (const id of ids.slice(0, 16)) expect([hasMessage(short, id), hasMessage(long, id)]).toEqual([true, true]);
     expect([hasMessage(short, 'm-16'), hasMessage(long, 'm-16')]).toEqual([false, true]);
   });
+
+  it('records each added id in a long history, whether or not the inbox was asked about it just before', () => {
+    // A write asks about its id, then adds it; the hash of that question is reused only for the same id.
+    const rows = rowsOf(Array.from({ length: 20 }, (_, i) => `m-${i}`));
+    const add = (id: string) =>
+      appendRow(rows, historyRow({ instanceId: 'i-1', sequence: 99, messageId: id, eventType: 'Tick', stateBefore: 'A', stateAfter: 'A', payload: null, at: new Date(0) }), id);
+    add(''); // nothing asked yet
+    expect(hasMessage(rows, 'asked')).toBe(false);
+    add('added'); // asked about another id
+    expect(hasMessage(rows, 'asked-and-added')).toBe(false);
+    add('asked-and-added');
+    for (const id of ['', 'added', 'asked-and-added']) expect(hasMessage(rows, id), JSON.stringify(id)).toBe(true);
+  });
 });
