@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { cpuSeconds, pidsMatching } from './process-cpu.ts';
+import type { OpenLoopResult } from './open-loop.ts';
 
 const run = promisify(execFile);
 
@@ -89,16 +90,8 @@ export async function pgbenchN(url: string, clients: number, seconds: number): P
   };
 }
 
-export interface PgbenchOpenLoopResult {
-  readonly target_rate: number;
-  readonly achieved_rate: number;
-  readonly events: number;
-  readonly p50_ms: number;
-  readonly p90_ms: number;
-  readonly p99_ms: number;
-  readonly p999_ms: number;
-  readonly max_ms: number;
-}
+/** The open loop's figures (`bench/open-loop.ts`), without what pgbench does not report. */
+export type PgbenchOpenLoopResult = Omit<OpenLoopResult, 'kept_up' | 'failed'>;
 
 /**
  * `pgbench -N -c <clients> -j 2 -R <rate>` for `warmupSeconds + seconds`, each transaction logged (`-l`):
