@@ -104,6 +104,37 @@ export function runRepositoryContract(name: string, make: MakeRepository): void 
       expect((await repo.history(v1.id)).map((h) => h.sequence)).toEqual([1, 2, 3]);
     });
 
+    it('keeps times to the millisecond from 1970 to 2099, and lists them in order across pages', async () => {
+      // Times near now and far from it, before and after it: a store may keep near times more compactly.
+      const now = Date.now();
+      const times = [0, Date.UTC(2001, 0, 1), now - 40 * 86_400_000, now - 1, now, now + 1, now + 40 * 86_400_000, Date.UTC(2099, 11, 31, 23, 59, 59, 999)];
+      const made = [];
+      for (const [k, t] of times.entries()) {
+        const v1 = await insert({ correlationId: `time-${k}`, createdAt: new Date(t), updatedAt: new Date(t) });
+        made.push(v1);
+        const read = (await repo.findById(v1.id))!;
+        expect([read.createdAt.getTime(), read.updatedAt.getTime()]).toEqual([t, t]);
+      }
+      // An update keeps the creation time it is given and moves the update time a millisecond on.
+      const { commit } = updateOf(made[3]!, { updatedAt: new Date(times[3]! + 1) });
+      await repo.commit(commit);
+      const updated = (await repo.findById(made[3]!.id))!;
+      expect([updated.createdAt.getTime(), updated.updatedAt.getTime()]).toEqual([times[3], times[3]! + 1]);
+      for (const order of ['asc', 'desc'] as const) {
+        const seen: number[] = [];
+        let cursor: string | undefined;
+        // At most as many pages as there can be: a cursor that never ends fails here instead of looping.
+        for (let pages = 0; pages < times.length; pages++) {
+          const page = await repo.list({ sagaName: saga, order, limit: 3, ...(cursor !== undefined && { cursor }) });
+          seen.push(...page.items.map((r) => r.updatedAt.getTime()));
+          cursor = page.nextCursor ?? undefined;
+          if (cursor === undefined) break;
+        }
+        const expected = [...times.slice(0, 3), times[3]! + 1, ...times.slice(4)].sort((a, b) => a - b);
+        expect(seen).toEqual(order === 'asc' ? expected : [...expected].reverse());
+      }
+    });
+
     it('finds nothing for an unknown correlation id or instance id', async () => {
       await insert({ correlationId: 'known' });
       expect(await repo.findByCorrelation(saga, 'unknown')).toBeNull();
