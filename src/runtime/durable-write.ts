@@ -53,19 +53,22 @@ export interface DurableWriteOptions {
  * const finished = await durably(() => repository.finishCommand(outcome), { signal: stopping.signal });
  */
 export function durably<T>(write: () => Promise<T>, options: DurableWriteOptions = {}): Promise<T> {
-  return write().then(undefined, (error: unknown) => retrying(write, error, options));
+  const period = options.outage?.period;
+  return write().then(undefined, (error: unknown) => retrying(write, error, period, options));
 }
 
-async function retrying<T>(write: () => Promise<T>, first: unknown, options: DurableWriteOptions): Promise<T> {
+async function retrying<T>(write: () => Promise<T>, first: unknown, begunIn: number | undefined, options: DurableWriteOptions): Promise<T> {
   const policy = options.policy ?? DEFAULT_DURABLE_RETRY;
   let error = first;
+  let period = begunIn;
   for (let retry = 1; ; retry++) {
     if (!(error instanceof TransientStoreError) || options.signal?.aborted) throw error;
-    options.outage?.failed(error);
+    options.outage?.failed(error, period);
     if (!(await pause(durableDelay(policy, retry), options.signal))) throw error;
+    period = options.outage?.period;
     try {
       const result = await write();
-      options.outage?.recovered();
+      options.outage?.recovered(period);
       return result;
     } catch (next) {
       error = next;

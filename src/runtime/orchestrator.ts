@@ -549,6 +549,7 @@ export class SagaOrchestrator {
     let lock = this.#locks && this.#contended.has(key);
     const policy = event.retry ?? this.#actionRetry;
     for (;;) {
+      const period = this.#outage.period;
       try {
         const outcome = await this.#telemetry.transition(saga.name, envelope, correlationId, () =>
           lock ? this.#applyLocked(saga, event, envelope, payload, correlationId) : applyEvent(this.#deps, saga, event, envelope, payload, correlationId, fresh),
@@ -557,7 +558,7 @@ export class SagaOrchestrator {
         // that commit started a compensation, nobody is running it: finish it here (the claim is
         // version-checked, so a runner elsewhere and this one never both proceed).
         if (uncertain && outcome.result === 'duplicate') await this.#finishCompensation(saga, correlationId);
-        if (this.#outage.down) this.#outage.recovered();
+        if (this.#outage.down) this.#outage.recovered(period);
         return outcome;
       } catch (error) {
         // After any failure, read past caches: a stale copy may be what failed.
@@ -569,7 +570,7 @@ export class SagaOrchestrator {
           // gets the TransientStoreError itself, at once, to send the same message again later (a
           // transport redelivers it, the outbox relay retries it, the inbox drops it if it had applied).
           uncertain = true;
-          this.#outage.failed(error);
+          this.#outage.failed(error, period);
           if (++unreachable >= UNREACHABLE_ATTEMPTS) throw error;
           const delay = conflictBackoff(UNREACHABLE_BACKOFF, unreachable);
           this.#telemetry.retry(saga.name, envelope, error, conflicts + failures + unreachable, delay);

@@ -190,17 +190,18 @@ export class OutboxRelay {
   async #run(): Promise<void> {
     while (this.#running) {
       let full = false;
+      const period = this.#outage?.period;
       try {
         const pass = await this.runOnce();
         full = pass.claimed === this.#batchSize && pass.failed === 0;
         if (this.#failures > 0) {
           this.#failures = 0;
-          this.#outage?.recovered();
+          this.#outage?.recovered(period);
         }
       } catch (error) {
         const transient = error instanceof TransientStoreError;
         if (transient) this.#failures++;
-        if (transient && error.unavailable && this.#outage) this.#outage.failed(error);
+        if (transient && error.unavailable && this.#outage) this.#outage.failed(error, period);
         else this.#onError(error);
       }
       if (this.#failures > 0 && this.#running) {

@@ -6,6 +6,10 @@
  * that succeeded after it. The transitions are reported once each — one line when an outage begins,
  * one when it ends — however many writes failed in between; `WorkerHost` answers not ready while down.
  * A serialization failure or a deadlock is not an outage and changes nothing.
+ *
+ * Only an attempt begun in the current period (read `period` when it starts) changes the state. Writes
+ * overlap: one begun before the outage can land after another has failed, and one begun during it can
+ * fail after another has landed. Counted as they arrive, such stragglers split one outage into two.
  */
 import type { TransientStoreError } from '../errors/transient-store-error.ts';
 
@@ -26,6 +30,8 @@ export class StoreOutage {
   readonly #listener: OutageListener;
   readonly #now: () => number;
   #since: number | undefined;
+  /** Incremented at each change, down or up. */
+  #period = 0;
 
   constructor(listener: OutageListener = {}, now: () => number = Date.now) {
     this.#listener = listener;
@@ -37,18 +43,25 @@ export class StoreOutage {
     return this.#since !== undefined;
   }
 
+  /** The current period, to read as an attempt begins and pass to `failed` or `recovered` with its result. */
+  get period(): number {
+    return this.#period;
+  }
+
   /** A write failed transiently: an outage begins if the server was unreachable and none is known. */
-  failed(error: TransientStoreError): void {
-    if (this.#since !== undefined || !error.unavailable) return;
+  failed(error: TransientStoreError, begunIn = this.#period): void {
+    if (this.#since !== undefined || !error.unavailable || begunIn !== this.#period) return;
     this.#since = this.#now();
+    this.#period++;
     this.#listener.down?.(error);
   }
 
-  /** A write succeeded: an outage in progress is over. */
-  recovered(): void {
-    if (this.#since === undefined) return;
+  /** A write succeeded: an outage in progress is over, if the write began during it. */
+  recovered(begunIn = this.#period): void {
+    if (this.#since === undefined || begunIn !== this.#period) return;
     const downMs = this.#now() - this.#since;
     this.#since = undefined;
+    this.#period++;
     this.#listener.up?.(downMs);
   }
 }

@@ -69,6 +69,40 @@ describe('durable writes', () => {
     expect(outage.down).toBe(false);
   });
 
+  it('lets only a write begun in the current period end an outage or start one', () => {
+    const events: string[] = [];
+    const outage = new StoreOutage({ down: () => events.push('down'), up: () => events.push('up') });
+    const before = outage.period; // a write sent while the store was up
+    outage.failed(down(), outage.period); // another fails: the outage begins
+    outage.recovered(before); // the first lands now, but it was sent before: it says nothing of now
+    expect(outage.down).toBe(true);
+    const during = outage.period; // sent during the outage
+    const retry = outage.period;
+    outage.recovered(retry); // a retry lands: the outage is over
+    outage.failed(down(), during); // one sent during it fails late: not a new outage
+    expect(outage.down).toBe(false);
+    outage.failed(down(), outage.period); // a write sent now fails: a new outage
+    expect(events).toEqual(['down', 'up', 'down']);
+  });
+
+  it('reports one outage when overlapping durable writes land and fail out of order', async () => {
+    const events: string[] = [];
+    const outage = new StoreOutage({ down: () => events.push('down'), up: () => events.push('up') });
+    // Write a's first try is slow and fails only after write b's retry has landed.
+    let failA!: (error: unknown) => void;
+    let triesA = 0;
+    const a = durably(
+      () => (++triesA === 1 ? new Promise<number>((_, reject) => (failA = reject)) : Promise.resolve(1)),
+      { outage, policy: fast },
+    );
+    const b = flaky(1, 2);
+    expect(await durably(b.write, { outage, policy: fast })).toBe(2);
+    expect(events).toEqual(['down', 'up']);
+    failA(down());
+    expect(await a).toBe(1);
+    expect(events).toEqual(['down', 'up']);
+  });
+
   it('does not count a serialization failure or a deadlock as an outage', () => {
     const events: string[] = [];
     const outage = new StoreOutage({ down: () => events.push('down') });
