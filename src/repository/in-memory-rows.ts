@@ -14,11 +14,12 @@
  */
 import { frozenStack } from '../core/deep-freeze.ts';
 import { copyJsonValue, toJsonValue } from '../core/json-value.ts';
-import { appendRow, type HistoryRows } from './in-memory-history.ts';
+import { NO_ROW, type HistoryArena } from './history-arena.ts';
+import { appendHistory, type HistoryHolder } from './instance-history.ts';
 import type { CompensationEntry, InstanceError, JoinProgress, SagaInstanceRecord, SagaStatus, ScheduleEntry } from './types.ts';
 
 /** Changed only by `updateInstance`, in the store's own synchronous write. */
-export interface StoredInstance {
+export interface StoredInstance extends HistoryHolder {
   readonly id: string;
   readonly sagaName: string;
   readonly correlationId: string;
@@ -38,8 +39,6 @@ export interface StoredInstance {
   updatedAt: number;
   /** What most instances lack (an error, schedules, joins, an end): one field instead of four. */
   rare: RareFields | undefined;
-  /** Its history rows, oldest first (`historyRow`): one string alone, or a list. */
-  history: HistoryRows;
 }
 
 /**
@@ -64,9 +63,9 @@ interface RareFields {
   readonly completedAt: number | null;
 }
 
-/** A new instance as the store keeps it, with its first history row. */
-export function storeInstance(r: SagaInstanceRecord, row: string): StoredInstance {
-  return {
+/** A new instance as the store keeps it, with its first history row (of message `messageId`). */
+export function storeInstance(arena: HistoryArena, r: SagaInstanceRecord, row: string, messageId: string): StoredInstance {
+  const s: StoredInstance = {
     id: r.id,
     sagaName: r.sagaName,
     correlationId: r.correlationId,
@@ -79,16 +78,20 @@ export function storeInstance(r: SagaInstanceRecord, row: string): StoredInstanc
     createdAt: storeTime(r.createdAt),
     updatedAt: storeTime(r.updatedAt),
     rare: rareFields(r),
-    history: row,
+    history: NO_ROW,
+    rows: 0,
+    seen: undefined,
   };
+  appendHistory(arena, s, row, messageId);
+  return s;
 }
 
 /**
  * Writes the next version `r` over the kept instance `s`, with `row` (of message `messageId`) appended
- * to its history. Everything that can throw comes before the first change, and the append last, since a
- * long history grows in place: a write applies whole or not at all.
+ * to its history. Everything that can throw comes before the first change, and the append last: a write
+ * applies whole or not at all.
  */
-export function updateInstance(s: StoredInstance, r: SagaInstanceRecord, row: string, messageId: string): void {
+export function updateInstance(arena: HistoryArena, s: StoredInstance, r: SagaInstanceRecord, row: string, messageId: string): void {
   const data = toJsonValue(r.data, s.data) ?? null;
   const compensation = frozenStack(r.compensation);
   const rare = rareFields(r);
@@ -101,7 +104,7 @@ export function updateInstance(s: StoredInstance, r: SagaInstanceRecord, row: st
   s.createdAt = storeTime(r.createdAt);
   s.updatedAt = storeTime(r.updatedAt);
   s.rare = rare;
-  s.history = appendRow(s.history, row, messageId);
+  appendHistory(arena, s, row, messageId);
 }
 
 function rareFields(r: SagaInstanceRecord): RareFields | undefined {

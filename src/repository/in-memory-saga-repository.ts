@@ -10,7 +10,9 @@
  */
 import { toJsonValue } from '../core/json-value.ts';
 import { completedAt, epochTime, loadInstance, storeInstance, storeTime, updateInstance, type StoredInstance } from './in-memory-rows.ts';
-import { hasMessage, historyRow, loadHistory, rowAt, rowCount, rowSequence } from './in-memory-history.ts';
+import { historyRow, loadHistory, rowSequence } from './in-memory-history.ts';
+import { HistoryArena } from './history-arena.ts';
+import { hasMessage, historyRows } from './instance-history.ts';
 import { ConcurrencyError } from '../errors/concurrency-error.ts';
 import { DuplicateMessageError } from '../errors/duplicate-message-error.ts';
 import { checkCommandFinish, checkCommit, checkDeadLetter, checkEnvelope, checkOutbox } from './check-storable.ts';
@@ -78,6 +80,8 @@ export class InMemorySagaRepository implements SagaRepository {
   /** Saga name → correlation id → instance: no key string made per instance or per lookup. */
   readonly #bySaga = new Map<string, Map<string, StoredInstance>>();
   readonly #byId = new Map<string, StoredInstance>();
+  /** Every instance's history rows, outside the JavaScript heap. */
+  readonly #arena = new HistoryArena();
   /** Insertion order is id order for UUIDv7 ids made in this process, which is what a relay wants. */
   readonly #outbox = new Map<string, StoredOutbox>();
   readonly #deadLetters = new Map<string, string>();
@@ -148,8 +152,8 @@ export class InMemorySagaRepository implements SagaRepository {
     const { instance } = commit;
     let instances = this.#bySaga.get(instance.sagaName);
     const existing = instances?.get(instance.correlationId);
-    // The inbox is the history: an instance has few rows, and a scan allocates nothing.
-    if (commit.kind !== 'delete' && existing && hasMessage(existing.history, commit.history.messageId)) {
+    // The inbox is the history.
+    if (commit.kind !== 'delete' && existing && hasMessage(this.#arena, existing, commit.history.messageId)) {
       throw new DuplicateMessageError(instance.sagaName, instance.correlationId, commit.history.messageId);
     }
     if (commit.kind === 'insert') {
@@ -167,10 +171,11 @@ export class InMemorySagaRepository implements SagaRepository {
     if (commit.kind === 'delete') {
       instances?.delete(instance.correlationId);
       this.#byId.delete(instance.id);
+      this.#arena.release(existing!.history);
     } else if (existing) {
-      updateInstance(existing, instance, historyRow(commit.history), commit.history.messageId);
+      updateInstance(this.#arena, existing, instance, historyRow(commit.history), commit.history.messageId);
     } else {
-      const stored = storeInstance(instance, historyRow(commit.history));
+      const stored = storeInstance(this.#arena, instance, historyRow(commit.history), commit.history.messageId);
       if (instances === undefined) this.#bySaga.set(instance.sagaName, (instances = new Map()));
       instances.set(instance.correlationId, stored);
       this.#byId.set(instance.id, stored);
@@ -342,10 +347,10 @@ export class InMemorySagaRepository implements SagaRepository {
   async activitySince(since: Date): Promise<readonly SagaActivity[]> {
     const instances = [...this.#byId.values()].map((s) => ({ id: s.id, sagaName: s.sagaName, status: s.status, updatedAt: epochTime(s.updatedAt), completedAt: completedAt(s) }));
     const historyOf = (id: string) => {
-      const rows = this.#byId.get(id)?.history;
-      if (rows === undefined) return undefined;
-      return Array.from({ length: rowCount(rows) }, (_, i) => {
-        const h = loadHistory(id, rowAt(rows, i));
+      const owner = this.#byId.get(id);
+      if (owner === undefined) return undefined;
+      return historyRows(this.#arena, owner).map((row) => {
+        const h = loadHistory(id, row);
         return { eventType: h.eventType, at: h.at.getTime() };
       });
     };
@@ -363,9 +368,10 @@ export class InMemorySagaRepository implements SagaRepository {
       .slice(0, limit);
     let history = 0;
     for (const r of victims) {
-      history += rowCount(r.history);
+      history += r.rows;
       this.#byId.delete(r.id);
       this.#bySaga.get(r.sagaName)?.delete(r.correlationId);
+      this.#arena.release(r.history);
     }
     return { instances: victims.length, history };
   }
@@ -395,15 +401,15 @@ export class InMemorySagaRepository implements SagaRepository {
   }
 
   async history(instanceId: string, query?: HistoryQuery): Promise<readonly HistoryRecord[]> {
-    const rows = this.#byId.get(instanceId)?.history;
-    if (rows === undefined) return [];
-    const count = rowCount(rows);
-    const limit = query === undefined ? count : pageSize(query.limit);
+    const owner = this.#byId.get(instanceId);
+    if (owner === undefined) return [];
+    const rows = historyRows(this.#arena, owner);
+    const limit = query === undefined ? rows.length : pageSize(query.limit);
     const before = query?.before ?? Number.POSITIVE_INFINITY;
-    let end = count;
-    while (end > 0 && rowSequence(rowAt(rows, end - 1)) >= before) end--;
+    let end = rows.length;
+    while (end > 0 && rowSequence(rows[end - 1]!) >= before) end--;
     const out: HistoryRecord[] = [];
-    for (let i = Math.max(0, end - limit); i < end; i++) out.push(loadHistory(instanceId, rowAt(rows, i)));
+    for (let i = Math.max(0, end - limit); i < end; i++) out.push(loadHistory(instanceId, rows[i]!));
     return out;
   }
 
@@ -413,9 +419,8 @@ export class InMemorySagaRepository implements SagaRepository {
     const found: InstanceHistoryRecord[] = [];
     const owners = query.sagaName === undefined ? this.#byId.values() : (this.#bySaga.get(query.sagaName) ?? NO_INSTANCES).values();
     for (const owner of owners) {
-      const rows = owner.history;
-      for (let i = 0; i < rowCount(rows); i++) {
-        const h = loadHistory(owner.id, rowAt(rows, i));
+      for (const row of historyRows(this.#arena, owner)) {
+        const h = loadHistory(owner.id, row);
         if (!h.eventType.startsWith(query.eventTypePrefix)) continue;
         if (after && compareHistoryDesc({ at: h.at, instanceId: h.instanceId, sequence: h.sequence }, after) <= 0) continue;
         found.push({ ...h, sagaName: owner.sagaName, correlationId: owner.correlationId });
