@@ -24,9 +24,11 @@ const IN_FLIGHT = 16;
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with --expose-gc');
 
+/** Bytes in use after a full collection: the heap, plus buffers outside it (the store keeps history rows there). */
 function heapAfterGc(): number {
   for (let i = 0; i < 3; i++) gc!();
-  return process.memoryUsage().heapUsed;
+  const { heapUsed, arrayBuffers } = process.memoryUsage();
+  return heapUsed + arrayBuffers;
 }
 
 const repository = new InMemorySagaRepository();
@@ -103,8 +105,10 @@ async function scale(): Promise<Record<string, unknown>> {
   const perData = (withCopies - withInstances) / copies.length;
   copies.length = 0;
   const next = random(11);
-  await closedLoop(IN_FLIGHT, 1000, () => depositToRandom(orchestrator, live, next)); // warm-up
+  const warm = await closedLoop(IN_FLIGHT, 1000, () => depositToRandom(orchestrator, live, next));
   const { value: run, gcMs, scavengeMs } = await withGcTime(() => closedLoop(IN_FLIGHT, seconds * 1000, () => depositToRandom(orchestrator, live, next)));
+  // What the store keeps per applied event (its history row, mostly), on the heap and in buffers.
+  const perEvent = (heapAfterGc() - withInstances) / (warm.events + run.events);
   return {
     live,
     events: run.events,
@@ -118,6 +122,7 @@ async function scale(): Promise<Record<string, unknown>> {
     data_bytes_per_instance: Math.round(perData),
     bytes_per_instance_beyond_data: Math.round(perInstance - perData),
     open_per_sec: Math.round((live * 1000) / openMs),
+    bytes_per_event: Math.round(perEvent),
   };
 }
 

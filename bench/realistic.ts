@@ -166,6 +166,7 @@ async function memoryPart(report: (r: BenchResult) => void, note: (line: string)
     gc_share: large.gc_share,
     bytes_per_instance: large.bytes_per_instance,
     bytes_per_instance_beyond_data: large.bytes_per_instance_beyond_data,
+    bytes_per_event: large.bytes_per_event,
   });
   note(`# target: memory 1e3 -> ${label(Number(large.live))} live instances <= -20 %: ${change} %; bytes per instance beyond its data <= 600: ${String(large.bytes_per_instance_beyond_data)}`);
 }
