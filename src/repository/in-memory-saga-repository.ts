@@ -172,6 +172,7 @@ export class InMemorySagaRepository implements SagaRepository {
       instances?.delete(instance.correlationId);
       this.#byId.delete(instance.id);
       this.#arena.release(existing!.history);
+      this.#compactIfFragmented();
     } else if (existing) {
       updateInstance(this.#arena, existing, instance, historyRow(commit.history), commit.history.messageId);
     } else {
@@ -373,7 +374,13 @@ export class InMemorySagaRepository implements SagaRepository {
       this.#bySaga.get(r.sagaName)?.delete(r.correlationId);
       this.#arena.release(r.history);
     }
+    this.#compactIfFragmented();
     return { instances: victims.length, history };
+  }
+
+  /** After instances were removed: rows of the live ones may keep chunks that are mostly released ones. */
+  #compactIfFragmented(): void {
+    if (this.#arena.fragmented) this.#arena.compact(this.#byId.values());
   }
 
   async countByState(sagaName?: string): Promise<readonly StateCount[]> {

@@ -20,6 +20,12 @@ function readBack(arena: HistoryArena, head: number): string[] {
   return out;
 }
 
+function hashesOf(arena: HistoryArena, head: number): number[] {
+  const out: number[] = [];
+  for (let p = head; p !== NO_ROW; p = arena.prev(p)) out.unshift(arena.hash(p));
+  return out;
+}
+
 describe('HistoryArena', () => {
   it('reads back every row, its hash and its predecessor, across chunk ends and for rows larger than a chunk', () => {
     const arena = new HistoryArena();
@@ -57,6 +63,43 @@ describe('HistoryArena', () => {
     const arena = new HistoryArena();
     chain(arena, Array.from({ length: 100 }, (_, i) => `row ${i}`));
     expect(arena.capacity).toBe(64 * 1024);
+  });
+
+  it('compacts: the rows still held move to new chunks, in order and with their hashes, and the released space goes', () => {
+    const arena = new HistoryArena();
+    // Two long-lived instances with a row in every chunk, among the rows of 400 short-lived ones; 60 KiB rows, 28 MiB in all.
+    const row = (tag: string, i: number) => `${tag}-${i}:${'é'.repeat(30_000)}`;
+    const kept = [{ history: NO_ROW }, { history: NO_ROW }];
+    const gone: number[] = [];
+    let keptBytes = 0;
+    for (let i = 0; i < 400; i++) {
+      if (i % 10 === 0) {
+        for (const [k, h] of kept.entries()) {
+          h.history = arena.append(h.history, row(`kept${k}`, i), k * 1000 + i);
+          keptBytes += 16 + Buffer.byteLength(row(`kept${k}`, i));
+        }
+      }
+      gone.push(arena.append(NO_ROW, row('gone', i), -i));
+    }
+    expect(arena.fragmented).toBe(false);
+    for (const head of gone) arena.release(head);
+    // Every chunk still holds a kept row or is the current one: the released bytes stay until compaction.
+    expect(arena.capacity - arena.bytes).toBeGreaterThan(16 << 20);
+    expect(arena.fragmented).toBe(true);
+    const before = kept.map((h) => ({ rows: readBack(arena, h.history), hashes: hashesOf(arena, h.history) }));
+    arena.compact(kept);
+    expect(arena.fragmented).toBe(false);
+    expect(arena.bytes).toBe(keptBytes);
+    expect(arena.capacity).toBeLessThan(2 * arena.bytes);
+    expect(kept.map((h) => ({ rows: readBack(arena, h.history), hashes: hashesOf(arena, h.history) }))).toEqual(before);
+    expect(before[1]!.rows.slice(0, 3).map((r) => r.slice(0, 9))).toEqual(['kept1-0:é', 'kept1-10:', 'kept1-20:']);
+    expect(before[1]!.rows).toHaveLength(40);
+    // Appends and releases go on as before.
+    kept[0]!.history = arena.append(kept[0]!.history, 'after', 7);
+    expect(readBack(arena, kept[0]!.history).at(-1)).toBe('after');
+    arena.release(kept[0]!.history);
+    arena.release(kept[1]!.history);
+    expect(arena.bytes).toBe(0);
   });
 
   it('keeps positions small integers, so an instance holds its newest row without a heap number', () => {
