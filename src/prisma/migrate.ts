@@ -62,6 +62,10 @@ export async function migrate(target: MigrateTarget): Promise<MigrateResult> {
   const settings = resolveConnection(target.connectionString, target.schema);
   const lock = new pg.Client({ connectionString: settings.connectionString });
   const pool = new pg.Pool(poolConfig(settings, 2));
+  // A connection PostgreSQL ends while idle (a restart, an administrator) is an 'error' event: unheard,
+  // it would end the process. The statement that needed it fails instead, with a typed error.
+  pool.on('error', () => {});
+  lock.on('error', () => {});
   await lock.connect();
   try {
     await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
