@@ -15,13 +15,15 @@ import { HistoryArena } from './history-arena.ts';
 import { hasMessage, historyRows } from './instance-history.ts';
 import { ConcurrencyError } from '../errors/concurrency-error.ts';
 import { DuplicateMessageError } from '../errors/duplicate-message-error.ts';
-import { checkCommandFinish, checkCommit, checkDeadLetter, checkEnvelope, checkOutbox } from './check-storable.ts';
+import { checkCommandFinish, checkCommit, checkEnvelope, checkOutbox } from './check-storable.ts';
 import { assertStorable } from '../core/storable.ts';
 import { decodeCursor, encodeCursor, pageSize } from './cursor.ts';
 import { compareHistoryDesc, decodeHistoryCursor, encodeHistoryCursor } from './history-cursor.ts';
 import { InMemoryCommandStore } from './in-memory-command-store.ts';
+import { InMemoryDeadLetterStore } from './in-memory-dead-letter-store.ts';
+import { InMemoryOutbox, storeOutbox } from './in-memory-outbox.ts';
 import { instanceMatcher, type FilterableInstance, type InstanceFilter } from './instance-filter.ts';
-import { activityOf, byGroupCount, FINISHED, purgeLimit } from './find-helpers.ts';
+import { activityOf, FINISHED, purgeLimit } from './find-helpers.ts';
 import type { Envelope } from '../messages/envelope.ts';
 import type {
   ClaimOptions,
@@ -82,11 +84,10 @@ export class InMemorySagaRepository implements SagaRepository {
   readonly #byId = new Map<string, StoredInstance>();
   /** Every instance's history rows, outside the JavaScript heap. */
   readonly #arena = new HistoryArena();
-  /** Insertion order is id order for UUIDv7 ids made in this process, which is what a relay wants. */
-  readonly #outbox = new Map<string, StoredOutbox>();
-  readonly #deadLetters = new Map<string, string>();
+  readonly #outbox = new InMemoryOutbox();
+  readonly #deadLetters = new InMemoryDeadLetterStore();
   readonly #commands = new InMemoryCommandStore((entries) => {
-    for (const o of entries.map((e) => storeOutbox(e, null, Date.now()))) if (!this.#outbox.has(o.id)) this.#outbox.set(o.id, o);
+    this.#outbox.stage(entries.map((e) => storeOutbox(e, null, Date.now())));
   });
 
   async findByCorrelation(sagaName: string, correlationId: string): Promise<SagaInstanceRecord | null> {
@@ -181,31 +182,21 @@ export class InMemorySagaRepository implements SagaRepository {
       instances.set(instance.correlationId, stored);
       this.#byId.set(instance.id, stored);
     }
-    if (outbox) for (const o of outbox) this.#outbox.set(o.id, o);
-    if (commit.cancelOutbox) for (const id of commit.cancelOutbox) this.#outbox.delete(id);
+    if (outbox) this.#outbox.put(outbox);
+    if (commit.cancelOutbox) this.#outbox.remove(commit.cancelOutbox);
   }
 
   async stageOutbox(entries: readonly OutboxEntry[]): Promise<void> {
     checkOutbox(entries);
-    const stored = entries.map((e) => storeOutbox(e, null, Date.now()));
-    for (const o of stored) if (!this.#outbox.has(o.id)) this.#outbox.set(o.id, o);
+    this.#outbox.stage(entries.map((e) => storeOutbox(e, null, Date.now())));
   }
 
   async claimOutbox(options: ClaimOptions): Promise<readonly OutboxMessage[]> {
-    const now = 'leaseMs' in options ? Date.now() : options.now.getTime();
-    const leaseUntil = 'leaseMs' in options ? now + options.leaseMs : options.leaseUntil.getTime();
-    const claimed: OutboxMessage[] = [];
-    const due = [...this.#outbox.values()].filter((o) => o.availableAt <= now).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    for (const o of due.slice(0, options.limit)) {
-      const next: StoredOutbox = { ...o, availableAt: leaseUntil, attempts: o.attempts + 1 };
-      this.#outbox.set(o.id, next);
-      claimed.push(thawOutbox(next));
-    }
-    return claimed;
+    return this.#outbox.claim(options);
   }
 
   async markSent(ids: readonly string[]): Promise<void> {
-    for (const id of ids) this.#outbox.delete(id);
+    this.#outbox.remove(ids);
   }
 
   async outboxSize(): Promise<number> {
@@ -213,76 +204,30 @@ export class InMemorySagaRepository implements SagaRepository {
   }
 
   async addDeadLetter(letter: DeadLetter): Promise<void> {
-    checkDeadLetter(letter);
-    if (this.#deadLetters.has(letter.id)) throw new RangeError(`dead letter '${letter.id}' exists`);
-    this.#deadLetters.set(letter.id, JSON.stringify(letter));
+    this.#deadLetters.add(letter);
   }
 
   async getDeadLetter(id: string): Promise<DeadLetter | null> {
-    const json = this.#deadLetters.get(id);
-    return json === undefined ? null : thawDeadLetter(json);
+    return this.#deadLetters.get(id);
   }
 
-  async listDeadLetters(query: DeadLetterQuery = {}): Promise<Page<DeadLetter>> {
-    const limit = pageSize(query.limit);
-    const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
-    const rows = [...this.#deadLetters.values()]
-      .map(thawDeadLetter)
-      .filter(
-        (d) =>
-          (query.reason === undefined || d.reason === query.reason) &&
-          (query.sagaName === undefined || d.sagaName === query.sagaName) &&
-          (query.messageType === undefined || d.messageType === query.messageType),
-      )
-      .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-      .filter((d) => {
-        if (!after) return true;
-        const c = d.createdAt.getTime() - after.updatedAt.getTime();
-        return c > 0 || (c === 0 && d.id > after.id);
-      });
-    const page = rows.slice(0, limit);
-    const items = query.withoutEnvelope ? page.map((d) => ({ ...d, envelope: undefined })) : page;
-    const last = items[items.length - 1];
-    return { items, nextCursor: rows.length > limit && last ? encodeCursor({ updatedAt: last.createdAt, id: last.id }) : null };
+  async listDeadLetters(query?: DeadLetterQuery): Promise<Page<DeadLetter>> {
+    return this.#deadLetters.list(query);
   }
 
-  async countDeadLetters(query: DeadLetterCountQuery = {}): Promise<number> {
-    let count = 0;
-    for (const json of this.#deadLetters.values()) {
-      const d = thawDeadLetter(json);
-      if (
-        (query.reason === undefined || d.reason === query.reason) &&
-        (query.sagaName === undefined || d.sagaName === query.sagaName) &&
-        (query.messageType === undefined || d.messageType === query.messageType)
-      ) {
-        count++;
-      }
-    }
-    return count;
+  async countDeadLetters(query?: DeadLetterCountQuery): Promise<number> {
+    return this.#deadLetters.count(query);
   }
 
   async countDeadLettersBy(): Promise<readonly DeadLetterGroupCount[]> {
-    const counts = new Map<string, DeadLetterGroupCount>();
-    for (const json of this.#deadLetters.values()) {
-      const d = thawDeadLetter(json);
-      const key = JSON.stringify([d.reason, d.messageType, d.sagaName]);
-      const c = counts.get(key);
-      counts.set(key, { reason: d.reason, messageType: d.messageType, sagaName: d.sagaName, count: (c?.count ?? 0) + 1 });
-    }
-    return [...counts.values()].sort(byGroupCount);
+    return this.#deadLetters.countBy();
   }
 
   async updateDeadLetter(
     id: string,
     update: { readonly errorCode: string; readonly errorMessage: string; readonly at: Date },
   ): Promise<boolean> {
-    assertStorable(update.errorMessage, 'errorMessage');
-    const json = this.#deadLetters.get(id);
-    if (json === undefined) return false;
-    const letter = thawDeadLetter(json);
-    const next: DeadLetter = { ...letter, errorCode: update.errorCode, errorMessage: update.errorMessage, replays: letter.replays + 1, updatedAt: update.at };
-    this.#deadLetters.set(id, JSON.stringify(next));
-    return true;
+    return this.#deadLetters.update(id, update);
   }
 
   async deleteDeadLetter(id: string): Promise<boolean> {
@@ -355,7 +300,7 @@ export class InMemorySagaRepository implements SagaRepository {
         return { eventType: h.eventType, at: h.at.getTime() };
       });
     };
-    return activityOf(instances, historyOf, this.#deadLetters.values(), since.getTime());
+    return activityOf(instances, historyOf, this.#deadLetters.json(), since.getTime());
   }
 
   async purgeFinished(batch: PurgeBatch): Promise<PurgeResult> {
@@ -441,44 +386,6 @@ export class InMemorySagaRepository implements SagaRepository {
 
   async close(): Promise<void> {}
 }
-
-
-interface StoredOutbox {
-  readonly id: string;
-  readonly envelopeJson: string;
-  readonly instanceId: string | null;
-  readonly availableAt: number;
-  readonly attempts: number;
-  readonly createdAt: number;
-}
-
-function storeOutbox(e: OutboxEntry, instanceId: string | null, now: number): StoredOutbox {
-  const envelopeJson = JSON.stringify(e.envelope);
-  if (envelopeJson === undefined) throw new TypeError(`outbox entry '${e.id}' has no JSON envelope`);
-  return { id: e.id, envelopeJson, instanceId, availableAt: e.availableAt.getTime(), attempts: 0, createdAt: now };
-}
-
-function thawOutbox(o: StoredOutbox): OutboxMessage {
-  return {
-    id: o.id,
-    envelope: JSON.parse(o.envelopeJson),
-    availableAt: new Date(o.availableAt),
-    attempts: o.attempts,
-    createdAt: new Date(o.createdAt),
-  };
-}
-
-function thawDeadLetter(json: string): DeadLetter {
-  const d = JSON.parse(json) as DeadLetter & { createdAt: string; updatedAt: string };
-  return { ...d, createdAt: new Date(d.createdAt), updatedAt: new Date(d.updatedAt) };
-}
-
-
-
-
-
-
-
 
 /** The order of `countByVersion`, the same in every store. */
 export function byVersion(a: VersionCount, b: VersionCount): number {
