@@ -29,7 +29,7 @@ export function storeOutbox(e: OutboxEntry, instanceId: string | null, now: numb
 /**
  * @example
  * const outbox = new InMemoryOutbox();
- * outbox.stage([storeOutbox(entry, null, Date.now())]);
+ * outbox.stage([entry]);
  * const due = outbox.claim({ limit: 100, leaseMs: 30_000 });
  */
 export class InMemoryOutbox {
@@ -41,8 +41,9 @@ export class InMemoryOutbox {
     for (const o of stored) this.#rows.set(o.id, o);
   }
 
-  /** Adds messages staged outside a commit; an id already there keeps its first message. */
-  stage(stored: readonly StoredOutbox[]): void {
+  /** Adds messages staged outside a commit (all or none); an id already there keeps its first message. */
+  stage(entries: readonly OutboxEntry[]): void {
+    const stored = entries.map((e) => storeOutbox(e, null, Date.now()));
     for (const o of stored) if (!this.#rows.has(o.id)) this.#rows.set(o.id, o);
   }
 

@@ -87,7 +87,7 @@ export class InMemorySagaRepository implements SagaRepository {
   readonly #outbox = new InMemoryOutbox();
   readonly #deadLetters = new InMemoryDeadLetterStore();
   readonly #commands = new InMemoryCommandStore((entries) => {
-    this.#outbox.stage(entries.map((e) => storeOutbox(e, null, Date.now())));
+    this.#outbox.stage(entries);
   });
 
   async findByCorrelation(sagaName: string, correlationId: string): Promise<SagaInstanceRecord | null> {
@@ -188,7 +188,7 @@ export class InMemorySagaRepository implements SagaRepository {
 
   async stageOutbox(entries: readonly OutboxEntry[]): Promise<void> {
     checkOutbox(entries);
-    this.#outbox.stage(entries.map((e) => storeOutbox(e, null, Date.now())));
+    this.#outbox.stage(entries);
   }
 
   async claimOutbox(options: ClaimOptions): Promise<readonly OutboxMessage[]> {
